@@ -1,0 +1,145 @@
+"""Markdown to HTML through pandoc, one chapter at a time, cached by content hash.
+
+pandoc is the binary that ``pypandoc-binary`` pins. It runs with ``--sandbox``
+so that a manuscript cannot make it read other files or the network, and its
+warnings (an unknown citation, say) become located errors.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import pypandoc
+
+from .errors import BuildError, Problem, Problems
+
+#: Markdown extensions an editor may use, beyond pandoc's defaults.
+READER = "markdown+smart"
+#: Bumped when the post-processing of pandoc's output changes, to void the cache.
+CACHE_VERSION = "1"
+
+
+@dataclass(frozen=True)
+class Pandoc:
+    """The pinned pandoc and the options every conversion shares."""
+
+    path: str
+    version: str
+    bibliography: Path | None
+    csl: Path | None
+    cache_dir: Path | None
+
+    def args(self) -> list[str]:
+        """Command-line arguments shared by every conversion."""
+        args = [self.path, "--sandbox", "-f", READER, "-t", "html5", "--wrap=none"]
+        if self.bibliography:
+            args += ["--citeproc", f"--bibliography={self.bibliography}",
+                     "-M", "suppress-bibliography=true"]
+            if self.csl:
+                args.append(f"--csl={self.csl}")
+        return args
+
+    def key(self, text: str, extra: tuple[str, ...] = ()) -> str:
+        """Cache key: everything that shapes the output of one conversion."""
+        h = hashlib.sha256()
+        for part in (CACHE_VERSION, self.version, READER, *extra, text):
+            h.update(part.encode("utf-8") + b"\0")
+        for path in (self.bibliography, self.csl):
+            h.update(path.read_bytes() if path else b"-")
+        return h.hexdigest()
+
+
+@cache
+def pandoc_binary() -> tuple[str, str]:
+    """Path and version of the pandoc that pypandoc-binary ships."""
+    return pypandoc.get_pandoc_path(), pypandoc.get_pandoc_version()
+
+
+def make_pandoc(root: Path, bibliography: str | None, csl: str | None,
+                cache_dir: Path | None) -> Pandoc:
+    """The pandoc configuration of one project."""
+    path, version = pandoc_binary()
+    return Pandoc(path, version, root / bibliography if bibliography else None,
+                  root / csl if csl and bibliography else None, cache_dir)
+
+
+def to_html(pandoc: Pandoc, text: str, shown: str, extra: tuple[str, ...] = ()) -> str:
+    """Convert one Markdown text to an HTML5 fragment; pandoc warnings are errors."""
+    key = pandoc.key(text, extra)
+    cached = pandoc.cache_dir / f"{key}.html" if pandoc.cache_dir else None
+    if cached and cached.is_file():
+        return cached.read_text("utf-8")
+    proc = subprocess.run([*pandoc.args(), *extra], input=text.encode("utf-8"),
+                          capture_output=True,
+                          env=_pandoc_env(), timeout=300)
+    stderr = proc.stderr.decode("utf-8", "replace")
+    problems = [_locate(line, text, shown) for line in stderr.splitlines() if line.strip()]
+    if proc.returncode != 0 or problems:
+        raise BuildError(problems or [Problem(f"pandoc failed (exit {proc.returncode})", shown)])
+    html = proc.stdout.decode("utf-8")
+    if cached:
+        _write_cache(cached, html)
+    return html
+
+
+def convert_all(pandoc: Pandoc, jobs: list[tuple[str, str]]) -> list[str]:
+    """Convert (text, shown) pairs side by side; report every failure together."""
+    problems = Problems()
+    results: list[str] = [""] * len(jobs)
+    workers = max(1, min(len(jobs), os.cpu_count() or 1))
+    with ThreadPoolExecutor(workers) as pool:
+        futures = [pool.submit(to_html, pandoc, text, shown) for text, shown in jobs]
+        for i, future in enumerate(futures):
+            try:
+                results[i] = future.result()
+            except BuildError as exc:
+                problems.extend(exc)
+    problems.raise_if_any()
+    return results
+
+
+def bibliography_html(pandoc: Pandoc) -> str:
+    """Every entry of the bibliography, formatted by citeproc with the project's CSL."""
+    if not pandoc.bibliography:
+        return ""
+    text = '---\nnocite: "@*"\nsuppress-bibliography: false\n---\n\n::: {#refs}\n:::\n'
+    return to_html(pandoc, text, str(pandoc.bibliography), ("-M", "suppress-bibliography=false"))
+
+
+_CITATION = re.compile(r"citation (\S+) not found")
+
+
+def _locate(line: str, text: str, shown: str) -> Problem:
+    """Turn one pandoc warning into a problem at the line it concerns."""
+    message = re.sub(r"^\[WARNING\]\s*", "", line.strip())
+    found = _CITATION.search(message)
+    if found:
+        key = found.group(1)
+        return Problem(f"unknown citation '@{key}' (not in data/references.yaml)",
+                       shown, _line_of(text, "@" + key))
+    return Problem(f"pandoc: {message}", shown)
+
+
+def _line_of(text: str, needle: str) -> int | None:
+    index = text.find(needle)
+    return text.count("\n", 0, index) + 1 if index >= 0 else None
+
+
+def _pandoc_env() -> dict[str, str]:
+    """A fixed environment: pandoc's output must not depend on the caller's locale."""
+    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
+            "HOME": os.environ.get("HOME", "/")}
+
+
+def _write_cache(path: Path, html: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(html, "utf-8")
+    os.replace(tmp, path)

@@ -1,0 +1,141 @@
+"""The EPUB 3 edition, assembled with ebooklib from the same section trees as the HTML.
+
+ebooklib writes the package document, the nav document and the NCX; we then
+re-pack its zip ourselves so that entry times, order and attributes are fixed
+(ebooklib stamps entries with the wall clock).
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+from ebooklib import epub
+from markupsafe import Markup
+
+from .document import Report
+from .edition import creators, inner_xhtml, media_type, outline, retarget, source_date
+from .htmlsite import font_files
+from .render import make_environment, render
+
+#: DPUB-ARIA roles for the EPUB structural semantics we know; others get none.
+ROLES = {
+    "chapter": "doc-chapter", "preface": "doc-preface", "appendix": "doc-appendix",
+    "bibliography": "doc-bibliography", "colophon": "doc-colophon", "foreword": "doc-foreword",
+    "acknowledgments": "doc-acknowledgments", "introduction": "doc-introduction",
+    "conclusion": "doc-conclusion", "epilogue": "doc-epilogue", "prologue": "doc-prologue",
+    "glossary": "doc-glossary", "index": "doc-index",
+}
+#: Landmarks listed in the nav document, by section type.
+LANDMARKS = ("titlepage", "toc", "bibliography")
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+class XhtmlDocument(epub.EpubItem):
+    """A content document kept byte for byte (ebooklib's EpubHtml re-parses and rewrites)."""
+
+    def __init__(self, uid: str, file_name: str, content: bytes, properties=()):
+        super().__init__(uid=uid, file_name=file_name, media_type="application/xhtml+xml",
+                         content=content)
+        self.properties = list(properties)
+
+    def is_chapter(self) -> bool:
+        return True
+
+
+def build_epub(report: Report) -> bytes:
+    """The EPUB 3 file of the report, as bytes."""
+    pub = report.publication
+    env = make_environment(report.project.root / "templates")
+    book = epub.EpubBook()
+    book.set_identifier(pub.identifier)
+    book.set_title(pub.full_title)
+    book.set_language(pub.language)
+    _metadata(book, report)
+
+    def file_of(section):
+        return f"{section.id}.xhtml"
+
+    stylesheets = []
+    for rel, data in sorted(font_files(report.project.root).items()):
+        if rel.endswith(".css"):
+            stylesheets.append(rel)
+        book.add_item(_item(rel, data))
+    css = report.project.root / "templates/css/epub.css"
+    book.add_item(epub.EpubItem(uid="style", file_name="epub.css", media_type="text/css",
+                                content=css.read_bytes()))
+    stylesheets.append("epub.css")
+    for rel, path in sorted(report.images.items()):
+        book.add_item(_item(rel, path.read_bytes()))
+
+    docs = []
+    for section in report.sections:
+        body = retarget(report, section, file_of, lambda src: src)
+        xhtml = render(env, "epub/page.xhtml", {
+            "pub": pub, "section": section, "stylesheets": stylesheets,
+            "role": ROLES.get(section.type), "body": Markup(inner_xhtml(body)),
+        })
+        doc = XhtmlDocument(f"s-{section.id}", file_of(section), xhtml.encode("utf-8"))
+        book.add_item(doc)
+        docs.append(doc)
+        if section.type in LANDMARKS:
+            book.guide.append({"href": file_of(section), "title": section.title, "type": section.type})
+    first_chapter = next(s for s in report.sections if s.part == "body")
+    book.guide.append({"href": file_of(first_chapter), "title": first_chapter.title,
+                       "type": "bodymatter"})
+    book.toc = [_toc(item) for item in outline(report, file_of)]
+    book.add_item(epub.EpubNcx())
+    book.add_item(epub.EpubNav(title="Contents"))
+    book.spine = docs
+    raw = io.BytesIO()
+    epub.write_epub(raw, book, {"mtime": source_date(report).replace(tzinfo=None),
+                                "epub2_guide": False, "landmark_title": "Landmarks"})
+    return repack(raw.getvalue())
+
+
+def _metadata(book: epub.EpubBook, report: Report) -> None:
+    pub = report.publication
+    authors, others = creators(report)
+    for i, (name, role) in enumerate(authors or [(pub.publisher, "aut")], 1):
+        book.add_author(name, role=role, uid=f"creator{i}")
+    for i, (name, role) in enumerate(others, 1):
+        book.add_metadata("DC", "contributor", name, {"id": f"contributor{i}"})
+        book.add_metadata(None, "meta", role, {"refines": f"#contributor{i}", "property": "role",
+                                               "scheme": "marc:relators"})
+    book.add_metadata("DC", "publisher", pub.publisher)
+    book.add_metadata("DC", "date", pub.date.isoformat())
+    book.add_metadata("DC", "rights", pub.rights)
+    if pub.description:
+        book.add_metadata("DC", "description", " ".join(pub.description.split()))
+    for subject in pub.subjects:
+        book.add_metadata("DC", "subject", subject)
+
+
+def _toc(item):
+    link = epub.Link(item.href, item.title, "nav-" + item.href.replace(".xhtml", "").replace("#", "-"))
+    if not item.children:
+        return link
+    return (epub.Section(item.title, item.href), [_toc(child) for child in item.children])
+
+
+def _item(rel: str, data: bytes) -> epub.EpubItem:
+    uid = "f-" + "".join(c if c.isalnum() else "-" for c in rel)
+    return epub.EpubItem(uid=uid, file_name=rel, media_type=media_type(rel), content=data)
+
+
+def repack(data: bytes) -> bytes:
+    """Re-write an EPUB zip with fixed times and attributes; mimetype first and stored."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+        names = src.namelist()
+        order = ["mimetype"] + [n for n in names if n != "mimetype"]
+        for name in order:
+            info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
+            info.create_system = 3
+            info.external_attr = 0o100644 << 16
+            if name == "mimetype":
+                info.compress_type = zipfile.ZIP_STORED
+            else:
+                info.compress_type = zipfile.ZIP_DEFLATED
+            dst.writestr(info, src.read(name), compresslevel=9 if name != "mimetype" else None)
+    return out.getvalue()

@@ -1,0 +1,305 @@
+"""Typed schemas for the files under ``data/``: one model per file kind.
+
+Every model forbids unknown keys, so a typo is an error, not a silent no-op.
+Field docstrings are the reference for editors (``use_attribute_docstrings``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+class Model(BaseModel):
+    """Base: frozen, strict about unknown keys, docstrings as descriptions."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+
+# --- publication.yaml -------------------------------------------------------
+
+
+class Source(Model):
+    """A work whose text this edition reuses, credited in the colophon."""
+
+    title: str
+    """Title of the reused work."""
+    kind: str
+    """What it is, e.g. 'encyclopedia article'."""
+    license: str
+    """Licence name, e.g. 'CC BY-SA'."""
+    license_url: str | None = None
+    """Address of the licence text."""
+    used_for: str | None = None
+    """Where this edition uses it."""
+
+
+class Publication(Model):
+    """``data/publication.yaml``: the metadata of the publication."""
+
+    title: str
+    """Main title."""
+    subtitle: str | None = None
+    """Subtitle, shown after the title."""
+    slug: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    """Base name of the output files (lower case, digits, hyphens)."""
+    language: str = Field(pattern=r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")
+    """BCP 47 language tag of the text, e.g. 'en' or 'fr-CA'."""
+    publisher: str
+    """Publishing institution, in full."""
+    publisher_short: str | None = None
+    """Short name or acronym of the publisher."""
+    institution: str | None = None
+    """Parent institution (e.g. the university)."""
+    place: str | None = None
+    """Place of publication."""
+    project: str | None = None
+    """The project the publication belongs to."""
+    year: int
+    """Year of publication."""
+    date: dt.date
+    """Date of publication (ISO 8601); the editions' fixed date."""
+    identifier: str = Field(pattern=r"^(urn:uuid:[0-9a-f-]{36}|urn:isbn:[0-9X-]+|https?://\S+)$")
+    """Stable unique identifier: urn:uuid:..., urn:isbn:... or a URL."""
+    rights: str
+    """Rights statement."""
+    description: str | None = None
+    """One-paragraph description for catalogues."""
+    subjects: tuple[str, ...] = ()
+    """Keywords."""
+    sources: tuple[Source, ...] = ()
+    """Reused works to credit."""
+
+    @property
+    def full_title(self) -> str:
+        """Title and subtitle joined as a catalogue would."""
+        return f"{self.title}: {self.subtitle}" if self.subtitle else self.title
+
+
+# --- contents.yaml ----------------------------------------------------------
+
+
+class Entry(Model):
+    """One section in the reading order: a Markdown file, a template, or both."""
+
+    source: str | None = None
+    """Markdown file, relative to ``manuscript/``."""
+    template: str | None = None
+    """Jinja2 template, relative to ``templates/sections/``."""
+    id: str | None = Field(default=None, pattern=r"^[A-Za-z][A-Za-z0-9_.:-]*$")
+    """Section id (also its file name); defaults to the id of the file's first heading."""
+    title: str | None = None
+    """Section title; defaults to the text of the file's first heading."""
+    type: str | None = None
+    """EPUB structural semantics (titlepage, toc, preface, chapter, bibliography...)."""
+    toc: bool = True
+    """Whether the section is listed in the tables of contents."""
+
+
+class Contents(Model):
+    """``data/contents.yaml``: the reading order, declared once."""
+
+    front: tuple[Entry, ...] = ()
+    """Front matter, before the chapters."""
+    body: tuple[Entry, ...]
+    """The chapters."""
+    back: tuple[Entry, ...] = ()
+    """Back matter, after the chapters."""
+
+
+# --- people, funders, recommendations, contacts -----------------------------
+
+
+class Person(Model):
+    """A person named in a list."""
+
+    name: str
+    """Name as printed."""
+
+
+class Role(Model):
+    """A role in the team and the people who hold it."""
+
+    title: str
+    """Role as printed, e.g. 'Co-directors'."""
+    relator: str = Field(default="ctb", pattern=r"^[a-z]{3}$")
+    """MARC relator code for the ebook metadata (aut = author, res = researcher...)."""
+    members: tuple[Person, ...] = Field(min_length=1)
+    """The people in this role."""
+
+
+class Team(Model):
+    """``data/team.yaml``: the people who made the report, by role."""
+
+    title: str
+    """Heading of the team list."""
+    roles: tuple[Role, ...] = Field(min_length=1)
+    """Roles in print order."""
+
+
+class Group(Model):
+    """``data/committee.yaml``, ``data/consultation.yaml``: a named group of people."""
+
+    title: str
+    """Name of the group."""
+    members: tuple[Person, ...] = Field(min_length=1)
+    """Members in print order."""
+
+
+class Funder(Model):
+    """A funder of the project."""
+
+    name: str
+    """Name as it reads in a sentence (with its article)."""
+    place: str | None = None
+    """City, printed as '<name> of <place>'."""
+    detail: str | None = None
+    """Further detail printed after the name."""
+
+
+class Funders(Model):
+    """``data/funders.yaml``: the funders of the project."""
+
+    title: str
+    """Heading for the list."""
+    funders: tuple[Funder, ...] = Field(min_length=1)
+    """Funders in print order."""
+
+
+class Recommendations(Model):
+    """``data/recommendations.yaml``: the numbered recommendations."""
+
+    title: str
+    """Heading of the recommendations."""
+    recommendations: tuple[str, ...] = Field(min_length=1)
+    """Each recommendation, in order."""
+
+
+class Bookseller(Model):
+    """Where copies can be bought."""
+
+    name: str
+    """Name of the bookseller."""
+    url: str
+    """Web address."""
+
+
+class Office(Model):
+    """A postal and electronic address."""
+
+    name: str
+    """Name of the office."""
+    address: tuple[str, ...] = ()
+    """Postal address, one line per item."""
+    phone: str | None = None
+    """Telephone."""
+    fax: str | None = None
+    """Fax."""
+    email: str | None = None
+    """E-mail address."""
+    web: str | None = None
+    """Web address."""
+
+
+class Contacts(Model):
+    """``data/contacts.yaml``: ordering and contact details."""
+
+    booksellers: tuple[Bookseller, ...] = ()
+    """Where to buy copies, in order."""
+    offices: tuple[Office, ...] = ()
+    """Contact addresses."""
+
+
+# --- references.yaml (CSL YAML, read by pandoc's citeproc) ------------------
+
+CSL_TYPES = Literal[
+    "article", "article-journal", "article-magazine", "article-newspaper", "bill", "book",
+    "broadcast", "chapter", "dataset", "document", "entry", "entry-dictionary",
+    "entry-encyclopedia", "hearing", "interview", "legal_case", "legislation", "manuscript",
+    "map", "motion_picture", "pamphlet", "paper-conference", "patent", "personal_communication",
+    "post", "post-weblog", "regulation", "report", "review", "review-book", "speech", "standard",
+    "thesis", "treaty", "webpage",
+]
+
+
+class Name(Model):
+    """A CSL name: family and given, or a literal (an institution)."""
+
+    family: str | None = None
+    """Family name."""
+    given: str | None = None
+    """Given names."""
+    literal: str | None = None
+    """A name not to be split (an institution)."""
+
+
+class Date(Model):
+    """A CSL date."""
+
+    date_parts: tuple[tuple[int, ...], ...] = Field(alias="date-parts")
+    """[[year, month, day]], month and day optional."""
+
+
+class Reference(Model):
+    """One bibliography entry (a subset of CSL-JSON's variables)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    id: str = Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_:.#$%&+?<>~/-]*$")
+    """Citation key, cited as @id."""
+    type: CSL_TYPES
+    """CSL item type."""
+    title: str
+    """Title of the work."""
+    author: tuple[Name, ...] = ()
+    editor: tuple[Name, ...] = ()
+    issued: Date | None = None
+    publisher: str | None = None
+    publisher_place: str | None = Field(default=None, alias="publisher-place")
+    container_title: str | None = Field(default=None, alias="container-title")
+    collection_title: str | None = Field(default=None, alias="collection-title")
+    number: str | int | None = None
+    volume: str | int | None = None
+    issue: str | int | None = None
+    page: str | None = None
+    authority: str | None = None
+    genre: str | None = None
+    URL: str | None = None
+    DOI: str | None = None
+    ISBN: str | None = None
+    note: str | None = None
+
+
+class Bibliography(Model):
+    """``data/references.yaml``: the works cited, as CSL YAML."""
+
+    references: tuple[Reference, ...]
+    """The entries, cited from Markdown as [@id]."""
+
+    @field_validator("references")
+    @classmethod
+    def _unique_ids(cls, refs):
+        seen = set()
+        for ref in refs:
+            if ref.id in seen:
+                raise ValueError(f"duplicate reference id '{ref.id}'")
+            seen.add(ref.id)
+        return refs
+
+
+#: The data files a report may have: file stem -> schema. Only publication and
+#: contents are required; a file with another name is an error.
+SCHEMAS: dict[str, type[Model]] = {
+    "publication": Publication,
+    "contents": Contents,
+    "team": Team,
+    "committee": Group,
+    "consultation": Group,
+    "funders": Funders,
+    "recommendations": Recommendations,
+    "contacts": Contacts,
+    "references": Bibliography,
+}
+REQUIRED = ("publication", "contents")

@@ -1,0 +1,56 @@
+"""Atomic writes: an output is either the last good one or the new complete one.
+
+A file is written to a temporary name beside its target, flushed, then
+renamed over it. A folder (the HTML edition) is written beside its target and
+swapped in with two renames, so a failed or killed build never leaves a
+half-written edition in place.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+
+def write_file(target: Path, data: bytes) -> Path:
+    """Write ``data`` to ``target`` atomically."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)  # fixed mode: outputs must not depend on the umask
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def write_tree(target: Path, files: dict[str, bytes]) -> Path:
+    """Replace the folder ``target`` with exactly ``files`` (relative path -> bytes)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    try:
+        for rel, data in sorted(files.items()):
+            path = staging / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+            os.chmod(path, 0o644)
+        for folder in sorted({p for p in staging.rglob("*") if p.is_dir()} | {staging}):
+            os.chmod(folder, 0o755)
+        old = None
+        if target.exists():
+            old = target.with_name(f".{target.name}.old.{os.getpid()}")
+            os.replace(target, old)
+        os.replace(staging, target)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return target

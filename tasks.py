@@ -1,0 +1,57 @@
+"""Invoke tasks: thin wrappers over the ``folio`` package (``invoke --list``)."""
+
+import shutil
+import sys
+from pathlib import Path
+
+from invoke import Collection, Exit, task
+
+sys.path.insert(0, str(Path(__file__).parent / "src"))
+
+from folio import BuildError, build as build_report  # noqa: E402
+
+PROJECT_HELP = {"project": "the report's folder (default: this repository)",
+                "quiet": "print only errors"}
+
+
+def _build(c, editions, project, quiet):
+    log = (lambda m: None) if quiet else print
+    try:
+        outputs = build_report(project or c.folio.project, editions, log=log)
+    except BuildError as exc:
+        raise Exit(str(exc), code=1) from None
+    log(f"built {', '.join(outputs.paths)} in {outputs.seconds:.1f} s")
+
+
+@task(help=PROJECT_HELP)
+def build(c, project=None, quiet=False):
+    """Publish all three editions (PDF, EPUB, HTML) into build/."""
+    _build(c, ("html", "epub", "pdf"), project, quiet)
+
+
+@task(help=PROJECT_HELP)
+def html(c, project=None, quiet=False):
+    """Publish the multi-page HTML edition into build/html/."""
+    _build(c, ("html",), project, quiet)
+
+
+@task(help=PROJECT_HELP)
+def epub(c, project=None, quiet=False):
+    """Publish the EPUB 3 edition into build/."""
+    _build(c, ("epub",), project, quiet)
+
+
+@task(help=PROJECT_HELP)
+def pdf(c, project=None, quiet=False):
+    """Publish the PDF edition into build/."""
+    _build(c, ("pdf",), project, quiet)
+
+
+@task(help={"project": PROJECT_HELP["project"]})
+def clean(c, project=None):
+    """Remove build/ (and nothing else)."""
+    shutil.rmtree(Path(project or c.folio.project) / "build", ignore_errors=True)
+
+
+ns = Collection(build, html, epub, pdf, clean)
+ns.configure({"folio": {"project": str(Path(__file__).parent)}})
