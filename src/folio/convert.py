@@ -128,8 +128,9 @@ def _locate(line: str, text: str, shown: str) -> Problem:
 
 
 def _line_of(text: str, needle: str) -> int | None:
-    index = text.find(needle)
-    return text.count("\n", 0, index) + 1 if index >= 0 else None
+    # The whole key: '@smith' must not be found inside an earlier '@smith2020'.
+    found = re.search(re.escape(needle) + r"(?![\w])", text)
+    return text.count("\n", 0, found.start()) + 1 if found else None
 
 
 def _pandoc_env() -> dict[str, str]:

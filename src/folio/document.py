@@ -163,7 +163,7 @@ def _check(report: Report, problems: Problems) -> None:
             if eid in ids:
                 if eid in explicit or el.tag == "h1" and section.spec.entry.id:
                     problems.add(f"duplicate id '{eid}' (also in {ids[eid].origin})",
-                                 section.origin, _line(section.spec, "#" + eid))
+                                 section.origin, _id_line(section.spec, eid))
                     continue
                 eid = f"{section.id}-{eid}"  # an automatic heading id: make it unique
                 _rename(section.body, el.get("id"), eid)
@@ -236,6 +236,14 @@ def _line(spec: Spec, needle: str) -> int | None:
         return None
     index = spec.text.find(needle)
     return spec.text.count("\n", 0, index) + 1 if index >= 0 else None
+
+
+def _id_line(spec: Spec, ident: str) -> int | None:
+    """The line that declares ``{#ident}`` (a link to it may come first), else any mention."""
+    for match in _EXPLICIT_ID.finditer(spec.text or ""):
+        if match.group(1) == ident:
+            return spec.text.count("\n", 0, match.start()) + 1
+    return _line(spec, "#" + ident)
 
 
 def _text(el) -> str:

@@ -10,6 +10,7 @@ import copy
 import datetime as dt
 import mimetypes
 import os
+import subprocess
 from dataclasses import dataclass
 
 from lxml import etree, html
@@ -98,12 +99,26 @@ def outline(report: Report, file_of, depth: int = 2) -> list[NavItem]:
 
 
 def source_date(report: Report) -> dt.datetime:
-    """The build's fixed date: SOURCE_DATE_EPOCH when set, else the publication date."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch and epoch.strip().isdigit():
+    """The build's one date, in UTC: ``SOURCE_DATE_EPOCH`` when set, else the date of the
+    last commit that touched the project, else (outside git) the publication date.
+
+    Never the clock: the same sources give the same editions on any day.
+    """
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip() or _last_commit(report.project.root)
+    if epoch.isdigit():
         return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc)
     day = report.publication.date
     return dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)
+
+
+def _last_commit(root) -> str:
+    """Unix time of the last commit touching ``root``, or '' outside a git checkout."""
+    try:
+        proc = subprocess.run(["git", "-C", str(root), "log", "-1", "--format=%ct", "--", "."],
+                              capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return proc.stdout.strip() if proc.returncode == 0 else ""
 
 
 def creators(report: Report) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:

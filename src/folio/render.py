@@ -25,6 +25,8 @@ def make_environment(templates: Path) -> jinja2.Environment:
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
+        # An optional field left out of data/*.yaml is None: print nothing, not "None".
+        finalize=lambda value: "" if value is None else value,
     )
     env.filters["join_and"] = join_and
     return env

@@ -1,0 +1,100 @@
+"""The HTML edition: one page per section, an index, and no broken link anywhere."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from editions import is_external
+
+
+def test_one_page_per_section_plus_index(report):
+    expected = {f"{s.id}.html" for s in report.sections} | {"index.html"}
+    assert set(report.html.pages) == expected
+
+
+def test_every_page_declares_its_language_and_stylesheets(report):
+    for name, page in report.html.pages.items():
+        assert page.get("lang") == report.pub["language"], name
+        sheets = page.xpath("//head/link[@rel='stylesheet']/@href")
+        assert "screen.css" in sheets, name
+        for href in sheets:
+            assert (report.html.folder / href).is_file(), (name, href)
+
+
+def test_page_titles(report):
+    for section in report.sections:
+        title = report.html.pages[f"{section.id}.html"].findtext(".//title")
+        assert title == f"{section.title} · {report.pub['title']}"
+
+
+def test_prev_and_next_follow_the_reading_order(report):
+    pages = report.html.pages
+    order = [f"{s.id}.html" for s in report.sections]
+    assert pages["index.html"].xpath("//main//a[@rel='next']/@href") == [order[0]]
+    for i, name in enumerate(order):
+        prev = pages[name].xpath("//nav[@class='pager']/a[@rel='prev']/@href")
+        next_ = pages[name].xpath("//nav[@class='pager']/a[@rel='next']/@href")
+        assert prev == [order[i - 1] if i else "index.html"], name
+        assert next_ == ([order[i + 1]] if i + 1 < len(order) else []), name
+
+
+def test_every_relative_link_resolves(report):
+    html = report.html
+    broken = []
+    for name, page in html.pages.items():
+        for href in page.xpath("//a/@href | //link/@href"):
+            if is_external(href):
+                continue
+            path, _, fragment = href.partition("#")
+            target = (html.folder / path).resolve() if path else html.folder / name
+            if not target.is_file():
+                broken.append(f"{name}: {href}")
+            elif fragment and fragment not in html.ids(target.name):
+                broken.append(f"{name}: {href} (no such id)")
+    assert broken == []
+
+
+def test_index_offers_the_pdf_and_epub(report):
+    index = report.html.pages["index.html"]
+    slug = report.pub["slug"]
+    downloads = index.xpath("//main//a[@download]/@href")
+    assert downloads == [f"../{slug}.pdf", f"../{slug}.epub"]
+    for href in downloads:
+        assert (report.html.folder / href).resolve().is_file()
+
+
+def test_index_lists_the_contents(report):
+    index = report.html.pages["index.html"]
+    listed = index.xpath("//nav[@class='toc']/ol/li/a")
+    expected = [s for s in report.sections if s.toc]
+    assert [(a.text, a.get("href")) for a in listed] == [(s.title, f"{s.id}.html") for s in expected]
+
+
+def test_fonts_and_stylesheet_are_copied(report):
+    folder = report.html.folder
+    assert (folder / "fonts/fonts.css").is_file()
+    assert sorted(p.name for p in (folder / "fonts").rglob("*.otf")) == \
+        sorted(p.name for p in (report.root / "templates/fonts").rglob("*.otf"))
+    assert (folder / "screen.css").read_bytes() == \
+        (report.root / "templates/css/screen.css").read_bytes()
+
+
+def test_cross_reference_points_at_the_other_chapter_file(tiny):
+    page = tiny.html.pages["chapter2.html"]
+    hrefs = page.xpath("//main//a[.='the survey method']/@href")
+    assert hrefs == ["chapter1.html#survey-method"]
+    assert "survey-method" in tiny.html.ids("chapter1.html")
+
+
+def test_footnote_ids_are_unique_to_their_chapter(tiny):
+    # pandoc numbers notes fn1, fn2... in every chapter; two chapters must not share ids.
+    ids1, ids2 = tiny.html.ids("chapter1.html"), tiny.html.ids("chapter2.html")
+    notes1 = {i for i in ids1 if "fn" in i}
+    notes2 = {i for i in ids2 if "fn" in i}
+    assert notes1 and notes2 and not notes1 & notes2
+
+
+def test_nothing_is_written_beside_the_site(report):
+    assert sorted(p.name for p in report.out.iterdir()) == \
+        sorted([".cache", "html", f"{report.pub['slug']}.pdf", f"{report.pub['slug']}.epub"])
+    assert not list(Path(report.html.folder).rglob("*.tmp"))
