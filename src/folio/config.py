@@ -85,8 +85,8 @@ def load_project(root: Path | str) -> Project:
             problems.extend(exc)
     for stem in REQUIRED:
         if stem not in data and not (root / "data" / f"{stem}.yaml").exists():
-            problems.add(f"required file is missing ({SCHEMAS[stem].__doc__.split(':')[1].strip()})",
-                         f"data/{stem}.yaml")
+            purpose = SCHEMAS[stem].__doc__.split(":")[1].strip().rstrip(".")
+            problems.add(f"required file is missing ({purpose})", f"data/{stem}.yaml")
     specs: list[Spec] = []
     if "contents" in data:
         specs = _resolve_contents(root, data["contents"], lines["contents"], problems, files)
@@ -102,10 +102,17 @@ def _validate(schema: type[Model], value, lines: Lines, rel: str) -> Model:
         return schema.model_validate(value)
     except ValidationError as exc:
         problems = Problems()
-        for err in exc.errors():
+        errors = exc.errors()
+        for err in errors:
             loc = tuple(err["loc"])
+            if err["type"] == "too_short" and _has_inner_error(errors, loc):
+                continue  # pydantic counts only the valid items: the inner error says it all
             problems.add(_message(schema, err, loc), rel, line_of(lines, loc))
         raise BuildError(problems.items) from None
+
+
+def _has_inner_error(errors: list[dict], loc: tuple) -> bool:
+    return any(len(e["loc"]) > len(loc) and tuple(e["loc"][:len(loc)]) == loc for e in errors)
 
 
 def _message(schema: type[Model], err: dict, loc: tuple) -> str:

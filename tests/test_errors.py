@@ -1,0 +1,133 @@
+"""Bad input: one exact, located line per problem, exit code 1, and the last build untouched."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+import folio
+from conftest import outputs, run_cli
+
+
+@dataclass(frozen=True)
+class Case:
+    """Replace ``old`` by ``new`` in ``path`` of a built copy; expect ``message``."""
+
+    path: str
+    old: str
+    new: str
+    message: str
+
+
+UNDEFINED_TEMPLATE = """<div class="title-page">
+<h1 id="{{ section.id }}">{{ pub.title }}</h1>
+<p>{{ pub.edition_statement }}</p>
+</div>
+"""
+
+CASES = {
+    "broken YAML": Case(
+        "data/team.yaml", "  - title: Editor\n", "  - title: Editor\n   notes: [\n",
+        "data/team.yaml:9: YAML syntax error: while parsing a block collection expected "
+        "<block end>, but found '<block mapping start>'"),
+    "unknown key": Case(
+        "data/publication.yaml", "subtitle:", "subtitel:",
+        "data/publication.yaml:2: unknown key 'subtitel' (did you mean 'subtitle'?)"),
+    "unknown nested key": Case(
+        "data/team.yaml", "    relator: edt", "    relater: edt",
+        "data/team.yaml:9: in roles[1]: unknown key 'relater' (did you mean 'relator'?)"),
+    "missing chapter": Case(
+        "data/contents.yaml", "chapter2.md", "chapter3.md",
+        "data/contents.yaml:6: chapter not found: manuscript/chapter3.md"),
+    "undefined template variable": Case(
+        "templates/sections/title-page.html", "", UNDEFINED_TEMPLATE,
+        "templates/sections/title-page.html:3: undefined template variable: "
+        "'folio.models.Publication object' has no attribute 'edition_statement'"),
+    # chapter2.md links to #survey-method on line 3 before declaring it again on line 5.
+    "duplicate explicit id": Case(
+        "manuscript/chapter2.md", "{#what-we-found}", "{#survey-method}",
+        "manuscript/chapter2.md:5: duplicate id 'survey-method' (also in manuscript/chapter1.md)"),
+    "link to a missing id": Case(
+        "manuscript/chapter2.md", "(#survey-method)", "(#no-such-id)",
+        "manuscript/chapter2.md:3: link to a missing id '#no-such-id'"),
+    # chapter1.md cites @smith2020 on line 3: the unknown @smith is on the last line.
+    "unknown citation": Case(
+        "manuscript/chapter1.md", "closes the chapter.[^late]", "closes the chapter [@smith].[^late]",
+        "manuscript/chapter1.md:124: unknown citation '@smith' (not in data/references.yaml)"),
+}
+
+EXTRA = {
+    "unknown citation in chapter 2": Case(
+        "manuscript/chapter2.md", "[@unesco2019, p. 12]", "[@unesco2091]",
+        "manuscript/chapter2.md:3: unknown citation '@unesco2091' (not in data/references.yaml)"),
+}
+
+
+def break_copy(root, case: Case) -> None:
+    path = root / case.path
+    if case.old:
+        text = path.read_text("utf-8")
+        assert text.count(case.old) == 1, f"{case.old!r} must occur once in {case.path}"
+        text = text.replace(case.old, case.new)
+    else:
+        text = case.new
+    path.write_text(text, "utf-8")
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_bad_input_fails_with_one_located_line(tiny, copy_built, name):
+    case = CASES[name]
+    root = copy_built(tiny)
+    before = outputs(root)
+    break_copy(root, case)
+
+    with pytest.raises(folio.BuildError) as caught:
+        folio.build(root)
+    assert str(caught.value) == case.message
+    assert len(caught.value.problems) == 1
+
+    proc = run_cli("--project", str(root))
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr == case.message + "\n"
+    assert outputs(root) == before
+
+
+def test_every_problem_of_a_pass_is_reported_at_once(tiny, copy_built):
+    root = copy_built(tiny)
+    before = outputs(root)
+    for name in ("unknown key", "unknown nested key", "missing chapter"):
+        break_copy(root, CASES[name])
+    proc = run_cli("--project", str(root), "--quiet")
+    assert proc.returncode == 1
+    assert proc.stderr.splitlines() == [
+        CASES["unknown key"].message, CASES["unknown nested key"].message,
+        CASES["missing chapter"].message]
+    assert outputs(root) == before
+
+
+@pytest.mark.parametrize("names", [
+    ("unknown citation", "unknown citation in chapter 2"),  # the conversion pass
+    ("duplicate explicit id", "link to a missing id"),  # the pass over ids and links
+])
+def test_every_bad_chapter_is_reported_at_once(tiny, copy_built, names):
+    root = copy_built(tiny)
+    cases = [CASES.get(name) or EXTRA[name] for name in names]
+    for case in cases:
+        break_copy(root, case)
+    with pytest.raises(folio.BuildError) as caught:
+        folio.build(root)
+    assert str(caught.value).splitlines() == [case.message for case in cases]
+
+
+def test_not_a_project(tmp_path):
+    proc = run_cli("--project", str(tmp_path))
+    assert proc.returncode == 1
+    assert proc.stderr == f"{tmp_path.resolve()}: not a report project: no data/ folder\n"
+
+
+def test_unknown_edition_is_a_usage_error(tiny):
+    proc = run_cli("--project", str(tiny.root), "mobi")
+    assert proc.returncode == 2
+    assert "unknown edition 'mobi' (choose from html, epub, pdf)" in proc.stderr

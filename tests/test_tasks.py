@@ -1,0 +1,52 @@
+"""The invoke tasks: listed with their help, and working on another project folder."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from conftest import PYTHON, REPO, assemble_tiny
+
+INVOKE = str(Path(PYTHON).with_name("invoke"))
+TASKS = ("build", "html", "epub", "pdf", "clean")
+
+
+def invoke(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([INVOKE, *args], cwd=REPO, capture_output=True, text=True, timeout=300)
+
+
+def test_list_shows_every_task_with_its_help():
+    proc = invoke("--list")
+    assert proc.returncode == 0, proc.stderr
+    helps = {}
+    for line in proc.stdout.splitlines():
+        parts = line.split(None, 1)
+        if line.startswith("  ") and parts:
+            helps[parts[0]] = parts[1].strip() if len(parts) > 1 else ""
+    assert set(TASKS) <= set(helps), proc.stdout
+    for name in TASKS:
+        assert helps[name], f"task '{name}' has no help line"
+
+
+def test_build_and_clean_another_project(tmp_path):
+    root = assemble_tiny(tmp_path / "tiny")
+    proc = invoke("build", "--project", str(root), "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == ""
+    names = sorted(p.name for p in (root / "build").iterdir())
+    assert names == [".cache", "html", "tiny-report.epub", "tiny-report.pdf"]
+
+    proc = invoke("clean", "--project", str(root))
+    assert proc.returncode == 0, proc.stderr
+    assert not (root / "build").exists()
+    assert (root / "data/publication.yaml").is_file()
+
+
+def test_a_build_error_exits_1_without_traceback(tmp_path):
+    root = assemble_tiny(tmp_path / "tiny")
+    (root / "manuscript/chapter2.md").unlink()
+    proc = invoke("html", "--project", str(root))
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.strip() == "data/contents.yaml:6: chapter not found: manuscript/chapter2.md"
+    assert not (root / "build").exists()
