@@ -8,6 +8,7 @@ project; any warning it logs is an error, so nothing is silently dropped.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -69,7 +70,9 @@ def build_pdf(report: Report) -> bytes:
     try:
         html = weasyprint.HTML(string=document, base_url=root.as_uri() + "/",
                                url_fetcher=ProjectFetcher(root))
-        data = html.write_pdf(pdf_identifier=report.publication.identifier.encode("utf-8"))
+        # A fixed file identifier, derived from the publication's: the same on every build.
+        identifier = hashlib.md5(report.publication.identifier.encode("utf-8")).hexdigest()
+        data = html.write_pdf(pdf_identifier=identifier.encode("ascii"))
     except weasyprint.urls.FatalURLFetchingError as exc:
         raise BuildError(f"PDF: {exc.__cause__ or exc}", "templates/pdf/document.html") from None
     finally:
