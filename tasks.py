@@ -9,6 +9,8 @@ from invoke import Collection, Exit, task
 sys.path.insert(0, str(Path(__file__).parent / "src"))
 
 from folio import BuildError, build as build_report  # noqa: E402
+from folio.release import release as release_editions  # noqa: E402
+from folio.verify import verify as verify_build  # noqa: E402
 
 PROJECT_HELP = {"project": "the report's folder (default: this repository)",
                 "quiet": "print only errors"}
@@ -53,5 +55,28 @@ def clean(c, project=None):
     shutil.rmtree(Path(project or c.folio.project) / "build", ignore_errors=True)
 
 
-ns = Collection(build, html, epub, pdf, clean)
+@task(help={"project": PROJECT_HELP["project"]})
+def verify(c, project=None):
+    """Rebuild in a temporary folder and check build/ matches build/manifest.json byte for byte."""
+    try:
+        problems = verify_build(project or c.folio.project)
+    except BuildError as exc:
+        raise Exit(str(exc), code=1) from None
+    if problems:
+        raise Exit("verify: FAILED\n" + "\n".join(problems), code=1)
+    print("verify: every output matches the manifest and a fresh rebuild")
+
+
+@task(help={"project": PROJECT_HELP["project"]})
+def release(c, project=None):
+    """Copy the editions to dist/ with versioned names, SHA256SUMS, the manifest and an OPDS feed."""
+    try:
+        written = release_editions(project or c.folio.project)
+    except BuildError as exc:
+        raise Exit(str(exc), code=1) from None
+    for path in written:
+        print(f"wrote {path}")
+
+
+ns = Collection(build, html, epub, pdf, clean, verify, release)
 ns.configure({"folio": {"project": str(Path(__file__).parent)}})

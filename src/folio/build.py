@@ -1,8 +1,8 @@
 """``build(project)``: load and check everything, then write the requested editions.
 
 The order is the house rule: gather and validate every input first (data,
-chapters, templates, ids, links, images); only then make the editions, and
-write each one atomically into ``build/``.
+chapters, templates, ids, links, images) and make every edition in memory;
+only then write, each file atomically, and the provenance manifest last.
 """
 
 from __future__ import annotations
@@ -12,9 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .config import load_project
+from .convert import pandoc_binary
 from .document import Report, gather
+from .edition import source_date
 from .epub import build_epub
 from .htmlsite import build_html
+from .manifest import MANIFEST, make_manifest, output_entry, read_manifest
 from .output import write_file, write_tree
 from .pdf import build_pdf
 
@@ -47,20 +50,42 @@ def build(project_dir: Path | str = ".", editions=EDITIONS, out_dir: Path | str 
     report = gather(project, cache_dir=out / ".cache" / "pandoc")
     log(f"gathered {len(report.sections)} sections")
     names = edition_names(report)
-    made: dict[str, bytes | dict[str, bytes]] = {}
+    html = epub = pdf = None
     if "html" in editions:
-        made["html"] = build_html(report, {"PDF": f"../{names['pdf']}", "EPUB": f"../{names['epub']}"})
+        html = build_html(report, {"PDF": f"../{names['pdf']}", "EPUB": f"../{names['epub']}"})
     if "epub" in editions:
-        made["epub"] = build_epub(report)
+        epub = build_epub(report)
     if "pdf" in editions:
-        made["pdf"] = build_pdf(report)
+        pdf, pages = build_pdf(report)
+
+    # Everything is made: now write. The manifest keeps the records of editions not rebuilt.
+    records = _previous_records(out)
     paths = {}
-    for edition in EDITIONS:
-        if edition not in made:
-            continue
-        if edition == "html":
-            paths[edition] = write_tree(out / "html", made[edition])
-        else:
-            paths[edition] = write_file(out / names[edition], made[edition])
-        log(f"wrote {paths[edition]}")
+    if html is not None:
+        paths["html"] = write_tree(out / "html", html)
+        records = {k: v for k, v in records.items() if not k.startswith("html/")}
+        records.update({f"html/{rel}": output_entry(f"html/{rel}", data) for rel, data in html.items()})
+    if epub is not None:
+        paths["epub"] = write_file(out / names["epub"], epub)
+        records[names["epub"]] = output_entry(names["epub"], epub)
+    if pdf is not None:
+        paths["pdf"] = write_file(out / names["pdf"], pdf)
+        records[names["pdf"]] = output_entry(names["pdf"], pdf, pages=pages)
+    for path in paths.values():
+        log(f"wrote {path}")
+    epoch = int(source_date(report).timestamp())
+    manifest = make_manifest(project.root, epoch, pandoc_binary()[1], list(records.values()))
+    write_file(out / MANIFEST, manifest)
     return Outputs(paths, time.perf_counter() - start)
+
+
+def _previous_records(out: Path) -> dict[str, dict]:
+    """Output records of the last manifest whose files are still there, unchanged in name."""
+    path = out / MANIFEST
+    if not path.is_file():
+        return {}
+    try:
+        outputs = read_manifest(path)["outputs"]
+    except (ValueError, KeyError):
+        return {}
+    return {o["path"]: o for o in outputs if (out / o["path"]).is_file()}

@@ -59,6 +59,8 @@ class Publication(Model):
     """The project the publication belongs to."""
     year: int
     """Year of publication."""
+    version: str = Field(default="1.0", pattern=r"^[0-9A-Za-z][0-9A-Za-z.+-]*$")
+    """Version of this edition, used in the release file names (dist/<slug>-<version>.pdf)."""
     date: dt.date
     """Date of publication (ISO 8601); the editions' fixed date."""
     identifier: str = Field(pattern=r"^(urn:uuid:[0-9a-f-]{36}|urn:isbn:[0-9X-]+|https?://\S+)$")

@@ -60,8 +60,8 @@ def pdf_document_html(report: Report) -> str:
     })
 
 
-def build_pdf(report: Report) -> bytes:
-    """The PDF of the report, as bytes."""
+def build_pdf(report: Report) -> tuple[bytes, int]:
+    """The PDF of the report, as bytes, and its number of pages."""
     document = pdf_document_html(report)
     root = report.project.root
     warnings = _Capture()
@@ -72,7 +72,8 @@ def build_pdf(report: Report) -> bytes:
                                url_fetcher=ProjectFetcher(root))
         # A fixed file identifier, derived from the publication's: the same on every build.
         identifier = hashlib.md5(report.publication.identifier.encode("utf-8")).hexdigest()
-        data = html.write_pdf(pdf_identifier=identifier.encode("ascii"))
+        document = html.render()
+        data = document.write_pdf(pdf_identifier=identifier.encode("ascii"))
     except weasyprint.urls.FatalURLFetchingError as exc:
         raise BuildError(f"PDF: {exc.__cause__ or exc}", "templates/pdf/document.html") from None
     finally:
@@ -80,7 +81,7 @@ def build_pdf(report: Report) -> bytes:
     if warnings.records:
         raise BuildError([Problem(f"PDF: {message}", "templates/pdf/document.html")
                           for message in warnings.records])
-    return data
+    return data, len(document.pages)
 
 
 def _notes_to_footnotes(body) -> None:
