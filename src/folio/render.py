@@ -7,6 +7,7 @@ models, never by re-reading YAML. An undefined variable is an error
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -51,7 +52,8 @@ def render(env: jinja2.Environment, name: str, context: dict) -> str:
         raise BuildError(f"template not found: templates/{exc.name}", f"templates/{name}") from None
     except jinja2.UndefinedError as exc:
         where, line = _template_frame(exc, env, name)
-        raise BuildError(f"undefined template variable: {exc.message}", where, line) from None
+        message = re.sub(r"'[\w.]*\.(\w+) object'", r"'\1'", exc.message or "")
+        raise BuildError(f"undefined template variable: {message}", where, line) from None
 
 
 def _template_frame(exc: Exception, env: jinja2.Environment, name: str) -> tuple[str, int | None]:
