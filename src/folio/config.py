@@ -107,8 +107,17 @@ def _validate(schema: type[Model], value, lines: Lines, rel: str) -> Model:
             loc = tuple(err["loc"])
             if err["type"] == "too_short" and _has_inner_error(errors, loc):
                 continue  # pydantic counts only the valid items: the inner error says it all
+            if err["type"] == "missing" and _misspelt(errors, loc):
+                continue  # 'nmae' given for 'name': the unknown key's hint says it all
             problems.add(_message(schema, err, loc), rel, line_of(lines, loc))
         raise BuildError(problems.items) from None
+
+
+def _misspelt(errors: list[dict], loc: tuple) -> bool:
+    """Whether a missing key sits beside an unknown key that is a near miss of it."""
+    unknown = [str(e["loc"][-1]) for e in errors
+               if e["type"] == "extra_forbidden" and tuple(e["loc"][:-1]) == loc[:-1]]
+    return bool(difflib.get_close_matches(str(loc[-1]), unknown, n=1))
 
 
 def _has_inner_error(errors: list[dict], loc: tuple) -> bool:
