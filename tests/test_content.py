@@ -76,6 +76,7 @@ TINY_FEATURES = {
     "block quote": ["The quoted passage says that political will is made, not found."],
     "definition list": ["Intervention threshold", "Signals that precede a crisis"],
     "code block": ["def frobnicate_widgets(count):", "return count * 42"],
+    "figure caption": ["Figure 1: sites above the median, in red"],
     "citation": ["Smith (2020)", "(UNESCO 2019, 12)", "Counting Small Things"],
 }
 
@@ -85,7 +86,8 @@ def test_markdown_features_reach_every_edition(tiny, edition, feature):
     assert missing(tiny, edition, TINY_FEATURES[feature]) == []
 
 
-@pytest.mark.parametrize("phrase", ["« Québec »", "“the tiny survey”", "‘curly’", "em dash — like this —"])
+@pytest.mark.parametrize("phrase", ["« Québec »", "“the tiny survey”", "‘curly’",
+                                    "em dash — like this —"])
 def test_typography_survives_exactly(tiny, edition, phrase):
     assert phrase in tiny.raw_text(edition)
 

@@ -122,7 +122,7 @@ def test_every_internal_link_resolves(report):
     names = set(epub.zip.namelist())
     broken = []
     for name, doc in [*epub.docs.items(), (epub.nav_path, epub.xml(epub.nav_path))]:
-        for href in doc.xpath("//x:a/@href", namespaces=XHTML):
+        for href in doc.xpath("//x:a/@href | //x:img/@src", namespaces=XHTML):
             if is_external(href):
                 continue
             path, _, fragment = href.partition("#")
@@ -138,6 +138,13 @@ def test_fonts_are_in_the_package(report):
     types = {i["href"].rsplit("/", 1)[-1]: i["media-type"] for i in report.epub.manifest.values()}
     fonts = {name for name, kind in types.items() if kind.startswith("font/")}
     assert {"LinLibertine_R.otf", "LinBiolinum_R.otf"} <= fonts
+
+
+def test_images_are_in_the_package(tiny):
+    images = [i for i in tiny.epub.manifest.values() if i["media-type"] == "image/png"]
+    assert [i["href"] for i in images] == [tiny.epub.resolve("manuscript/img/red-square.png")]
+    assert tiny.epub.read(images[0]["href"]) == \
+        (tiny.root / "manuscript/img/red-square.png").read_bytes()
 
 
 @pytest.mark.parametrize("kind", ["chapter", "bibliography"])

@@ -32,8 +32,8 @@ def test_prev_and_next_follow_the_reading_order(report):
     order = [f"{s.id}.html" for s in report.sections]
     assert pages["index.html"].xpath("//main//a[@rel='next']/@href") == [order[0]]
     for i, name in enumerate(order):
-        prev = pages[name].xpath("//nav[@class='pager']/a[@rel='prev']/@href")
-        next_ = pages[name].xpath("//nav[@class='pager']/a[@rel='next']/@href")
+        prev = pages[name].xpath("//a[@rel='prev']/@href")
+        next_ = pages[name].xpath("//a[@rel='next']/@href")
         assert prev == [order[i - 1] if i else "index.html"], name
         assert next_ == ([order[i + 1]] if i + 1 < len(order) else []), name
 
@@ -42,7 +42,7 @@ def test_every_relative_link_resolves(report):
     html = report.html
     broken = []
     for name, page in html.pages.items():
-        for href in page.xpath("//a/@href | //link/@href"):
+        for href in page.xpath("//a/@href | //link/@href | //img/@src"):
             if is_external(href):
                 continue
             path, _, fragment = href.partition("#")
@@ -65,7 +65,7 @@ def test_index_offers_the_pdf_and_epub(report):
 
 def test_index_lists_the_contents(report):
     index = report.html.pages["index.html"]
-    listed = index.xpath("//nav[@class='toc']/ol/li/a")
+    listed = index.xpath("//nav[contains(@class, 'toc')]/ol/li/a")
     expected = [s for s in report.sections if s.toc]
     assert [(a.text, a.get("href")) for a in listed] == [(s.title, f"{s.id}.html") for s in expected]
 
@@ -86,6 +86,13 @@ def test_cross_reference_points_at_the_other_chapter_file(tiny):
     assert "survey-method" in tiny.html.ids("chapter1.html")
 
 
+def test_images_are_copied_with_the_site(tiny):
+    src = tiny.html.pages["chapter2.html"].xpath("//main//img/@src")
+    assert src == ["manuscript/img/red-square.png"]
+    assert (tiny.html.folder / src[0]).read_bytes() == \
+        (tiny.root / "manuscript/img/red-square.png").read_bytes()
+
+
 def test_footnote_ids_are_unique_to_their_chapter(tiny):
     # pandoc numbers notes fn1, fn2... in every chapter; two chapters must not share ids.
     ids1, ids2 = tiny.html.ids("chapter1.html"), tiny.html.ids("chapter2.html")
@@ -96,5 +103,6 @@ def test_footnote_ids_are_unique_to_their_chapter(tiny):
 
 def test_nothing_is_written_beside_the_site(report):
     assert sorted(p.name for p in report.out.iterdir()) == \
-        sorted([".cache", "html", f"{report.pub['slug']}.pdf", f"{report.pub['slug']}.epub"])
+        sorted([".cache", "html", "manifest.json", f"{report.pub['slug']}.pdf",
+                f"{report.pub['slug']}.epub"])
     assert not list(Path(report.html.folder).rglob("*.tmp"))

@@ -152,6 +152,14 @@ def test_citation_links_to_its_reference(tiny):
     assert pdf.dest_page("ref-unesco2019") == pdf.pages_with("A Report on Reports")[0]
 
 
+def test_image_is_drawn_on_its_page(tiny):
+    pdf = tiny.pdf
+    page = pdf.pages_with("Figure 1: sites above the median")
+    assert len(page) == 1
+    images = pdf.reader.pages[page[0]].images
+    assert [(img.image.width, img.image.height) for img in images] == [(24, 16)]
+
+
 def test_long_table_spans_pages_and_repeats_its_header(tiny):
     pdf = tiny.pdf
     first = pdf.pages_with("1 Site 01 37")

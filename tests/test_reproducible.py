@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 
 import folio
 from conftest import assemble_tiny, outputs
@@ -17,6 +19,28 @@ def test_two_builds_in_two_folders_are_byte_identical(tiny, tmp_path):
     assert sorted(first) == sorted(second)
     differ = [name for name in first if first[name] != second[name]]
     assert differ == []
+
+
+def test_a_rebuild_from_the_pandoc_cache_is_byte_identical(tiny, copy_built):
+    root = copy_built(tiny)
+    assert list((root / "build/.cache/pandoc").iterdir())
+    folio.build(root)
+    assert outputs(root) == outputs(tiny.root)
+
+
+def test_manifest_records_every_output_and_input(report):
+    manifest = json.loads((report.out / "manifest.json").read_text("utf-8"))
+    files = outputs(report.root)
+    del files["manifest.json"]
+    recorded = {o["path"]: o for o in manifest["outputs"]}
+    assert sorted(recorded) == sorted(files)
+    for rel, data in files.items():
+        assert recorded[rel]["sha256"] == hashlib.sha256(data).hexdigest(), rel
+        assert recorded[rel]["size"] == len(data), rel
+    assert recorded[f"{report.pub['slug']}.pdf"]["pages"] == len(report.pdf.reader.pages)
+    inputs = {p.relative_to(report.root).as_posix() for folder in ("data", "manuscript", "templates")
+              for p in (report.root / folder).rglob("*") if p.is_file()}
+    assert set(manifest["inputs"]) == inputs
 
 
 def test_source_date_epoch_sets_the_modified_date(tiny, tmp_path, monkeypatch):

@@ -34,7 +34,7 @@ def test_build_and_clean_another_project(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == ""
     names = sorted(p.name for p in (root / "build").iterdir())
-    assert names == [".cache", "html", "tiny-report.epub", "tiny-report.pdf"]
+    assert names == [".cache", "html", "manifest.json", "tiny-report.epub", "tiny-report.pdf"]
 
     proc = invoke("clean", "--project", str(root))
     assert proc.returncode == 0, proc.stderr

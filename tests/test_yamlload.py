@@ -86,6 +86,16 @@ def test_not_utf8(tmp_path):
     assert str(caught.value) == "data/team.yaml: not valid UTF-8 (byte 9)"
 
 
+def test_impossible_values_are_located(tmp_path):
+    with pytest.raises(BuildError) as caught:
+        load(tmp_path, "title: A\ndate: 2024-02-30\nnote: !secret x\n2024-13-01: key\n")
+    assert str(caught.value).splitlines() == [
+        "data/team.yaml:2: invalid value '2024-02-30': day is out of range for month",
+        "data/team.yaml:3: invalid value 'x': could not determine a constructor for the tag '!secret'",
+        "data/team.yaml:4: invalid value '2024-13-01': month must be in 1..12",
+    ]
+
+
 def test_complex_keys_are_refused(tmp_path):
     with pytest.raises(BuildError) as caught:
         load(tmp_path, "title: A\n? [a, b]\n: c\n")

@@ -110,10 +110,13 @@ def bibliography_html(pandoc: Pandoc) -> str:
     if not pandoc.bibliography:
         return ""
     text = '---\nnocite: "@*"\nsuppress-bibliography: false\n---\n\n::: {#refs}\n:::\n'
-    return to_html(pandoc, text, str(pandoc.bibliography), ("-M", "suppress-bibliography=false"))
+    shown = f"data/{pandoc.bibliography.name}"
+    return to_html(pandoc, text, shown, ("-M", "suppress-bibliography=false"))
 
 
 _CITATION = re.compile(r"citation (\S+) not found")
+_PANDOC_LINE = re.compile(r"\bline (\d+) column \d+")
+_DUPLICATE = re.compile(r"Duplicate identifier '([^']+)'")
 
 
 def _locate(line: str, text: str, shown: str) -> Problem:
@@ -124,7 +127,16 @@ def _locate(line: str, text: str, shown: str) -> Problem:
         key = found.group(1)
         return Problem(f"unknown citation '@{key}' (not in data/references.yaml)",
                        shown, _line_of(text, "@" + key))
-    return Problem(f"pandoc: {message}", shown)
+    found = _DUPLICATE.search(message)
+    if found:
+        # pandoc gives the line after the heading; name both lines that declare {#id}.
+        ident = found.group(1)
+        where = [text.count("\n", 0, m.start()) + 1
+                 for m in re.finditer(r"\{[^}]*#" + re.escape(ident) + r"[\s}]", text)]
+        if len(where) > 1:
+            return Problem(f"duplicate id '{ident}' (also on line {where[0]})", shown, where[1])
+    at = _PANDOC_LINE.search(message)  # pandoc's positions are lines of the Markdown it read
+    return Problem(f"pandoc: {message}", shown, int(at.group(1)) if at else None)
 
 
 def _line_of(text: str, needle: str) -> int | None:

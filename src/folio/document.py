@@ -154,6 +154,7 @@ def _footnote_ids(body, sid: str) -> None:
 def _check(report: Report, problems: Problems) -> None:
     """Unique ids across the report; every internal link, citation and image resolves."""
     ids = report.ids
+    renamed: dict[int, set[str]] = {}  # per section: automatic ids renamed for a clash
     for section in report.sections:
         explicit = set(_EXPLICIT_ID.findall(section.spec.text or ""))
         for el in section.body.iter():
@@ -165,8 +166,9 @@ def _check(report: Report, problems: Problems) -> None:
                     problems.add(f"duplicate id '{eid}' (also in {ids[eid].origin})",
                                  section.origin, _id_line(section.spec, eid))
                     continue
+                renamed.setdefault(id(section), set()).add(eid)
                 eid = f"{section.id}-{eid}"  # an automatic heading id: make it unique
-                _rename(section.body, el.get("id"), eid)
+                el.set("id", eid)
             ids[eid] = section
     for section in report.sections:
         _link_citations(section, ids)
@@ -175,7 +177,11 @@ def _check(report: Report, problems: Problems) -> None:
             if href is None:
                 continue
             if href.startswith("#"):
-                if href[1:] not in ids:
+                if href[1:] in renamed.get(id(section), ()):
+                    problems.add(f"ambiguous link '{href}': this section and {ids[href[1:]].origin}"
+                                 " both have that heading; give the one you mean an explicit {#id}",
+                                 section.origin, _line(section.spec, href))
+                elif href[1:] not in ids:
                     problems.add(f"link to a missing id '{href}'", section.origin,
                                  _line(section.spec, href))
             elif not _SCHEME.match(href):
@@ -183,15 +189,6 @@ def _check(report: Report, problems: Problems) -> None:
                              section.origin, _line(section.spec, href))
         for img in section.body.iter("img"):
             _image(report, section, img, problems)
-
-
-def _rename(body, old: str, new: str) -> None:
-    for el in body.iter():
-        if el.get("id") == old:
-            el.set("id", new)
-    for a in body.iter("a"):
-        if a.get("href") == "#" + old:
-            a.set("href", "#" + new)
 
 
 def _link_citations(section: Section, ids: dict) -> None:

@@ -24,6 +24,11 @@ from .errors import BuildError, Problem
 from .render import make_environment, render
 
 
+#: The project's address as WeasyPrint sees it, wherever the folder is: WeasyPrint names
+#: each image in the PDF after a hash of its URL, so a real path would change the bytes.
+BASE_URL = "file:///project/"
+
+
 class ProjectFetcher(URLFetcher):
     """Serves files inside the project folder and refuses everything else (no network)."""
 
@@ -33,13 +38,13 @@ class ProjectFetcher(URLFetcher):
 
     def fetch(self, url, headers=None):
         parsed = urlparse(url)
-        if parsed.scheme != "file":
+        base = urlparse(BASE_URL).path
+        if parsed.scheme != "file" or not unquote(parsed.path).startswith(base):
             raise ValueError(f"refused: {url} (only files inside the project are read)")
-        path = Path(unquote(parsed.path)).resolve()
+        path = (self.root / unquote(parsed.path)[len(base):]).resolve()
         if not path.is_relative_to(self.root) or not path.is_file():
             raise ValueError(f"refused: {url} (not a file inside the project)")
-        return URLFetcherResponse(path.as_uri(), path.read_bytes(),
-                                  {"Content-Type": media_type(path.name)})
+        return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": media_type(path.name)})
 
 
 def pdf_document_html(report: Report) -> str:
@@ -68,7 +73,7 @@ def build_pdf(report: Report) -> tuple[bytes, int]:
     logger = weasyprint.LOGGER
     logger.addHandler(warnings)
     try:
-        html = weasyprint.HTML(string=document, base_url=root.as_uri() + "/",
+        html = weasyprint.HTML(string=document, base_url=BASE_URL,
                                url_fetcher=ProjectFetcher(root))
         # A fixed file identifier, derived from the publication's: the same on every build.
         identifier = hashlib.md5(report.publication.identifier.encode("utf-8")).hexdigest()

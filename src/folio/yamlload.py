@@ -27,7 +27,7 @@ def load_yaml(path: Path, shown: str) -> tuple[object, Lines]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
-        message = " ".join(x for x in (exc.context, exc.problem) if x)
+        message = "; ".join(x for x in (exc.context, exc.problem) if x)
         raise BuildError(f"YAML syntax error: {message}", shown, line) from None
     except yaml.YAMLError as exc:
         raise BuildError(f"YAML error: {exc}", shown) from None
@@ -46,7 +46,10 @@ def _build(node, path: tuple, lines: Lines, problems: list, shown: str):
     if isinstance(node, yaml.MappingNode):
         result = {}
         for key_node, value_node in node.value:
-            key = _scalar(key_node)
+            known = len(problems)
+            key = _scalar(key_node, problems, shown)
+            if len(problems) > known:
+                continue
             if not isinstance(key, (str, int)):
                 problems.append(Problem("a key must be a string", shown, key_node.start_mark.line + 1))
                 continue
@@ -57,16 +60,22 @@ def _build(node, path: tuple, lines: Lines, problems: list, shown: str):
         return result
     if isinstance(node, yaml.SequenceNode):
         return [_build(item, (*path, i), lines, problems, shown) for i, item in enumerate(node.value)]
-    return _scalar(node)
+    return _scalar(node, problems, shown)
 
 
-def _scalar(node):
+def _scalar(node, problems: list, shown: str):
     """Resolve a scalar with SafeLoader's rules (ints, dates, booleans...)."""
     if not isinstance(node, yaml.ScalarNode):
         return node  # a complex key; rejected by the caller
     loader = yaml.SafeLoader("")
     try:
         return loader.construct_object(node, deep=True)
+    except (ValueError, yaml.YAMLError) as exc:
+        # 2024-13-45 looks like a date (PyYAML raises a bare ValueError); '!tag x' is unknown.
+        reason = exc.problem if isinstance(exc, yaml.MarkedYAMLError) else exc
+        problems.append(Problem(f"invalid value '{node.value}': {reason}", shown,
+                                node.start_mark.line + 1))
+        return None
     finally:
         loader.dispose()
 
