@@ -1,0 +1,106 @@
+"""The provenance manifest, ``verify`` and ``release``, on a private build of the tiny report."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zipfile
+
+import pytest
+from lxml import etree
+
+import folio
+from conftest import assemble_tiny
+from folio.release import release
+from folio.verify import verify
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """A tiny report of its own: these tests alter its build/."""
+    root = assemble_tiny(tmp_path_factory.mktemp("prov") / "report")
+    folio.build(root)
+    return root
+
+
+def sha(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_manifest_records_sources_tools_and_every_output(built):
+    manifest = json.loads((built / "build/manifest.json").read_text())
+    assert manifest["inputs"]["manuscript/chapter1.md"] == sha(built / "manuscript/chapter1.md")
+    assert "templates/fonts/fonts.css" in manifest["inputs"]
+    assert {"python", "pandoc", "weasyprint", "ebooklib"} <= set(manifest["tools"])
+    assert manifest["source"] == {"commit": None, "dirty": None}  # a copy outside git
+    outputs = {o["path"]: o for o in manifest["outputs"]}
+    files = [p for p in (built / "build").rglob("*")
+             if p.is_file() and ".cache" not in p.parts and p.name != "manifest.json"]
+    assert sorted(outputs) == sorted(p.relative_to(built / "build").as_posix() for p in files)
+    for path in files:
+        entry = outputs[path.relative_to(built / "build").as_posix()]
+        assert (entry["size"], entry["sha256"]) == (path.stat().st_size, sha(path))
+    pdf = next(o for o in outputs.values() if o["path"].endswith(".pdf"))
+    assert pdf["pages"] >= 5
+
+
+def test_verify_passes_on_a_fresh_build(built):
+    assert verify(built) == []
+
+
+def test_verify_names_an_altered_edition(built, tmp_path):
+    page = built / "build/html/chapter1.html"
+    original = page.read_bytes()
+    page.write_bytes(original + b"\n<!-- edited by hand -->")
+    try:
+        problems = verify(built)
+    finally:
+        page.write_bytes(original)
+    assert problems == [f"{page}: altered since the build (sha256 differs from the manifest)"]
+
+
+def test_verify_names_the_inner_file_of_an_epub_the_sources_no_longer_give(built):
+    chapter = built / "manuscript/chapter2.md"
+    original = chapter.read_text()
+    chapter.write_text(original.replace("each site was scored once", "each site was scored twice"))
+    try:
+        problems = verify(built)
+    finally:
+        chapter.write_text(original)
+    epub = [p for p in problems if ".epub:" in p]
+    assert len(epub) == 1 and "EPUB/chapter2.xhtml" in epub[0]
+    assert "EPUB/chapter1.xhtml" not in epub[0]
+    assert "html/chapter2.html: a rebuild gives different bytes" in problems
+
+
+def test_release_writes_versioned_editions_checksums_and_an_opds_feed(built, tmp_path):
+    dist = tmp_path / "dist"
+    release(built, dist_dir=dist)
+    slug = "tiny-report"
+    version = "1.0"
+    names = sorted(p.name for p in dist.iterdir())
+    assert names == sorted(["SHA256SUMS", "manifest.json", "opds.xml", f"{slug}-{version}.pdf",
+                            f"{slug}-{version}.epub", f"{slug}-{version}-html.zip"])
+    assert (dist / f"{slug}-{version}.pdf").read_bytes() == next((built / "build").glob("*.pdf")).read_bytes()
+    sums = dict(line.split("  ")[::-1] for line in (dist / "SHA256SUMS").read_text().splitlines())
+    assert sums.keys() == set(names) - {"SHA256SUMS"}
+    for name, digest in sums.items():
+        assert sha(dist / name) == digest
+    with zipfile.ZipFile(dist / f"{slug}-{version}-html.zip") as zf:
+        assert f"{slug}-{version}-html/index.html" in zf.namelist()
+        assert {info.date_time for info in zf.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+    feed = etree.parse(str(dist / "opds.xml"))
+    ns = {"a": "http://www.w3.org/2005/Atom", "dc": "http://purl.org/dc/terms/"}
+    entry = feed.find("a:entry", ns)
+    links = {link.get("type"): link for link in entry.findall("a:link", ns)}
+    assert set(links) == {"application/pdf", "application/epub+zip", "application/zip"}
+    assert all(link.get("rel") == "http://opds-spec.org/acquisition" for link in links.values())
+    assert links["application/epub+zip"].get("href") == f"{slug}-{version}.epub"
+    assert entry.findtext("dc:language", namespaces=ns)
+
+
+def test_release_is_reproducible(built, tmp_path):
+    release(built, dist_dir=tmp_path / "one")
+    release(built, dist_dir=tmp_path / "two")
+    for path in sorted((tmp_path / "one").iterdir()):
+        assert path.read_bytes() == (tmp_path / "two" / path.name).read_bytes(), path.name
