@@ -78,3 +78,30 @@ def test_the_locale_really_exists():
     """The locale test means something only where fr_CA.UTF-8 is installed (scripts/setup makes it)."""
     out = subprocess.run(["locale", "-a"], capture_output=True, text=True).stdout.lower()
     assert "fr_ca.utf8" in out
+
+
+def test_two_clones_of_the_real_report_give_the_same_build(tmp_path):
+    """The issue's check on the real report: two git clones at different paths, one with
+    TZ=UTC LANG=C.UTF-8 umask 022, the other with TZ=Pacific/Kiritimati LANG=fr_CA.UTF-8
+    umask 077, another hash seed and a clock 400 days ahead; every file of build/ compared."""
+    from conftest import REPO
+
+    faketime = shutil.which("faketime")
+    assert faketime, "faketime is missing: scripts/setup installs it"
+    builds = []
+    for name, env, umask, prefix in [
+        ("first", BASE_ENV, "022", []),
+        ("second clone", {"TZ": "Pacific/Kiritimati", "LANG": "fr_CA.UTF-8",
+                          "LC_ALL": "fr_CA.UTF-8", "PYTHONHASHSEED": "99"}, "077",
+         [faketime, "-f", "'+400d'"]),
+    ]:
+        clone = tmp_path / name
+        subprocess.run(["git", "clone", "-q", str(REPO), str(clone)], check=True, timeout=120)
+        full_env = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
+        full_env.update(env)
+        command = " ".join([*prefix, f"'{PYTHON}'", "-m", "folio", "--quiet", "--project", f"'{clone}'"])
+        proc = subprocess.run(["sh", "-c", f"umask {umask} && exec {command}"], env=full_env,
+                              capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 0, proc.stderr
+        builds.append(outputs(clone))
+    assert_same(*builds)
