@@ -22,7 +22,11 @@ BASE_ENV = {"TZ": "UTC", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "PYTHONHASHSEED
 def build_with(tmp_path, name: str, env: dict[str, str], umask: str = "022",
                prefix: list[str] = ()) -> dict[str, bytes]:
     """Build the tiny report in tmp_path/name under the given environment and umask."""
-    root = assemble_tiny(tmp_path / name)
+    return run_build(assemble_tiny(tmp_path / name), env, umask, prefix)
+
+
+def run_build(root, env: dict[str, str], umask: str = "022", prefix: list[str] = ()) -> dict[str, bytes]:
+    """``python -m folio`` on ``root`` in a subprocess; every file of its build/."""
     full_env = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
     full_env.update(env)
     command = " ".join([*prefix, f"'{PYTHON}'", "-m", "folio", "--quiet", "--project", f"'{root}'"])
@@ -97,11 +101,5 @@ def test_two_clones_of_the_real_report_give_the_same_build(tmp_path):
     ]:
         clone = tmp_path / name
         subprocess.run(["git", "clone", "-q", str(REPO), str(clone)], check=True, timeout=120)
-        full_env = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
-        full_env.update(env)
-        command = " ".join([*prefix, f"'{PYTHON}'", "-m", "folio", "--quiet", "--project", f"'{clone}'"])
-        proc = subprocess.run(["sh", "-c", f"umask {umask} && exec {command}"], env=full_env,
-                              capture_output=True, text=True, timeout=300)
-        assert proc.returncode == 0, proc.stderr
-        builds.append(outputs(clone))
+        builds.append(run_build(clone, env, umask, prefix))
     assert_same(*builds)
