@@ -10,12 +10,12 @@ import copy
 import datetime as dt
 import mimetypes
 import os
-import subprocess
 from dataclasses import dataclass
 
 from lxml import etree, html
 
 from .document import Report, Section
+from .manifest import git
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 
@@ -113,12 +113,7 @@ def source_date(report: Report) -> dt.datetime:
 
 def _last_commit(root) -> str:
     """Unix time of the last commit touching ``root``, or '' outside a git checkout."""
-    try:
-        proc = subprocess.run(["git", "-C", str(root), "log", "-1", "--format=%ct", "--", "."],
-                              capture_output=True, text=True, timeout=30)
-    except (OSError, subprocess.SubprocessError):
-        return ""
-    return proc.stdout.strip() if proc.returncode == 0 else ""
+    return git(root, "log", "-1", "--format=%ct", "--", ".") or ""
 
 
 def creators(report: Report) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:

@@ -16,6 +16,7 @@ from markupsafe import Markup
 from .document import Report
 from .edition import creators, inner_xhtml, media_type, outline, retarget, source_date
 from .htmlsite import font_files
+from .output import add_to_zip
 from .render import make_environment, render
 
 #: DPUB-ARIA roles for the EPUB structural semantics we know; others get none.
@@ -28,7 +29,6 @@ ROLES = {
 }
 #: Landmarks listed in the nav document, by section type.
 LANDMARKS = ("titlepage", "toc", "bibliography")
-ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
 class XhtmlDocument(epub.EpubItem):
@@ -130,12 +130,5 @@ def repack(data: bytes) -> bytes:
         names = src.namelist()
         order = ["mimetype"] + [n for n in names if n != "mimetype"]
         for name in order:
-            info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
-            info.create_system = 3
-            info.external_attr = 0o100644 << 16
-            if name == "mimetype":
-                info.compress_type = zipfile.ZIP_STORED
-            else:
-                info.compress_type = zipfile.ZIP_DEFLATED
-            dst.writestr(info, src.read(name), compresslevel=9 if name != "mimetype" else None)
+            add_to_zip(dst, name, src.read(name), stored=name == "mimetype")
     return out.getvalue()

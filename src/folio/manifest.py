@@ -50,20 +50,22 @@ def tool_versions(pandoc_version: str) -> dict[str, str]:
     return versions
 
 
+def git(root: Path, *args: str) -> str | None:
+    """Output of a git command run in ``root``, or None outside a checkout (or without git)."""
+    try:
+        proc = subprocess.run(["git", "-C", str(root), *args], capture_output=True,
+                              text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return proc.stdout.strip() if proc.returncode == 0 else None
+
+
 def git_state(root: Path) -> dict[str, object]:
     """The commit the sources come from and whether the inputs differ from it."""
-    def git(*args):
-        try:
-            proc = subprocess.run(["git", "-C", str(root), *args], capture_output=True,
-                                  text=True, timeout=30)
-        except (OSError, subprocess.SubprocessError):
-            return None
-        return proc.stdout.strip() if proc.returncode == 0 else None
-
-    commit = git("rev-parse", "HEAD")
+    commit = git(root, "rev-parse", "HEAD")
     if commit is None:
         return {"commit": None, "dirty": None}
-    status = git("status", "--porcelain", "--", *INPUT_FOLDERS)
+    status = git(root, "status", "--porcelain", "--", *INPUT_FOLDERS)
     return {"commit": commit, "dirty": bool(status)}
 
 

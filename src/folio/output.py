@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import zipfile
 from pathlib import Path
 
 
@@ -59,3 +60,17 @@ def write_tree(target: Path, files: dict[str, bytes]) -> Path:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return target
+
+
+#: The earliest time a zip entry can carry: every entry gets it, so no build's clock shows.
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+def add_to_zip(zf: zipfile.ZipFile, name: str, data: bytes, stored: bool = False) -> None:
+    """Add one entry with fixed time, mode and host system, so a zip's bytes depend only on
+    its contents and order."""
+    info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
+    info.create_system = 3
+    info.external_attr = 0o100644 << 16
+    info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
+    zf.writestr(info, data, compresslevel=None if stored else 9)

@@ -19,9 +19,8 @@ from lxml import etree
 from .config import load_project
 from .errors import BuildError
 from .manifest import MANIFEST, read_manifest, sha256
-from .output import write_file
+from .output import add_to_zip, write_file
 
-ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 ATOM = "http://www.w3.org/2005/Atom"
 NSMAP = {None: ATOM, "dc": "http://purl.org/dc/terms/", "opds": "http://opds-spec.org/2010/catalog"}
 ACQUISITION = "http://opds-spec.org/acquisition"
@@ -68,11 +67,7 @@ def zip_tree(folder: Path, prefix: str) -> bytes:
     with zipfile.ZipFile(out, "w") as zf:
         for path in sorted(folder.rglob("*")):
             if path.is_file():
-                info = zipfile.ZipInfo(f"{prefix}/{path.relative_to(folder).as_posix()}", ZIP_TIME)
-                info.create_system = 3
-                info.external_attr = 0o100644 << 16
-                info.compress_type = zipfile.ZIP_DEFLATED
-                zf.writestr(info, path.read_bytes(), compresslevel=9)
+                add_to_zip(zf, f"{prefix}/{path.relative_to(folder).as_posix()}", path.read_bytes())
     return out.getvalue()
 
 
