@@ -17,6 +17,7 @@ from .document import Report, gather
 from .edition import source_date
 from .epub import build_epub
 from .htmlsite import build_html
+from .lock import locked
 from .manifest import MANIFEST, make_manifest, output_entry, read_manifest
 from .output import write_file, write_tree
 from .pdf import build_pdf
@@ -38,6 +39,7 @@ def edition_names(report: Report) -> dict[str, str]:
     return {"pdf": f"{slug}.pdf", "epub": f"{slug}.epub"}
 
 
+@locked  # one build at a time per build folder; see lock.py
 def build(project_dir: Path | str = ".", editions=EDITIONS, out_dir: Path | str | None = None,
           log=lambda message: None) -> Outputs:
     """Build the chosen editions of the report in ``project_dir`` into ``out_dir`` (default build/)."""

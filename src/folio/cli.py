@@ -1,16 +1,24 @@
-"""Command line: ``python -m folio [--project PATH] [EDITION ...]``.
+"""Command line: ``python -m folio [--project PATH] [--debug] [EDITION ...]``.
 
-A BuildError prints its located problems and exits 1 without a traceback;
-any other exception is a bug and keeps its traceback.
+A BuildError prints its located problems and exits 1 without a traceback
+(``--debug`` shows it too). Ctrl-C or SIGTERM stops the build with exit 130 or
+143, leaving the last good editions in place. Any other exception is a bug: it
+prints its traceback and says so, and exits 70.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import traceback
 
 from .build import EDITIONS, build
 from .errors import BuildError
+from .lock import Terminated
+
+#: Exit codes: bad input, a bug (EX_SOFTWARE), and the shell's codes for SIGINT and SIGTERM.
+BAD_INPUT, BUG, INTERRUPTED, TERMINATED = 1, 70, 130, 143
+BUG_NOTE = "This is a bug in folio, not a problem with your report; please report it with the traceback above."
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -19,6 +27,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("editions", nargs="*", metavar="EDITION", help="html, epub or pdf (default: all)")
     parser.add_argument("--project", default=".", help="the report's folder (default: .)")
     parser.add_argument("--quiet", action="store_true", help="print only errors")
+    parser.add_argument("--debug", action="store_true",
+                        help="also print the traceback of a problem with the report")
     args = parser.parse_args(argv)
     for edition in args.editions:
         if edition not in EDITIONS:
@@ -27,8 +37,18 @@ def main(argv: list[str] | None = None) -> int:
     try:
         outputs = build(args.project, tuple(args.editions or EDITIONS), log=log)
     except BuildError as exc:
+        if args.debug:
+            traceback.print_exc()
         print(exc, file=sys.stderr)
-        return 1
+        return BAD_INPUT
+    except (KeyboardInterrupt, Terminated) as exc:
+        print("folio: interrupted; the editions of the last good build are unchanged",
+              file=sys.stderr)
+        return INTERRUPTED if isinstance(exc, KeyboardInterrupt) else TERMINATED
+    except Exception:  # noqa: BLE001 - anything else is a bug: say so, with the traceback
+        traceback.print_exc()
+        print(BUG_NOTE, file=sys.stderr)
+        return BUG
     log(f"built in {outputs.seconds:.1f} s")
     return 0
 

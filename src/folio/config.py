@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from .errors import BuildError, Problems
 from .models import REQUIRED, SCHEMAS, Contents, Entry, Model, Publication
+from .paths import check_links
 from .yamlload import Lines, line_of, load_yaml
 
 PARTS = ("front", "body", "back")
@@ -62,6 +63,7 @@ def load_project(root: Path | str) -> Project:
     problems = Problems()
     if not (root / "data").is_dir():
         raise BuildError("not a report project: no data/ folder", str(root))
+    check_links(root)  # before reading anything: no file outside the project is ever read
     data: dict[str, Model] = {}
     lines: dict[str, Lines] = {}
     files: dict[str, bytes] = {}

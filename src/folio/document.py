@@ -17,12 +17,13 @@ from markupsafe import Markup
 from .config import Project, Spec
 from .convert import Pandoc, bibliography_html, convert_all, make_pandoc
 from .errors import BuildError, Problems
+from .limits import check_chapters
 from .render import data_namespace, make_environment, render
+from .sanitize import scheme_of, unsafe_markup
 
 #: Section ids that would collide with files the editions write themselves.
 RESERVED_IDS = frozenset({"index", "nav", "toc", "cover", "style", "search"})
 _EXPLICIT_ID = re.compile(r"\{[^}]*#([^\s}]+)")
-_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
 
 @dataclass
@@ -75,6 +76,7 @@ def gather(project: Project, cache_dir: Path | None = None) -> Report:
     env = make_environment(project.root / "templates")
     problems = Problems()
     markdown = [s for s in project.specs if s.text is not None]
+    check_chapters(markdown)
     converted = dict(zip((s.source for s in markdown),
                          convert_all(pandoc, [(s.text, s.source) for s in markdown])))
     context = {"pub": project.publication, "data": data_namespace(project.data),
@@ -171,6 +173,7 @@ def _check(report: Report, problems: Problems) -> None:
                 el.set("id", eid)
             ids[eid] = section
     for section in report.sections:
+        problems.items.extend(unsafe_markup(section.body, section.origin, _source(report, section)))
         _link_citations(section, ids)
         for a in section.body.iter("a"):
             href = a.get("href")
@@ -184,11 +187,19 @@ def _check(report: Report, problems: Problems) -> None:
                 elif href[1:] not in ids:
                     problems.add(f"link to a missing id '{href}'", section.origin,
                                  _line(section.spec, href))
-            elif not _SCHEME.match(href):
+            elif scheme_of(href) is None:
                 problems.add(f"link to a file '{href}': link to a section with #id instead",
                              section.origin, _line(section.spec, href))
         for img in section.body.iter("img"):
             _image(report, section, img, problems)
+
+
+def _source(report: Report, section: Section) -> str:
+    """The text a section comes from, to locate its problems: Markdown, else its template."""
+    if section.spec.text is not None:
+        return section.spec.text
+    path = report.project.root / section.origin
+    return path.read_text("utf-8", "replace") if path.is_file() else ""
 
 
 def _link_citations(section: Section, ids: dict) -> None:
@@ -210,7 +221,11 @@ def _image(report: Report, section: Section, img, problems: Problems) -> None:
     line = _line(section.spec, src)
     if not img.get("alt"):
         img.set("alt", "")
-    if _SCHEME.match(src) or src.startswith(("/", "\\")):
+    if scheme_of(src) in ("http", "https", "ftp"):
+        problems.add(f"image '{src}' is on the network, which the build never reads:"
+                     " save it inside the project and give its relative path", section.origin, line)
+        return
+    if scheme_of(src) or src.startswith(("/", "\\")):
         problems.add(f"image '{src}' must be a relative path inside the project", section.origin, line)
         return
     base = report.project.root / (Path(section.spec.source).parent if section.spec.source

@@ -9,6 +9,7 @@ half-written edition in place.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 import zipfile
@@ -74,3 +75,36 @@ def add_to_zip(zf: zipfile.ZipFile, name: str, data: bytes, stored: bool = False
     info.external_attr = 0o100644 << 16
     info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
     zf.writestr(info, data, compresslevel=None if stored else 9)
+
+
+#: Names the atomic writers give their temporary files and folders, beside their targets.
+_TEMPORARY = re.compile(r"^\.(?P<target>.+?)\.(?:[^.]+\.tmp|(?P<old>old)\.\d+)$")
+
+
+def sweep_debris(out: Path) -> list[str]:
+    """Remove what a killed build left in ``out``: temporary files and folders beside the
+    editions, and the pandoc cache's. A last good folder a kill left set aside (between
+    the two renames of :func:`write_tree`) is put back if its place is empty.
+
+    Call it only while holding the build lock: then no other build is writing here.
+    Returns the names removed or restored, for tests.
+    """
+    swept = []
+    if not out.is_dir():
+        return swept
+    candidates = list(out.iterdir())
+    cache = out / ".cache"
+    if cache.is_dir():
+        candidates += [p for p in cache.rglob("*.tmp")]
+    for path in sorted(candidates):
+        match = _TEMPORARY.match(path.name)
+        if path.parent == out and not match:
+            continue
+        if match and match["old"] and not (out / match["target"]).exists():
+            os.replace(path, out / match["target"])
+        elif path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+        swept.append(path.relative_to(out).as_posix())
+    return swept

@@ -21,6 +21,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 from .document import Report
 from .edition import creators, inner_html, media_type, retarget, source_date
 from .errors import BuildError, Problem
+from .limits import check_pdf
 from .render import make_environment, render
 
 
@@ -30,14 +31,20 @@ BASE_URL = "file:///project/"
 
 
 class ProjectFetcher(URLFetcher):
-    """Serves files inside the project folder and refuses everything else (no network)."""
+    """Serves files inside the project folder and refuses everything else (no network).
+
+    ``data:`` URLs (in a template's CSS, say) are decoded in memory: they read nothing.
+    """
 
     def __init__(self, root: Path):
-        super().__init__(fail_on_errors=True)
+        # Only data: may reach WeasyPrint's own opener; files are read here, nothing else is.
+        super().__init__(fail_on_errors=True, allowed_protocols=("data",))
         self.root = root.resolve()
 
     def fetch(self, url, headers=None):
         parsed = urlparse(url)
+        if parsed.scheme == "data":
+            return super().fetch(url, headers)
         base = urlparse(BASE_URL).path
         if parsed.scheme != "file" or not unquote(parsed.path).startswith(base):
             raise ValueError(f"refused: {url} (only files inside the project are read)")
@@ -67,6 +74,7 @@ def pdf_document_html(report: Report) -> str:
 
 def build_pdf(report: Report) -> tuple[bytes, int]:
     """The PDF of the report, as bytes, and its number of pages."""
+    check_pdf(report)  # before WeasyPrint: a report too large fails at once, in bounded memory
     document = pdf_document_html(report)
     root = report.project.root
     warnings = _Capture()

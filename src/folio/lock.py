@@ -1,0 +1,101 @@
+"""One build at a time per build folder, and a clean stop on SIGTERM.
+
+The lock is ``fcntl.flock`` on ``build/.cache/build.lock``: the operating
+system releases it when the holder exits, however it dies, so a lock is never
+stale. The holder writes its pid into the file so the second build can name it;
+the file is emptied again on release. The file sits in ``.cache`` because
+build/ itself holds only editions and the manifest.
+
+While the lock is held, SIGTERM raises :class:`Terminated` (like Ctrl-C raises
+KeyboardInterrupt), so the atomic writers remove their temporary files on the
+way out; debris a SIGKILL left behind is swept when the next build takes the lock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import functools
+import inspect
+import os
+import signal
+import threading
+from pathlib import Path
+
+from .errors import BuildError
+from .output import sweep_debris
+
+LOCK = ".cache/build.lock"
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived during a build (a BaseException, like KeyboardInterrupt)."""
+
+
+@contextlib.contextmanager
+def build_lock(out: Path):
+    """Hold the build lock of the folder ``out``; fail at once if another build holds it."""
+    path = Path(out) / LOCK
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
+            raise BuildError(f"another build of this project is running (pid {holder});"
+                             " wait for it to finish", _shown(path)) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
+        try:
+            sweep_debris(Path(out))
+            with _sigterm_raises():
+                yield path
+        finally:
+            os.ftruncate(fd, 0)
+    finally:
+        os.close(fd)  # releases the flock
+
+
+def locked(build):
+    """Decorate ``build(project_dir, ..., out_dir=None)`` to run under the lock of its
+    output folder (``out_dir``, else ``project_dir/build``)."""
+    signature = inspect.signature(build)
+
+    @functools.wraps(build)
+    def wrapper(*args, **kwargs):
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        out_dir, project = bound.arguments.get("out_dir"), Path(bound.arguments["project_dir"])
+        if not out_dir and not (project / "data").is_dir():
+            return build(*args, **kwargs)  # not a project: let the build say so, writing nothing
+        out = Path(out_dir) if out_dir else project.resolve() / "build"
+        with build_lock(out):
+            return build(*args, **kwargs)
+
+    return wrapper
+
+
+@contextlib.contextmanager
+def _sigterm_raises():
+    """Turn SIGTERM into :class:`Terminated` (only the main thread may set handlers)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminate(signum, frame):
+        raise Terminated()
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _shown(path: Path) -> str:
+    """The lock file as the user knows it: relative to the working folder when inside it."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
