@@ -33,8 +33,9 @@ class Terminated(BaseException):
 
 
 @contextlib.contextmanager
-def build_lock(out: Path):
-    """Hold the build lock of the folder ``out``; fail at once if another build holds it."""
+def build_lock(out: Path, shown: str | None = None):
+    """Hold the build lock of the folder ``out``; fail at once if another build holds it.
+    ``shown`` is how the message names the lock file (default: its full path)."""
     path = Path(out) / LOCK
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
@@ -44,7 +45,7 @@ def build_lock(out: Path):
         except BlockingIOError:
             holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
             raise BuildError(f"another build of this project is running (pid {holder});"
-                             " wait for it to finish", _shown(path)) from None
+                             " wait for it to finish", shown or path.as_posix()) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
         try:
@@ -69,8 +70,9 @@ def locked(build):
         out_dir, project = bound.arguments.get("out_dir"), Path(bound.arguments["project_dir"])
         if not out_dir and not (project / "data").is_dir():
             return build(*args, **kwargs)  # not a project: let the build say so, writing nothing
-        out = Path(out_dir) if out_dir else project.resolve() / "build"
-        with build_lock(out):
+        out = Path(out_dir).resolve() if out_dir else project.resolve() / "build"
+        shown = out.relative_to(project.resolve()) if out.is_relative_to(project.resolve()) else out
+        with build_lock(out, (shown / LOCK).as_posix()):
             return build(*args, **kwargs)
 
     return wrapper
@@ -92,10 +94,3 @@ def _sigterm_raises():
     finally:
         signal.signal(signal.SIGTERM, previous)
 
-
-def _shown(path: Path) -> str:
-    """The lock file as the user knows it: relative to the working folder when inside it."""
-    try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
