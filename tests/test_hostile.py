@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import io
 import os
+import subprocess
 import zipfile
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 
-from conftest import assemble_tiny, outputs, run_cli
+from conftest import PYTHON, assemble_tiny, outputs, run_cli
 from test_errors import Case, break_copy
 
 #: Appended to chapter2.md (11 lines, ending in a newline) after a blank line: line 13.
@@ -87,6 +88,17 @@ CASES = {
         '@import url("file:///etc/passwd");\n/* The PDF edition.',
         "templates/pdf/document.html: PDF: refused: file:///etc/passwd"
         " (only files inside the project are read)"),
+    "YAML alias (a billion laughs needs them)": Case(
+        "data/team.yaml", "      - name: Priya Raghunathan\n",
+        "      - &who {name: Priya Raghunathan}\n      - *who\n",
+        "data/team.yaml:11: anchors and aliases (&name, *name) are not supported:"
+        " write the value out"),
+    "control character in a YAML string": Case(
+        "data/publication.yaml", "title: A Tiny Report", 'title: "A Tiny\\x1bReport"',
+        "data/publication.yaml:1: the character U+001B is not allowed in text"),
+    "control character in a chapter": Case(
+        "manuscript/chapter2.md", "each site was scored once", "each site was scored\x0conce",
+        "manuscript/chapter2.md:3: the character U+000C is not allowed in text"),
 }
 
 #: Raw HTML in a chapter: refused, located, whatever the edition.
@@ -127,7 +139,7 @@ RAW_HTML = {
                                   " the project"),
     "srcset": ('<img src="img/red-square.png" srcset="file:///etc/passwd 2x" alt="">',
                "raw HTML attribute 'srcset' is not allowed: it loads a URL the build does not check"),
-    "inline svg": ('<svg><image href="file:///etc/passwd"/></svg>',
+    "inline svg": ('<svg><circle r="4"/></svg>',
                    "raw HTML <svg> is not allowed: only images are supported:"
                    " ![alt](img/figure.png)"),
 }
@@ -149,6 +161,56 @@ def test_bad_input_is_refused_with_one_located_line(tiny, copy_built, name):
     root = copy_built(tiny)
     break_copy(root, CASES[name])
     assert_refused(root, [CASES[name].message])
+
+
+def test_deeply_nested_yaml(tiny, copy_built):
+    root = copy_built(tiny)
+    (root / "data/team.yaml").write_text("roles: " + "[" * 5000 + "\n", "utf-8")
+    assert_refused(root, ["data/team.yaml: YAML nested too deeply"])
+
+
+def test_every_route_to_a_file_outside_at_once_writes_nothing(tmp_path):
+    root = assemble_tiny(tmp_path / "report")
+    markup = "\n\n".join(m for m, _ in RAW_HTML.values())
+    routes = ("![p](/etc/passwd) ![p](file:///etc/passwd) ![p](../../../../../../etc/passwd)"
+              " [p](file:///etc/passwd) [p](/etc/passwd)")
+    break_copy(root, Case("manuscript/chapter2.md", None, f"\n{routes}\n\n{markup}\n", ""))
+    (root / "manuscript/img/secret.png").symlink_to("/etc/passwd")
+    proc = run_cli("--project", str(root), "--quiet")
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    # The links are refused before anything else is read: one problem, the link.
+    assert proc.stderr == ("manuscript/img/secret.png: a link to '/etc/passwd', outside the"
+                           " project: copy the file into the project instead\n")
+    (root / "manuscript/img/secret.png").unlink()
+    proc = run_cli("--project", str(root), "--quiet")
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert len(proc.stderr.splitlines()) == len(RAW_HTML) + 5
+    assert all(line.startswith("manuscript/chapter2.md:") for line in proc.stderr.splitlines())
+    assert sorted(p.name for p in (root / "build").iterdir()) == [".cache"]
+
+
+def test_debug_shows_the_traceback_of_a_problem(tiny, copy_built):
+    root = copy_built(tiny)
+    break_copy(root, CASES["missing image"])
+    proc = run_cli("--project", str(root), "--quiet", "--debug")
+    assert proc.returncode == 1
+    assert "Traceback (most recent call last)" in proc.stderr
+    assert proc.stderr.endswith("\n" + CASES["missing image"].message + "\n")
+
+
+def test_an_unexpected_exception_is_called_a_bug(tiny, copy_built):
+    root = copy_built(tiny)
+    script = ("import importlib, sys\nfrom folio.cli import main\n"
+              "document = importlib.import_module('folio.document')\n"
+              "def broken(*args): raise RuntimeError('oops')\n"
+              "document._check = broken\nsys.exit(main(['--project', sys.argv[1]]))\n")
+    proc = subprocess.run([PYTHON, "-c", script, str(root)], capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 70
+    assert "Traceback (most recent call last)" in proc.stderr
+    assert "RuntimeError: oops" in proc.stderr
+    assert proc.stderr.endswith("This is a bug in folio, not a problem with your report;"
+                                " please report it with the traceback above.\n")
 
 
 def test_chapter_not_utf8(tiny, copy_built):

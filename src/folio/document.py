@@ -19,7 +19,7 @@ from .convert import Pandoc, bibliography_html, convert_all, make_pandoc
 from .errors import BuildError, Problems
 from .limits import check_chapters
 from .render import data_namespace, make_environment, render
-from .sanitize import scheme_of, unsafe_markup
+from .sanitize import Locator, scheme_of, unsafe_characters, unsafe_markup
 
 #: Section ids that would collide with files the editions write themselves.
 RESERVED_IDS = frozenset({"index", "nav", "toc", "cover", "style", "search"})
@@ -77,6 +77,9 @@ def gather(project: Project, cache_dir: Path | None = None) -> Report:
     problems = Problems()
     markdown = [s for s in project.specs if s.text is not None]
     check_chapters(markdown)
+    unsafe = [p for s in markdown for p in unsafe_characters(s.text, s.source)]
+    if unsafe:
+        raise BuildError(unsafe)
     converted = dict(zip((s.source for s in markdown),
                          convert_all(pandoc, [(s.text, s.source) for s in markdown])))
     context = {"pub": project.publication, "data": data_namespace(project.data),
@@ -190,8 +193,9 @@ def _check(report: Report, problems: Problems) -> None:
             elif scheme_of(href) is None:
                 problems.add(f"link to a file '{href}': link to a section with #id instead",
                              section.origin, _line(section.spec, href))
+        where = Locator(section.origin, section.spec.text or "")  # the n-th use of a path
         for img in section.body.iter("img"):
-            _image(report, section, img, problems)
+            _image(report, section, img, problems, where)
 
 
 def _source(report: Report, section: Section) -> str:
@@ -215,10 +219,11 @@ def _link_citations(section: Section, ids: dict) -> None:
                     a.append(child)
 
 
-def _image(report: Report, section: Section, img, problems: Problems) -> None:
+def _image(report: Report, section: Section, img, problems: Problems, where: Locator) -> None:
     """An image must be a file inside the project; its path becomes project-relative."""
     src = img.get("src", "")
-    line = _line(section.spec, src)
+    use = r"(?:!\[[^\]]*\]\(\s*<?|<img\b[^>]*?\bsrc\s*=\s*[\"']?)"  # ![alt](src) or <img src=
+    line = where.line(use + re.escape(src), re.escape(src)) if src else None
     if not img.get("alt"):
         img.set("alt", "")
     if scheme_of(src) in ("http", "https", "ftp"):

@@ -53,6 +53,24 @@ _LOADING_CSS = re.compile(r"url\s*\(|image-set\s*\(|image\s*\(|@import|expressio
                           re.IGNORECASE)
 _SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*):")
 _XLINK = "{http://www.w3.org/1999/xlink}href"
+#: Characters XML 1.0 forbids: no edition (XHTML, the EPUB) can carry them.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_unsafe(text: str) -> str | None:
+    """The first character of ``text`` that no XML document may hold, as ``U+XXXX``."""
+    found = _NOT_XML.search(text)
+    return f"U+{ord(found.group()):04X}" if found else None
+
+
+def unsafe_characters(text: str, origin: str) -> list[Problem]:
+    """A problem at each line of ``text`` holding a character no XML document may hold."""
+    problems = []
+    for number, line in enumerate(text.split("\n"), 1):  # splitlines() splits at \x0c too
+        bad = xml_unsafe(line)
+        if bad:
+            problems.append(Problem(f"the character {bad} is not allowed in text", origin, number))
+    return problems
 
 
 def scheme_of(url: str) -> str | None:
@@ -107,14 +125,14 @@ def unsafe_markup(body: etree._Element, origin: str, text: str) -> list[Problem]
 
 
 def _visit(el, where: Locator, problems: list[Problem]) -> None:
-    """Check an element and, unless it is refused whole, its descendants."""
+    """Check an element and its descendants (an unclosed <embed> may hold the rest)."""
     if isinstance(el.tag, str):  # comments (and PIs, which lxml's HTML parser makes comments)
         tag = el.tag.lower()
         if tag in _REASONS:
             problems.append(where.problem(f"raw HTML <{tag}> is not allowed: {_REASONS[tag]}",
                                           rf"<\s*{tag}\b"))
-            return  # its content goes with it
-        problems += _attributes(el, tag, where)
+        else:
+            problems += _attributes(el, tag, where)
     for child in el:
         _visit(child, where, problems)
 
@@ -133,8 +151,7 @@ def _attributes(el, tag: str, where: Locator) -> list[Problem]:
                                           " a URL the build does not check", *pattern))
         elif name == "style" and _LOADING_CSS.search(value):
             problems.append(where.problem("a style attribute that loads a URL is not allowed;"
-                                          " styles belong in templates/css/", re.escape(value),
-                                          *pattern))
+                                          " styles belong in templates/css/", *pattern))
         elif name in URLS and not (tag == "img" and name == "src"):
             reason = link_problem(value) if tag in ("a", "area") and name == "href" else \
                 _code_url(value)

@@ -12,6 +12,7 @@ from pathlib import Path
 import yaml
 
 from .errors import BuildError, Problem
+from .sanitize import xml_unsafe
 
 Lines = dict[tuple, int]
 
@@ -31,18 +32,31 @@ def load_yaml(path: Path, shown: str) -> tuple[object, Lines]:
         raise BuildError(f"YAML syntax error: {message}", shown, line) from None
     except yaml.YAMLError as exc:
         raise BuildError(f"YAML error: {exc}", shown) from None
+    except RecursionError:
+        raise BuildError("YAML nested too deeply", shown) from None
     if node is None:
         raise BuildError("the file is empty", shown, 1)
     lines: Lines = {}
     problems: list[Problem] = []
-    value = _build(node, (), lines, problems, shown)
+    try:
+        value = _build(node, (), lines, problems, shown, set())
+    except RecursionError:
+        raise BuildError("YAML nested too deeply", shown) from None
     if problems:
         raise BuildError(problems)
     return value, lines
 
 
-def _build(node, path: tuple, lines: Lines, problems: list, shown: str):
+def _build(node, path: tuple, lines: Lines, problems: list, shown: str, seen: set):
     lines[path] = node.start_mark.line + 1
+    if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
+        # An alias makes PyYAML hand back the same node again; a few nested ones would
+        # expand to billions of values ("billion laughs"). Data files spell values out.
+        if id(node) in seen:
+            problems.append(Problem("anchors and aliases (&name, *name) are not supported:"
+                                    " write the value out", shown, node.start_mark.line + 1))
+            return None
+        seen.add(id(node))
     if isinstance(node, yaml.MappingNode):
         result = {}
         for key_node, value_node in node.value:
@@ -56,10 +70,11 @@ def _build(node, path: tuple, lines: Lines, problems: list, shown: str):
             if key in result:
                 problems.append(Problem(f"duplicate key '{key}'", shown, key_node.start_mark.line + 1))
                 continue
-            result[key] = _build(value_node, (*path, key), lines, problems, shown)
+            result[key] = _build(value_node, (*path, key), lines, problems, shown, seen)
         return result
     if isinstance(node, yaml.SequenceNode):
-        return [_build(item, (*path, i), lines, problems, shown) for i, item in enumerate(node.value)]
+        return [_build(item, (*path, i), lines, problems, shown, seen)
+                for i, item in enumerate(node.value)]
     return _scalar(node, problems, shown)
 
 
@@ -69,7 +84,12 @@ def _scalar(node, problems: list, shown: str):
         return node  # a complex key; rejected by the caller
     loader = yaml.SafeLoader("")
     try:
-        return loader.construct_object(node, deep=True)
+        value = loader.construct_object(node, deep=True)
+        bad = xml_unsafe(value) if isinstance(value, str) else None
+        if bad:
+            problems.append(Problem(f"the character {bad} is not allowed in text", shown,
+                                    node.start_mark.line + 1))
+        return value
     except (ValueError, yaml.YAMLError) as exc:
         # 2024-13-45 looks like a date (PyYAML raises a bare ValueError); '!tag x' is unknown.
         reason = exc.problem if isinstance(exc, yaml.MarkedYAMLError) else exc
