@@ -18,6 +18,7 @@ import pytest
 from pypdf import PdfReader
 
 from conftest import PYTHON, assemble_tiny, outputs, run_cli
+from folio.pdf import ProjectFetcher
 from test_errors import Case, break_copy
 
 #: Appended to chapter2.md (11 lines, ending in a newline) after a blank line: line 13.
@@ -319,3 +320,55 @@ def test_a_link_inside_the_project_is_fine(tmp_path):
     assert 'src="figures/red-square.png"' in page
     assert (root / "build/html/figures/red-square.png").read_bytes() == \
         (root / "figures/red-square.png").read_bytes()
+
+
+@pytest.mark.parametrize("url", [
+    "file:///etc/passwd", "http://example.com/style.css", "https://example.com/font.otf",
+    "ftp://example.com/x.png", "file:///project/../../../etc/passwd",
+    "file:///project/%2e%2e/%2e%2e/%2e%2e/etc/passwd", "file:///project/templates/secret",
+])
+def test_the_pdf_url_fetcher_refuses_anything_but_project_files(tiny, url):
+    with pytest.raises(ValueError, match=r"^refused: "):
+        ProjectFetcher(tiny.root)(url)
+
+
+def test_the_pdf_url_fetcher_refuses_a_link_out_of_the_project(tmp_path):
+    root = assemble_tiny(tmp_path / "report")
+    (root / "templates/css/secret.css").symlink_to("/etc/passwd")
+    with pytest.raises(ValueError, match=r"^refused: .*not a file inside the project"):
+        ProjectFetcher(root)("file:///project/templates/css/secret.css")
+
+
+def test_the_pdf_url_fetcher_serves_project_files_and_data_urls(tiny):
+    fetcher = ProjectFetcher(tiny.root)
+    png = fetcher("file:///project/manuscript/img/red-square.png")
+    assert png.read() == (tiny.root / "manuscript/img/red-square.png").read_bytes()
+    assert fetcher("data:text/plain;base64,aGVsbG8=").read() == b"hello"
+
+
+def test_the_epub_packages_only_files_of_the_project(tiny):
+    """Beside what ebooklib and the templates generate, every file in the EPUB is a copy of
+    a project file: images from where the chapters keep them, fonts and CSS from templates/."""
+    generated = {"mimetype", "META-INF/container.xml", "EPUB/content.opf", "EPUB/toc.ncx"}
+    sources = {"EPUB/epub.css": "templates/css/epub.css"}
+    with zipfile.ZipFile(tiny.root / f"build/{tiny.pub['slug']}.epub") as epub:
+        for name in epub.namelist():
+            if name in generated or name.endswith(".xhtml"):
+                continue
+            rel = name.removeprefix("EPUB/")
+            source = sources.get(name) or (f"templates/{rel}" if rel.startswith("fonts/") else rel)
+            assert epub.read(name) == (tiny.root / source).read_bytes(), name
+
+
+def test_a_section_template_may_use_svg_but_not_a_javascript_url_from_data(tiny, copy_built):
+    """A template is presentation (an inline icon is the designer's choice); the URLs it
+    prints may come from data/ and are checked, located at the template's line that prints it."""
+    root = copy_built(tiny)
+    break_copy(root, Case("templates/sections/title-page.html", '  <p class="year">',
+                          '  <svg viewBox="0 0 1 1"><rect width="1" height="1"/></svg>\n'
+                          '  <p class="year"><a href="{{ pub.description }}">x</a>', ""))
+    break_copy(root, Case("data/publication.yaml",
+                          "description: The smallest report that builds, for the test suite.",
+                          "description: javascript:alert(1)", ""))
+    assert_refused(root, ["templates/sections/title-page.html:8: a 'javascript:' URL is not"
+                          " allowed: it runs code or hides a document"])

@@ -176,7 +176,8 @@ def _check(report: Report, problems: Problems) -> None:
                 el.set("id", eid)
             ids[eid] = section
     for section in report.sections:
-        problems.items.extend(unsafe_markup(section.body, section.origin, _source(report, section)))
+        problems.items.extend(unsafe_markup(section.body, section.origin, _source(report, section),
+                                            template=section.spec.source is None))
         _link_citations(section, ids)
         for a in section.body.iter("a"):
             href = a.get("href")

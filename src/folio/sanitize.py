@@ -115,29 +115,35 @@ class Locator:
         return Problem(message, self.origin, self.line(*patterns))
 
 
-def unsafe_markup(body: etree._Element, origin: str, text: str) -> list[Problem]:
+def unsafe_markup(body: etree._Element, origin: str, text: str,
+                  template: bool = False) -> list[Problem]:
     """Every refused element, attribute and URL in a section's tree, located in ``text``
-    (the section's Markdown or template source)."""
+    (the section's Markdown or template source).
+
+    A section rendered from a template alone (``template=True``) is presentation, like the
+    CSS: its elements (an inline ``<svg>``, say) are the designer's; only its event handlers
+    and URLs, which may come from data/, are checked.
+    """
     where = Locator(origin, text or "")
     problems: list[Problem] = []
-    _visit(body, where, problems)
+    _visit(body, where, problems, template)
     return problems
 
 
-def _visit(el, where: Locator, problems: list[Problem]) -> None:
+def _visit(el, where: Locator, problems: list[Problem], template: bool) -> None:
     """Check an element and its descendants (an unclosed <embed> may hold the rest)."""
     if isinstance(el.tag, str):  # comments (and PIs, which lxml's HTML parser makes comments)
         tag = el.tag.lower()
-        if tag in _REASONS:
+        if tag in _REASONS and not template:
             problems.append(where.problem(f"raw HTML <{tag}> is not allowed: {_REASONS[tag]}",
                                           rf"<\s*{tag}\b"))
         else:
-            problems += _attributes(el, tag, where)
+            problems += _attributes(el, tag, where, template)
     for child in el:
-        _visit(child, where, problems)
+        _visit(child, where, problems, template)
 
 
-def _attributes(el, tag: str, where: Locator) -> list[Problem]:
+def _attributes(el, tag: str, where: Locator, template: bool) -> list[Problem]:
     problems = []
     for name, value in el.attrib.items():
         name = "xlink:href" if name == _XLINK else name.lower()
@@ -146,10 +152,10 @@ def _attributes(el, tag: str, where: Locator) -> list[Problem]:
         if name.startswith("on"):
             problems.append(where.problem(f"raw HTML attribute '{name}' is not allowed:"
                                           " event handlers run code", *pattern))
-        elif name in LOADING:
+        elif name in LOADING and not template:
             problems.append(where.problem(f"raw HTML attribute '{name}' is not allowed: it loads"
                                           " a URL the build does not check", *pattern))
-        elif name == "style" and _LOADING_CSS.search(value):
+        elif name == "style" and not template and _LOADING_CSS.search(value):
             problems.append(where.problem("a style attribute that loads a URL is not allowed;"
                                           " styles belong in templates/css/", *pattern))
         elif name in URLS and not (tag == "img" and name == "src"):
