@@ -18,6 +18,8 @@ import pytest
 from pypdf import PdfReader
 
 from conftest import PYTHON, assemble_tiny, outputs, run_cli
+from folio.config import load_project
+from folio.convert import make_pandoc
 from folio.pdf import ProjectFetcher
 from test_errors import Case, break_copy
 
@@ -372,3 +374,14 @@ def test_a_section_template_may_use_svg_but_not_a_javascript_url_from_data(tiny,
                           "description: javascript:alert(1)", ""))
     assert_refused(root, ["templates/sections/title-page.html:8: a 'javascript:' URL is not"
                           " allowed: it runs code or hides a document"])
+
+
+def test_pandoc_runs_sandboxed_and_fetches_nothing(tiny):
+    """--sandbox: pandoc reads only the files on its command line (the bibliography and the
+    style) and no URL; nothing widens that (no --resource-path, no embedding of resources)."""
+    project = load_project(tiny.root)
+    args = make_pandoc(project.root, project.bibliography, None, None).args()
+    assert "--sandbox" in args
+    assert not [a for a in args if a.split("=")[0] in (
+        "--resource-path", "--embed-resources", "--self-contained", "--extract-media",
+        "--lua-filter", "--filter", "--include-in-header", "--include-before-body", "--data-dir")]
