@@ -30,6 +30,8 @@ from pathlib import Path
 from folio.cli import main
 build, output = importlib.import_module("folio.build"), importlib.import_module("folio.output")
 sig, at, project = getattr(signal, sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+# As in a terminal: a shell's background job (a CI step, say) starts with SIGINT ignored.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 out = Path(project).resolve() / "build"
 real_replace, real_gather, renames = os.replace, build.gather, []
 
