@@ -3,8 +3,9 @@
 The lock is ``fcntl.flock`` on ``build/.cache/build.lock``: the operating
 system releases it when the holder exits, however it dies, so a lock is never
 stale. The holder writes its pid into the file so the second build can name it;
-the file is emptied again on release. The file sits in ``.cache`` because
-build/ itself holds only editions and the manifest.
+the file is emptied again on release (and removed, with the folders made for it, when
+the build wrote nothing: a first build that fails leaves no build/). The file sits in
+``.cache`` because build/ itself holds only editions and the manifest.
 
 While the lock is held, SIGTERM raises :class:`Terminated` (like Ctrl-C raises
 KeyboardInterrupt), so the atomic writers remove their temporary files on the
@@ -35,27 +36,61 @@ class Terminated(BaseException):
 @contextlib.contextmanager
 def build_lock(out: Path, shown: str | None = None):
     """Hold the build lock of the folder ``out``; fail at once if another build holds it.
-    ``shown`` is how the message names the lock file (default: its full path)."""
-    path = Path(out) / LOCK
+    ``shown`` is how the message names the lock file (default: its full path).
+
+    A build that finds no ``out`` folder and writes nothing into it (it failed on bad
+    input) leaves none behind: the lock file and the folders made for it are removed.
+    """
+    out = Path(out)
+    path = out / LOCK
+    made = [p for p in (out, path.parent) if not p.exists()]
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    fd = _acquire(path, shown or path.as_posix())
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
-            raise BuildError(f"another build of this project is running (pid {holder});"
-                             " wait for it to finish", shown or path.as_posix()) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
         try:
-            sweep_debris(Path(out))
+            sweep_debris(out)
             with _sigterm_raises():
                 yield path
         finally:
             os.ftruncate(fd, 0)
+            if made:
+                _remove_if_unused(path, made)
     finally:
         os.close(fd)  # releases the flock
+
+
+def _acquire(path: Path, shown: str) -> int:
+    """Open and flock the lock file; the file must still be the one at ``path`` once locked
+    (a finishing build may have removed it in between), else try again."""
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
+            os.close(fd)
+            raise BuildError(f"another build of this project is running (pid {holder});"
+                             " wait for it to finish", shown) from None
+        try:
+            if os.stat(path).st_ino == os.fstat(fd).st_ino:
+                return fd
+        except FileNotFoundError:
+            pass
+        os.close(fd)
+
+
+def _remove_if_unused(path: Path, made: list[Path]) -> None:
+    """Remove the lock file and the folders made for it, if nothing else was written there."""
+    if sorted(p.name for p in path.parent.iterdir()) != [path.name]:
+        return
+    path.unlink()
+    for folder in reversed(made):
+        try:
+            folder.rmdir()
+        except OSError:  # something else is in it now
+            return
 
 
 def locked(build):
