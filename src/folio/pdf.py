@@ -13,6 +13,7 @@ import logging
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+import pydyf
 import weasyprint
 from lxml import etree
 from markupsafe import Markup
@@ -93,8 +94,13 @@ def print_html(report: Report, document: str, identifier: str) -> tuple[bytes, i
                                url_fetcher=ProjectFetcher(root))
         # A fixed file identifier, derived from the publication's: the same on every build.
         file_id = hashlib.md5(identifier.encode("utf-8")).hexdigest()
+        body_id = next((s.id for s in report.sections if s.part == "body"), None)
+
+        def finish(document, pdf):
+            label_pages(document, pdf, body_id)
+
         document = html.render()
-        data = document.write_pdf(pdf_identifier=file_id.encode("ascii"))
+        data = document.write_pdf(pdf_identifier=file_id.encode("ascii"), finisher=finish)
     except weasyprint.urls.FatalURLFetchingError as exc:
         raise BuildError(f"PDF: {exc.__cause__ or exc}", "templates/pdf/document.html") from None
     finally:
@@ -103,6 +109,30 @@ def print_html(report: Report, document: str, identifier: str) -> tuple[bytes, i
         raise BuildError([Problem(f"PDF: {message}", "templates/pdf/document.html")
                           for message in warnings.records])
     return data, len(document.pages)
+
+
+#: The anchor of the half-title page (templates/pdf/half-title.html), where roman folios start.
+HALF_TITLE_ID = "folio-half-title"
+
+
+def label_pages(document, pdf, body_id: str | None) -> None:
+    """Page labels (/PageLabels) matching the printed folios, for viewers' page boxes.
+
+    "Cover" before the half-title, lower-roman from the half-title (i), arabic from the first
+    body section (1): the same counters print.css prints.
+    """
+    def first_page(anchor):
+        return next((i for i, page in enumerate(document.pages) if anchor in page.anchors), None)
+
+    front = first_page(HALF_TITLE_ID)
+    body = first_page(body_id) if body_id else None
+    if front is None or body is None:
+        return
+    numbers = [0, pydyf.Dictionary({"P": pydyf.String("Cover")})]
+    if front > 1:
+        numbers += [1, pydyf.Dictionary({"P": pydyf.String("Inside cover")})]
+    numbers += [front, pydyf.Dictionary({"S": "/r"}), body, pydyf.Dictionary({"S": "/D"})]
+    pdf.catalog["PageLabels"] = pydyf.Dictionary({"Nums": pydyf.Array(numbers)})
 
 
 def _notes_to_footnotes(body) -> None:
