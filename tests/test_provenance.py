@@ -81,7 +81,7 @@ def test_release_writes_versioned_editions_checksums_and_an_opds_feed(built, tmp
     names = sorted(p.name for p in dist.iterdir())
     assert names == sorted(["SHA256SUMS", "manifest.json", "opds.xml", f"{slug}-{version}.pdf",
                             f"{slug}-{version}.epub", f"{slug}-{version}-html.zip"])
-    assert (dist / f"{slug}-{version}.pdf").read_bytes() == next((built / "build").glob("*.pdf")).read_bytes()
+    assert (dist / f"{slug}-{version}.pdf").read_bytes() == (built / "build" / f"{slug}.pdf").read_bytes()
     sums = dict(line.split("  ")[::-1] for line in (dist / "SHA256SUMS").read_text().splitlines())
     assert sums.keys() == set(names) - {"SHA256SUMS"}
     for name, digest in sums.items():
