@@ -41,6 +41,6 @@ async def _index(pages: dict[str, bytes], config: IndexConfig) -> list:
         index = await service.create_index(config)
         # A fixed order: the index's bytes must not depend on the order of a dict's keys.
         for rel in sorted(pages):
-            if rel.endswith(".html") and rel != "index.html":
+            if rel.endswith(".html"):
                 await index.add_html_file(content=pages[rel].decode("utf-8"), url=f"/{rel}")
         return await index.get_files()
