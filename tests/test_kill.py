@@ -51,9 +51,11 @@ output.os.replace = replace
 build.gather = gather
 sys.exit(main(["--project", project, "--quiet"]))
 """
-#: The renames of a full build, in order: html aside, html in, EPUB, PDF, manifest.
+#: The renames of a full build, in order: html aside, html in, EPUB, PDF, print PDF, manifest.
 MOMENTS = {0: "gathering", 1: "moving the old site aside", 2: "between the site's two renames",
-           3: "before the EPUB's rename", 4: "before the PDF's rename", 5: "before the manifest's"}
+           3: "before the EPUB's rename", 4: "before the PDF's rename",
+           5: "before the print PDF's rename", 6: "before the manifest's"}
+PDFS = ("tiny-report.pdf", "tiny-report-print.pdf")
 EXIT = {"SIGINT": 130, "SIGTERM": 143, "SIGKILL": -9}
 
 
@@ -66,10 +68,10 @@ def assert_complete(root: Path, old: dict[str, bytes]) -> None:
     """Every edition in build/ is whole: the PDF parses, the EPUB's zip checks, and the
     site is the old one or a new one entire."""
     found = outputs(root)
-    slug = "tiny-report"
-    pdf, epub = found[f"{slug}.pdf"], found[f"{slug}.epub"]
-    assert pdf.rstrip().endswith(b"%%EOF") and len(PdfReader(io.BytesIO(pdf)).pages) > 0
-    with zipfile.ZipFile(io.BytesIO(epub)) as zf:
+    for name in PDFS:
+        pdf = found[name]
+        assert pdf.rstrip().endswith(b"%%EOF") and len(PdfReader(io.BytesIO(pdf)).pages) > 0
+    with zipfile.ZipFile(io.BytesIO(found["tiny-report.epub"])) as zf:
         assert zf.testzip() is None and zf.read("mimetype") == b"application/epub+zip"
     site = {k: v for k, v in found.items() if k.startswith("html/")}
     old_site = {k: v for k, v in old.items() if k.startswith("html/")}
@@ -80,7 +82,7 @@ def assert_complete(root: Path, old: dict[str, bytes]) -> None:
 def debris(root: Path) -> list[str]:
     """Anything in build/ that is neither an edition, the manifest nor the cache and lock."""
     out = root / "build"
-    allowed = {".cache", "html", "manifest.json", "tiny-report.pdf", "tiny-report.epub"}
+    allowed = {".cache", "html", "manifest.json", "tiny-report.epub", *PDFS}
     found = [p.name for p in out.iterdir() if p.name not in allowed]
     found += [p.relative_to(out).as_posix() for p in out.rglob("*.tmp")]
     return found
@@ -115,7 +117,7 @@ def test_sigkill_leaves_complete_editions_and_the_next_build_sweeps(tiny, copy_b
     change_chapter(root)
     proc = killed_build(root, "SIGKILL", at)
     assert proc.returncode == EXIT["SIGKILL"], proc.stderr
-    for name in ("tiny-report.pdf", "tiny-report.epub"):
+    for name in ("tiny-report.epub", *PDFS):
         assert (root / "build" / name).is_file()  # never missing, never truncated
     if at == 2:  # killed between the two renames: the last good site is set aside
         assert not (root / "build/html").exists()

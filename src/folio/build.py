@@ -22,7 +22,8 @@ from .manifest import MANIFEST, make_manifest, output_entry, read_manifest
 from .output import write_file, write_tree
 from .pdf import build_pdf
 
-EDITIONS = ("html", "epub", "pdf")
+#: "print" is the PDF's print edition (bleed and crop marks), ``<slug>-print.pdf``.
+EDITIONS = ("html", "epub", "pdf", "print")
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ class Outputs:
 def edition_names(report: Report) -> dict[str, str]:
     """File names of the PDF and EPUB editions, inside the build folder."""
     slug = report.publication.slug
-    return {"pdf": f"{slug}.pdf", "epub": f"{slug}.epub"}
+    return {"pdf": f"{slug}.pdf", "epub": f"{slug}.epub", "print": f"{slug}-print.pdf"}
 
 
 @locked  # one build at a time per build folder; see lock.py
@@ -52,13 +53,15 @@ def build(project_dir: Path | str = ".", editions=EDITIONS, out_dir: Path | str 
     report = gather(project, cache_dir=out / ".cache" / "pandoc")
     log(f"gathered {len(report.sections)} sections")
     names = edition_names(report)
-    html = epub = pdf = None
+    html = epub = pdf = printed = None
     if "html" in editions:
         html = build_html(report, {"PDF": f"../{names['pdf']}", "EPUB": f"../{names['epub']}"})
     if "epub" in editions:
         epub = build_epub(report)
     if "pdf" in editions:
         pdf, pages = build_pdf(report)
+    if "print" in editions:
+        printed, print_pages = build_pdf(report, "print")
 
     # Everything is made: now write. The manifest keeps the records of editions not rebuilt.
     records = _previous_records(out)
@@ -73,6 +76,9 @@ def build(project_dir: Path | str = ".", editions=EDITIONS, out_dir: Path | str 
     if pdf is not None:
         paths["pdf"] = write_file(out / names["pdf"], pdf)
         records[names["pdf"]] = output_entry(names["pdf"], pdf, pages=pages)
+    if printed is not None:
+        paths["print"] = write_file(out / names["print"], printed)
+        records[names["print"]] = output_entry(names["print"], printed, pages=print_pages)
     for path in paths.values():
         log(f"wrote {path}")
     epoch = int(source_date(report).timestamp())

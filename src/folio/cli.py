@@ -24,7 +24,7 @@ BUG_NOTE = "This is a bug in folio, not a problem with your report; please repor
 def main(argv: list[str] | None = None) -> int:
     """Build the report; return the exit code."""
     parser = argparse.ArgumentParser(prog="folio", description=__doc__.splitlines()[0])
-    parser.add_argument("editions", nargs="*", metavar="EDITION", help="html, epub or pdf (default: all)")
+    parser.add_argument("editions", nargs="*", metavar="EDITION", help="html, epub, pdf or print (the print edition of the PDF; default: all)")
     parser.add_argument("--project", default=".", help="the report's folder (default: .)")
     parser.add_argument("--quiet", action="store_true", help="print only errors")
     parser.add_argument("--debug", action="store_true",
