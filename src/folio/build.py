@@ -19,7 +19,8 @@ from .epub import build_epub
 from .htmlsite import build_html
 from .manifest import MANIFEST, make_manifest, output_entry, read_manifest
 from .output import write_file, write_tree
-from .pdf import build_pdf
+from .pagelist import page_breaks
+from .pdf import print_layout
 
 EDITIONS = ("html", "epub", "pdf")
 
@@ -53,10 +54,12 @@ def build(project_dir: Path | str = ".", editions=EDITIONS, out_dir: Path | str 
     html = epub = pdf = None
     if "html" in editions:
         html = build_html(report, {"PDF": f"../{names['pdf']}", "EPUB": f"../{names['epub']}"})
+    # The PDF is laid out first, once: the EPUB's page list follows its pages.
+    layout = print_layout(report) if {"epub", "pdf"} & set(editions) else None
     if "epub" in editions:
-        epub = build_epub(report)
+        epub = build_epub(report, page_breaks(report.sections, layout.anchors, layout.labels))
     if "pdf" in editions:
-        pdf, pages = build_pdf(report)
+        pdf, pages = layout.data, layout.pages
 
     # Everything is made: now write. The manifest keeps the records of editions not rebuilt.
     records = _previous_records(out)

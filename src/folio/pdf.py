@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -21,12 +22,30 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 from .document import Report
 from .edition import creators, inner_html, media_type, retarget, source_date
 from .errors import BuildError, Problem
+from .pagelist import number_blocks, printed_labels
 from .render import make_environment, render
 
 
 #: The project's address as WeasyPrint sees it, wherever the folder is: WeasyPrint names
 #: each image in the PDF after a hash of its URL, so a real path would change the bytes.
 BASE_URL = "file:///project/"
+#: Tagged PDF (structure tree, /Lang, DisplayDocTitle) that claims PDF/UA-1.
+PDF_OPTIONS = {"pdf_variant": "pdf/ua-1"}
+
+
+@dataclass(frozen=True)
+class PrintLayout:
+    """The laid-out PDF: its bytes, and what the EPUB's page list needs of its pages."""
+
+    data: bytes
+    anchors: tuple[tuple[str, ...], ...]
+    """Per page, the ids of the elements WeasyPrint placed on it."""
+    labels: tuple[str, ...]
+    """Per page, its printed page number."""
+
+    @property
+    def pages(self) -> int:
+        return len(self.labels)
 
 
 class ProjectFetcher(URLFetcher):
@@ -54,6 +73,7 @@ def pdf_document_html(report: Report) -> str:
     bodies = []
     for section in report.sections:
         body = retarget(report, section, lambda s: None, lambda src: src)
+        number_blocks(body, section.id)  # ids mark where each page starts, for the EPUB
         _notes_to_footnotes(body)
         for h1 in body.iter("h1"):
             h1.set("data-running-title", pub.title)
@@ -67,6 +87,12 @@ def pdf_document_html(report: Report) -> str:
 
 def build_pdf(report: Report) -> tuple[bytes, int]:
     """The PDF of the report, as bytes, and its number of pages."""
+    layout = print_layout(report)
+    return layout.data, layout.pages
+
+
+def print_layout(report: Report) -> PrintLayout:
+    """Lay out and write the PDF; keep each page's anchors and printed number."""
     document = pdf_document_html(report)
     root = report.project.root
     warnings = _Capture()
@@ -77,8 +103,8 @@ def build_pdf(report: Report) -> tuple[bytes, int]:
                                url_fetcher=ProjectFetcher(root))
         # A fixed file identifier, derived from the publication's: the same on every build.
         identifier = hashlib.md5(report.publication.identifier.encode("utf-8")).hexdigest()
-        document = html.render()
-        data = document.write_pdf(pdf_identifier=identifier.encode("ascii"))
+        document = html.render(**PDF_OPTIONS)
+        data = document.write_pdf(pdf_identifier=identifier.encode("ascii"), **PDF_OPTIONS)
     except weasyprint.urls.FatalURLFetchingError as exc:
         raise BuildError(f"PDF: {exc.__cause__ or exc}", "templates/pdf/document.html") from None
     finally:
@@ -86,7 +112,8 @@ def build_pdf(report: Report) -> tuple[bytes, int]:
     if warnings.records:
         raise BuildError([Problem(f"PDF: {message}", "templates/pdf/document.html")
                           for message in warnings.records])
-    return data, len(document.pages)
+    return PrintLayout(data, tuple(tuple(page.anchors) for page in document.pages),
+                       printed_labels(document.pages))
 
 
 def _notes_to_footnotes(body) -> None:

@@ -1,0 +1,201 @@
+"""The print edition's pages in the EPUB: page-break markers and a ``page-list`` nav.
+
+The PDF is laid out first. Its stage gives every block without an id a stable
+one (:func:`number_blocks`: the section's id and the block's rank, the same on
+every build), so WeasyPrint reports which elements each page holds. The first
+element that starts on a page, in reading order, gets the page's marker in the
+EPUB: ``<span epub:type="pagebreak" role="doc-pagebreak" id="page-N"
+aria-label="LABEL"/>``, LABEL being the number printed on that page.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from lxml import etree, html
+from markupsafe import escape
+
+#: Blocks that get an id when they have none, so that any page can be located.
+BLOCKS = frozenset({"p", "li", "dt", "dd", "blockquote", "pre", "figure", "table", "tr", "div"})
+#: Parents whose content model refuses a span: the marker goes inside the element instead.
+NO_PHRASING = frozenset({"ul", "ol", "dl", "table", "thead", "tbody", "tfoot", "tr", "colgroup",
+                         "menu", "select", "optgroup", "hgroup"})
+_NUMBER = re.compile(r"^(?:[0-9]+|[ivxlcdm]+)$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class PageBreak:
+    """One page of the print edition, located in the EPUB."""
+
+    index: int
+    """Position of the page in the PDF, from 0."""
+    label: str
+    """The number printed on the page."""
+    section: str
+    """Id of the section whose document holds the marker."""
+    target: str
+    """Id of the element the page starts with."""
+    at_end: bool = False
+    """The page starts no element: the marker goes at the end of the one that ends on it."""
+
+    @property
+    def id(self) -> str:
+        return f"page-{self.index + 1}"
+
+
+def element_ids(body, section_id: str):
+    """(element, id) in document order: each element's own id, or for a block without one
+    an id derived from its rank (endnotes excluded: the PDF moves them to the page foot)."""
+    taken = {el.get("id") for el in body.iter() if el.get("id")}
+    rank = 0
+    for el in body.iter():
+        ident = el.get("id")
+        if not ident and el.tag in BLOCKS and not _in_endnotes(el):
+            rank += 1
+            ident = f"{section_id}-b{rank}"
+            while ident in taken:
+                ident += "_"
+        if ident:
+            yield el, ident
+
+
+def number_blocks(body, section_id: str) -> None:
+    """Give every block of a section copy the id :func:`element_ids` derives for it."""
+    for el, ident in list(element_ids(body, section_id)):
+        el.set("id", ident)
+
+
+def _in_endnotes(el) -> bool:
+    return any(a.get("role") == "doc-endnotes" for a in el.iterancestors("section"))
+
+
+def reading_order(sections) -> dict[str, tuple[int, int]]:
+    """Every id of the report's sections (with derived block ids) -> (section, rank) in reading order."""
+    order = {}
+    for s, section in enumerate(sections):
+        for e, (_, ident) in enumerate(element_ids(section.body, section.id)):
+            order.setdefault(ident, (s, e))
+    return order
+
+
+def page_breaks(sections, anchors, labels) -> list[PageBreak]:
+    """For each page, the first element (in reading order) that starts on it.
+
+    ``anchors`` holds the ids on each page of the PDF; an element split across
+    pages is listed on each, so only ids not seen on an earlier page count.
+    A page that starts no element (it continues a long paragraph) is marked at
+    the end of that element when it ends there; else the page has no entry.
+    """
+    order = reading_order(sections)
+    section_ids = [s.id for s in sections]
+    seen: set[str] = set()
+    out = []
+    for index, ids in enumerate(anchors):
+        new = [i for i in ids if i in order and i not in seen]
+        seen.update(ids)
+        if new:
+            first = min(new, key=order.__getitem__)
+            out.append(PageBreak(index, labels[index], section_ids[order[first][0]], first))
+            continue
+        going_on = [i for i in ids if i in order]
+        following = anchors[index + 1] if index + 1 < len(anchors) else ()
+        if going_on and (last := max(going_on, key=order.__getitem__)) not in following:
+            out.append(PageBreak(index, labels[index], section_ids[order[last][0]], last, True))
+    return out
+
+
+def insert_markers(body, section_id: str, breaks: list[PageBreak]) -> None:
+    """Put each page's marker in a section copy, just before the element that starts it."""
+    located = {ident: el for el, ident in element_ids(body, section_id)}
+    for brk in breaks:
+        if brk.section == section_id and brk.target in located:
+            (_append if brk.at_end else _place)(_marker(brk), located[brk.target])
+
+
+def _marker(brk: PageBreak):
+    label = escape(brk.label)
+    return html.fragment_fromstring(
+        f'<span epub:type="pagebreak" role="doc-pagebreak" id="{brk.id}"'
+        f' aria-label="{label}"></span>')
+
+
+def _place(marker, el) -> None:
+    """Before ``el`` where its parent takes a span; else first thing inside it (or its first cell)."""
+    parent = el.getparent()
+    if parent is not None and parent.tag not in NO_PHRASING:
+        parent.insert(parent.index(el), marker)
+        return
+    while el.tag in NO_PHRASING:
+        inner = next((c for c in el if isinstance(c.tag, str)), None)
+        if inner is None:
+            break
+        el = inner
+    marker.tail, el.text = el.text, None
+    el.insert(0, marker)
+
+
+def _append(marker, el) -> None:
+    """Last thing inside ``el`` (inside its last cell or item if it cannot hold a span)."""
+    while el.tag in NO_PHRASING:
+        inner = [c for c in el if isinstance(c.tag, str)]
+        if not inner:
+            return
+        el = inner[-1]
+    el.append(marker)
+
+
+def page_list_nav(breaks: list[PageBreak], file_of) -> etree._Element:
+    """The EPUB nav of the print pages (hidden: reading systems offer it as 'go to page')."""
+    ops = "http://www.idpf.org/2007/ops"
+    xhtml = "http://www.w3.org/1999/xhtml"
+    nav = etree.Element(f"{{{xhtml}}}nav", {f"{{{ops}}}type": "page-list", "id": "page-list",
+                                             "role": "doc-pagelist", "hidden": "hidden"})
+    etree.SubElement(nav, f"{{{xhtml}}}h2").text = "Pages"
+    ol = etree.SubElement(nav, f"{{{xhtml}}}ol")
+    for brk in breaks:
+        li = etree.SubElement(ol, f"{{{xhtml}}}li")
+        etree.SubElement(li, f"{{{xhtml}}}a", href=f"{file_of(brk.section)}#{brk.id}").text = brk.label
+    return nav
+
+
+def printed_labels(pages) -> tuple[str, ...]:
+    """The number printed on each laid-out WeasyPrint page.
+
+    It is the text of a page-margin box that reads as a number (arabic or roman);
+    a page that prints none (a title page) counts on from its neighbours.
+    """
+    shown = [_margin_number(page._page_box) for page in pages]
+    labels = []
+    for i, label in enumerate(shown):
+        if label is None:
+            label = _counted(shown, i)
+        labels.append(label)
+    return tuple(labels)
+
+
+def _margin_number(page_box) -> str | None:
+    for box in page_box.children:
+        if type(box).__name__ == "MarginBox":
+            text = "".join(_texts(box)).strip()
+            if _NUMBER.match(text):
+                return text
+    return None
+
+
+def _texts(box):
+    if hasattr(box, "text"):
+        yield box.text
+    for child in getattr(box, "children", ()):
+        yield from _texts(child)
+
+
+def _counted(shown: list[str | None], i: int) -> str:
+    """An unnumbered page's number: the next arabic number counted back, else the last counted on."""
+    for j in range(i + 1, len(shown)):
+        if shown[j] and shown[j].isdigit() and int(shown[j]) - (j - i) >= 1:
+            return str(int(shown[j]) - (j - i))
+    for j in range(i - 1, -1, -1):
+        if shown[j] and shown[j].isdigit():
+            return str(int(shown[j]) + (i - j))
+    return str(i + 1)
