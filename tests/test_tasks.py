@@ -8,7 +8,7 @@ from pathlib import Path
 from conftest import PYTHON, REPO, assemble_tiny
 
 INVOKE = str(Path(PYTHON).with_name("invoke"))
-TASKS = ("build", "html", "epub", "pdf", "clean")
+TASKS = ("build", "html", "epub", "pdf", "clean", "check")
 
 
 def invoke(*args: str) -> subprocess.CompletedProcess:

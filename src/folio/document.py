@@ -17,6 +17,7 @@ from markupsafe import Markup
 from .config import Project, Spec
 from .convert import Pandoc, bibliography_html, convert_all, make_pandoc
 from .errors import BuildError, Problems
+from .lint import lint
 from .render import data_namespace, make_environment, render
 
 #: Section ids that would collide with files the editions write themselves.
@@ -97,6 +98,7 @@ def gather(project: Project, cache_dir: Path | None = None) -> Report:
     problems.raise_if_any()
     report = Report(project, [s for s in sections if s is not None], {}, {})
     _check(report, problems)
+    lint(report.sections, problems)
     problems.raise_if_any()
     return report
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import posixpath
+from importlib import metadata
 import re
 import zipfile
 from urllib.parse import unquote, urlsplit
@@ -31,7 +32,14 @@ def run(editions: Editions, tools: Tools) -> Result:
         names = set(z.namelist())
         docs = {n: etree.fromstring(z.read(n)) for n in sorted(names) if n.endswith(".xhtml")}
     findings += dangling(docs, names, editions.rel(editions.epub))
-    return Result(NAME, "folio", tuple(findings), checked=len(site) + len(docs))
+    return Result(NAME, f"folio {_version()}", tuple(findings), checked=len(site) + len(docs))
+
+
+def _version() -> str:
+    try:
+        return metadata.version("folio")
+    except metadata.PackageNotFoundError:
+        return "(source tree)"
 
 
 def dangling(docs: dict, files: set[str], prefix: str) -> list[Finding]:

@@ -8,8 +8,8 @@ from pathlib import Path
 from . import ace, axe, epubcheck, links, pdf, vnu
 from .model import Editions, Result, Tools
 
-#: Every validator, in report order: name -> module with ``run(editions, tools)``.
-VALIDATORS = {m.NAME: m for m in (epubcheck, ace, vnu, axe, links, pdf)}
+#: Every validator, in report order: short name (for --only) -> module with ``run(editions, tools)``.
+VALIDATORS = {m.__name__.rsplit(".", 1)[-1]: m for m in (epubcheck, ace, vnu, axe, links, pdf)}
 
 
 def run_checks(project_dir: Path | str, tools: Tools, only=None, jobs: int = 2) -> list[Result]:

@@ -1,0 +1,149 @@
+"""Accessibility of the editions: EPUB Accessibility 1.1 metadata, a page list that follows
+the print PDF page by page, and a tagged PDF (PDF/UA-1) with /Lang and its title shown."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from lxml import etree
+
+from editions import MARGIN, XHTML, squash
+from folio.pagelist import PageBreak, page_breaks
+
+OPS = "{http://www.idpf.org/2007/ops}type"
+
+
+def _properties(epub) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for meta in epub.meta("opf:meta"):
+        if meta.get("property") and not meta.get("refines"):
+            found.setdefault(meta.get("property"), []).append((meta.text or "").strip())
+    return found
+
+
+def test_accessibility_metadata(report):
+    props = _properties(report.epub)
+    assert props["schema:accessModeSufficient"] == ["textual"]
+    features = props["schema:accessibilityFeature"]
+    assert {"structuralNavigation", "tableOfContents", "readingOrder", "pageNavigation",
+            "pageBreakMarkers"} <= set(features)
+    assert len(features) == len(set(features))
+    assert props["schema:accessibilityHazard"] == ["none"]
+    assert len(props["schema:accessibilitySummary"][0]) > 40
+    assert props["dcterms:conformsTo"] == ["EPUB Accessibility 1.1 - WCAG 2.2 Level AA"]
+    assert props["a11y:certifiedBy"] == [report.pub["publisher"]]
+    assert props["pageBreakSource"] == [f"{report.pub['identifier']} (print PDF)"]
+    sources = [e.text for e in report.epub.meta("dc:source")]
+    assert sources == props["pageBreakSource"]
+    assert report.epub.opf.get("{http://www.w3.org/XML/1998/namespace}lang") == report.pub["language"]
+
+
+def test_visual_mode_and_alt_text_are_declared_only_with_images(tiny, real):
+    tiny_props, real_props = _properties(tiny.epub), _properties(real.epub)
+    assert tiny_props["schema:accessMode"] == ["textual", "visual"]  # it has an image
+    assert "alternativeText" in tiny_props["schema:accessibilityFeature"]
+    assert real_props["schema:accessMode"] == ["textual"]
+    assert "alternativeText" not in real_props["schema:accessibilityFeature"]
+
+
+def _page_list(epub) -> list[tuple[str, str]]:
+    nav = epub.xml(epub.nav_path)
+    lists = [n for n in nav.iter("{*}nav") if n.get(OPS) == "page-list"]
+    assert len(lists) == 1
+    return [(a.get("href"), a.text) for a in lists[0].iter("{*}a")]
+
+
+def _printed_number(pdf, index: int) -> str:
+    """The text printed in a page's bottom margin: its number, or '' (a title page)."""
+    page = pdf.reader.pages[index]
+    height = float(page.mediabox.height)
+    parts: list[str] = []
+
+    def keep(text, cm, tm, font, size):
+        if tm[4] * cm[1] + tm[5] * cm[3] + cm[5] < MARGIN * height:
+            parts.append(text)
+
+    page.extract_text(visitor_text=keep)
+    return "".join(parts).strip()
+
+
+def test_page_list_has_an_entry_for_nearly_every_pdf_page(report):
+    entries = _page_list(report.epub)
+    pages = len(report.pdf.reader.pages)
+    numbers = [int(label) for _, label in entries]
+    assert numbers == sorted(set(numbers))
+    assert len(entries) >= pages - max(1, pages // 10), (len(entries), pages)
+    assert numbers[-1] == pages
+
+
+def test_each_entry_points_at_a_marker_labelled_with_the_printed_number(report):
+    epub = report.epub
+    for href, label in _page_list(epub):
+        name, _, ident = href.partition("#")
+        doc = epub.xml(epub.resolve(name, epub.nav_path))
+        marker = doc.xpath(f"//*[@id='{ident}']")[0]
+        assert etree.QName(marker).localname == "span"
+        assert marker.get(OPS) == "pagebreak"
+        assert marker.get("role") == "doc-pagebreak"
+        assert marker.get("aria-label") == label
+        assert ident == f"page-{label}"
+        printed = _printed_number(report.pdf, int(label) - 1)
+        assert printed in ("", label)
+
+
+def _text_around_markers(doc) -> dict[str, tuple[str, str]]:
+    """marker id -> (squashed text before it, squashed text after it) in its document."""
+    doc = etree.fromstring(etree.tostring(doc))
+    for marker in doc.xpath("//x:span[@role='doc-pagebreak']", namespaces=XHTML):
+        marker.text = f"\u2063{marker.get('id')}\u2063"
+    # Notes are endnotes in the EPUB but footnotes in the PDF: leave them out of the text.
+    # Hidden headings are not printed.
+    for gone in doc.xpath("//*[@role='doc-endnotes' or contains(@class, 'visually-hidden')]"):
+        gone.getparent().remove(gone)
+    text = "".join(doc.find("x:body", XHTML).itertext())
+    parts = text.split("\u2063")
+    return {parts[i]: (squash("".join(parts[:i])), squash("".join(parts[i + 1:])))
+            for i in range(1, len(parts), 2)}
+
+
+def test_each_marker_sits_at_the_text_that_starts_its_page(report):
+    """The words right after a marker are on its PDF page (right before it, for a page that
+    only finishes a paragraph)."""
+    checked = 0
+    for name in report.epub.spine:
+        for ident, (before, after) in _text_around_markers(report.epub.docs[name]).items():
+            index = int(ident.removeprefix("page-")) - 1
+            page = report.pdf.body_pages[index]
+            words = after[:24]
+            if not words or words not in page:
+                words = before[-24:]  # marked at the end of the element the page finishes
+            assert words and words in page, (ident, after[:24], before[-24:])
+            checked += 1
+    assert checked == len(_page_list(report.epub))
+
+
+def test_pages_that_only_continue_an_element_are_marked_where_it_ends():
+    class Section:
+        def __init__(self, ident, html):
+            from lxml import html as lhtml
+            self.id = ident
+            self.body = lhtml.fragment_fromstring(html, create_parent="section")
+
+    sections = [Section("a", "<h1 id='a'>A</h1><p>one</p><p>two</p>")]
+    anchors = [("a", "a-b1", "a-b2"), ("a-b2",), ("a-b2",), ("a-b2",)]
+    breaks = page_breaks(sections, anchors, ("i", "ii", "iii", "iv"))
+    assert breaks == [PageBreak(0, "i", "a", "a"), PageBreak(3, "iv", "a", "a-b2", True)]
+
+
+@pytest.mark.parametrize("key", ["/MarkInfo", "/StructTreeRoot", "/Lang", "/ViewerPreferences"])
+def test_pdf_is_tagged_with_language_and_title_shown(report, key):
+    root = report.pdf.reader.trailer["/Root"]
+    assert key in root
+    assert root["/MarkInfo"]["/Marked"]
+    assert root["/ViewerPreferences"]["/DisplayDocTitle"]
+
+
+def test_pdf_claims_pdf_ua_1(report):
+    xmp = report.pdf.reader.trailer["/Root"]["/Metadata"].get_object().get_data().decode()
+    assert re.search(r"pdfuaid:part[^0-9]*1", xmp), xmp[:400]
