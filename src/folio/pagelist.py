@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from lxml import etree, html
 from markupsafe import escape
+from weasyprint.formatting_structure.boxes import MarginBox
 
 #: Blocks that get an id when they have none, so that any page can be located.
 BLOCKS = frozenset({"p", "li", "dt", "dd", "blockquote", "pre", "figure", "table", "tr", "div"})
@@ -165,7 +166,7 @@ def printed_labels(pages) -> tuple[str, ...]:
     It is the text of a page-margin box that reads as a number (arabic or roman);
     a page that prints none (a title page) counts on from its neighbours.
     """
-    shown = [_margin_number(page._page_box) for page in pages]
+    shown = [_margin_number(page._page_box) for page in pages]  # WeasyPrint keeps no label
     labels = []
     for i, label in enumerate(shown):
         if label is None:
@@ -176,7 +177,7 @@ def printed_labels(pages) -> tuple[str, ...]:
 
 def _margin_number(page_box) -> str | None:
     for box in page_box.children:
-        if type(box).__name__ == "MarginBox":
+        if isinstance(box, MarginBox):
             text = "".join(_texts(box)).strip()
             if _NUMBER.match(text):
                 return text
