@@ -57,7 +57,8 @@ def build(project_dir: Path | str = ".", editions=EDITIONS, out_dir: Path | str 
     # The PDF is laid out first, once: the EPUB's page list follows its pages.
     layout = print_layout(report) if {"epub", "pdf"} & set(editions) else None
     if "epub" in editions:
-        epub = build_epub(report, page_breaks(report.sections, layout.anchors, layout.labels))
+        epub = build_epub(report, page_breaks(report.sections, layout.anchors, layout.labels,
+                                              layout.first_lines))
     if "pdf" in editions:
         pdf, pages = layout.data, layout.pages
 

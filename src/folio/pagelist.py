@@ -2,20 +2,24 @@
 
 The PDF is laid out first. Its stage gives every block without an id a stable
 one (:func:`number_blocks`: the section's id and the block's rank, the same on
-every build), so WeasyPrint reports which elements each page holds. The first
-element that starts on a page, in reading order, gets the page's marker in the
-EPUB: ``<span epub:type="pagebreak" role="doc-pagebreak" id="page-N"
-aria-label="LABEL"/>``, LABEL being the number printed on that page.
+every build), so WeasyPrint reports which elements each page holds and in which
+element its first line of text sits. A page that starts inside an element begun
+on an earlier page (a paragraph, a long table) is marked in that element just
+before the words that open the page; any other page before the first element
+that starts on it. The marker is ``<span epub:type="pagebreak"
+role="doc-pagebreak" id="page-N" aria-label="LABEL"/>``, N counting the PDF's
+pages and LABEL being the number printed on that page.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from lxml import etree, html
 from markupsafe import escape
-from weasyprint.formatting_structure.boxes import MarginBox
+from weasyprint.formatting_structure.boxes import FootnoteAreaBox, MarginBox, TextBox
 
 #: Blocks that get an id when they have none, so that any page can be located.
 BLOCKS = frozenset({"p", "li", "dt", "dd", "blockquote", "pre", "figure", "table", "tr", "div"})
@@ -37,6 +41,8 @@ class PageBreak:
     """Id of the section whose document holds the marker."""
     target: str
     """Id of the element the page starts with."""
+    text: str | None = None
+    """The words that open the page, when it starts inside ``target``: the marker goes before them."""
     at_end: bool = False
     """The page starts no element: the marker goes at the end of the one that ends on it."""
 
@@ -80,38 +86,95 @@ def reading_order(sections) -> dict[str, tuple[int, int]]:
     return order
 
 
-def page_breaks(sections, anchors, labels) -> list[PageBreak]:
-    """For each page, the first element (in reading order) that starts on it.
+def page_breaks(sections, anchors, labels, first_lines=None) -> list[PageBreak]:
+    """For each page, where it starts in the report's sections.
 
     ``anchors`` holds the ids on each page of the PDF; an element split across
-    pages is listed on each, so only ids not seen on an earlier page count.
-    A page that starts no element (it continues a long paragraph) is marked at
-    the end of that element when it ends there; else the page has no entry.
+    pages is listed on each, so only ids not seen on an earlier page are new.
+    ``first_lines`` holds, per page, the id of the element around its first line
+    of text and that line's words. A page that opens inside an element begun
+    earlier is marked before those words; else before the first new element; a
+    page with neither (it only finishes an element) at the end of that element.
     """
     order = reading_order(sections)
+    bodies = {s.id: s.body for s in sections}
     section_ids = [s.id for s in sections]
+    first_lines = first_lines or [(None, "")] * len(anchors)
     seen: set[str] = set()
     out = []
     for index, ids in enumerate(anchors):
+        label = labels[index]
+        inside, words = first_lines[index]
         new = [i for i in ids if i in order and i not in seen]
+        seen_before = set(seen)
         seen.update(ids)
+        if inside in seen_before and inside in order:
+            section = section_ids[order[inside][0]]
+            element = _find(bodies[section], section, inside)
+            if element is not None and _text_offset(element, words) is not None:
+                out.append(PageBreak(index, label, section, inside, text=words))
+                continue
         if new:
             first = min(new, key=order.__getitem__)
-            out.append(PageBreak(index, labels[index], section_ids[order[first][0]], first))
+            out.append(PageBreak(index, label, section_ids[order[first][0]], first))
             continue
         going_on = [i for i in ids if i in order]
         following = anchors[index + 1] if index + 1 < len(anchors) else ()
         if going_on and (last := max(going_on, key=order.__getitem__)) not in following:
-            out.append(PageBreak(index, labels[index], section_ids[order[last][0]], last, True))
+            out.append(PageBreak(index, label, section_ids[order[last][0]], last, at_end=True))
     return out
+
+
+def _find(body, section_id: str, ident: str):
+    return next((el for el, i in element_ids(body, section_id) if i == ident), None)
+
+
+def _slots(element):
+    """The text pieces of an element in reading order, as (node, 'text' or 'tail')."""
+    yield element, "text"
+    for child in element.iterdescendants():
+        yield child, "text"
+        yield child, "tail"
+
+
+def squash(text: str) -> str:
+    """Letters and digits only, case-folded: the same across line breaks, hyphenation and
+    ligatures, in the PDF's laid-out text and the EPUB's source text."""
+    return "".join(c for c in unicodedata.normalize("NFKC", text).casefold() if c.isalnum())
+
+
+#: How much of a page's opening text locates it inside an element (squashed characters).
+KEY = 24
+
+
+def _text_offset(element, words: str):
+    """(node, slot, offset) where ``words`` begin inside ``element`` (not at its very start)."""
+    key = squash(words)[:KEY]
+    if len(key) < 8:
+        return None  # too short to be sure where it is
+    pieces = [(node, slot, getattr(node, slot) or "") for node, slot in _slots(element)
+              if isinstance(node.tag, str) or slot == "tail"]
+    squashed, where = [], []
+    for node, slot, text in pieces:
+        for offset, char in enumerate(text):
+            for c in squash(char):
+                squashed.append(c)
+                where.append((node, slot, offset))
+    at = "".join(squashed).find(key, 1)
+    return where[at] if at > 0 else None
 
 
 def insert_markers(body, section_id: str, breaks: list[PageBreak]) -> None:
     """Put each page's marker in a section copy, just before the element that starts it."""
     located = {ident: el for el, ident in element_ids(body, section_id)}
     for brk in breaks:
-        if brk.section == section_id and brk.target in located:
-            (_append if brk.at_end else _place)(_marker(brk), located[brk.target])
+        if brk.section != section_id or brk.target not in located:
+            continue
+        element = located[brk.target]
+        if brk.text is not None:
+            _split(_marker(brk), *_text_offset(element, brk.text))
+        else:
+            (_append if brk.at_end else _place)(_marker(brk), element)
 
 
 def _marker(brk: PageBreak):
@@ -136,6 +199,17 @@ def _place(marker, el) -> None:
     el.insert(0, marker)
 
 
+def _split(marker, node, slot: str, offset: int) -> None:
+    """Put ``marker`` at a character offset of a node's text or tail."""
+    text = getattr(node, slot)
+    setattr(node, slot, text[:offset])
+    marker.tail = text[offset:]
+    if slot == "text":
+        node.insert(0, marker)
+    else:
+        node.addnext(marker)
+
+
 def _append(marker, el) -> None:
     """Last thing inside ``el`` (inside its last cell or item if it cannot hold a span)."""
     while el.tag in NO_PHRASING:
@@ -158,6 +232,34 @@ def page_list_nav(breaks: list[PageBreak], file_of) -> etree._Element:
         li = etree.SubElement(ol, f"{{{xhtml}}}li")
         etree.SubElement(li, f"{{{xhtml}}}a", href=f"{file_of(brk.section)}#{brk.id}").text = brk.label
     return nav
+
+
+def first_lines(pages) -> tuple[tuple[str | None, str], ...]:
+    """Per laid-out WeasyPrint page: the id of the innermost element with an id around its
+    first text, and the page's opening words (running heads, footnotes and repeated table
+    headers left out)."""
+    out = []
+    for page in pages:
+        found = {"around": None, "text": []}
+        _opening(page._page_box, None, found)
+        out.append((found["around"], "".join(found["text"])))
+    return tuple(out)
+
+
+def _opening(box, around, found) -> bool:
+    """Collect the page's first text into ``found``; True once there is enough."""
+    if isinstance(box, (MarginBox, FootnoteAreaBox)) or getattr(box, "is_header", False) \
+            or getattr(box, "is_footer", False):
+        return False
+    element = getattr(box, "element", None)
+    if element is not None and getattr(box, "element_tag", None) != "html" and element.get("id"):
+        around = element.get("id")
+    if isinstance(box, TextBox) and box.text.strip():
+        if not found["text"]:
+            found["around"] = around
+        found["text"].append(box.text)
+        return len(squash("".join(found["text"]))) >= KEY
+    return any(_opening(child, around, found) for child in getattr(box, "children", ()))
 
 
 def printed_labels(pages) -> tuple[str, ...]:
@@ -185,7 +287,7 @@ def _margin_number(page_box) -> str | None:
 
 
 def _texts(box):
-    if hasattr(box, "text"):
+    if isinstance(box, TextBox):
         yield box.text
     for child in getattr(box, "children", ()):
         yield from _texts(child)

@@ -22,7 +22,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 from .document import Report
 from .edition import creators, inner_html, media_type, retarget, source_date
 from .errors import BuildError, Problem
-from .pagelist import number_blocks, printed_labels
+from .pagelist import first_lines, number_blocks, printed_labels
 from .render import make_environment, render
 
 
@@ -42,6 +42,8 @@ class PrintLayout:
     """Per page, the ids of the elements WeasyPrint placed on it."""
     labels: tuple[str, ...]
     """Per page, its printed page number."""
+    first_lines: tuple[tuple[str | None, str], ...] = ()
+    """Per page, the id of the element around its first line, and the line's words."""
 
     @property
     def pages(self) -> int:
@@ -113,7 +115,7 @@ def print_layout(report: Report) -> PrintLayout:
         raise BuildError([Problem(f"PDF: {message}", "templates/pdf/document.html")
                           for message in warnings.records])
     return PrintLayout(data, tuple(tuple(page.anchors) for page in document.pages),
-                       printed_labels(document.pages))
+                       printed_labels(document.pages), first_lines(document.pages))
 
 
 def _notes_to_footnotes(body) -> None:

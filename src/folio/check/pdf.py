@@ -3,8 +3,7 @@ text extractable in reading order."""
 
 from __future__ import annotations
 
-import unicodedata
-
+from ..pagelist import squash
 from .model import Editions, Finding, Result, Tools
 
 NAME = "PDF structure"
@@ -86,11 +85,11 @@ def reading_order(reader) -> list[tuple[str, str, str]]:
                         f"bookmark '{title}' comes before the page of the one above it"))
         last = max(last, page)
         if page not in texts:
-            texts[page] = _squash(reader.pages[page].extract_text())
-        if _squash(title) not in texts[page]:
+            texts[page] = squash(reader.pages[page].extract_text() or "")
+        if squash(title) not in texts[page]:
             out.append((f"page {page + 1}", "text-extractable",
                         f"the heading '{title}' cannot be extracted from its page"))
-    if not any(_squash(page.extract_text()) for page in reader.pages[:3]):
+    if not any(squash(page.extract_text() or "") for page in reader.pages[:3]):
         out.append(("page 1", "text-extractable", "no text can be extracted"))
     return out
 
@@ -103,8 +102,3 @@ def _bookmarks(reader):
             else:
                 yield item.title, reader.get_destination_page_number(item)
     return list(walk(reader.outline))
-
-
-def _squash(text: str) -> str:
-    """Letters and digits only: survives line breaks, hyphenation and ligatures."""
-    return "".join(c for c in unicodedata.normalize("NFKC", text or "").casefold() if c.isalnum())

@@ -50,5 +50,5 @@ def format_report(results: list[Result]) -> str:
         lines += [f"  {finding}" for finding in r.findings]
     failed = [r.validator for r in results if not r.ok]
     lines.append(f"check: FAILED ({', '.join(failed)})" if failed else
-                 f"check: passed ({len(results)} validators)")
+                 f"check: passed ({len(results)} validator{'s' if len(results) != 1 else ''})")
     return "\n".join(lines)
