@@ -10,7 +10,7 @@ import pytest
 from lxml import etree, html
 
 from editions import MARGIN, XHTML, squash
-from folio.pagelist import PageBreak, insert_markers, page_breaks
+from folio.pagelist import PageBreak, insert_markers, page_breaks, printed_labels
 
 OPS = "{http://www.idpf.org/2007/ops}type"
 
@@ -79,8 +79,11 @@ def test_page_list_has_an_entry_for_nearly_every_pdf_page(report):
     pages = len(report.pdf.reader.pages)
     indexes = [_index(href) for href, _ in entries]
     assert indexes == sorted(set(indexes))
-    assert len(entries) >= pages - max(1, pages // 10), (len(entries), pages)
-    assert indexes[0] == 0 and indexes[-1] == pages - 1
+    assert indexes[-1] == pages - 1
+    # From the first section on, a page without an entry is blank (a verso left empty).
+    unlisted = set(range(indexes[0], pages)) - set(indexes)
+    assert [i for i in unlisted if report.pdf.body_pages[i]] == []
+    assert len(entries) >= pages - max(1, pages // 10) - len(unlisted), (len(entries), pages)
 
 
 def test_each_entry_points_at_a_marker_labelled_with_the_printed_number(report):
@@ -165,3 +168,18 @@ def test_pdf_is_tagged_with_language_and_title_shown(report, key):
 def test_pdf_claims_pdf_ua_1(report):
     xmp = report.pdf.reader.trailer["/Root"]["/Metadata"].get_object().get_data().decode()
     assert re.search(r"pdfuaid:part[^0-9]*1", xmp), xmp[:400]
+
+
+def test_the_pdfs_own_page_labels_name_the_pages():
+    """A PDF that declares /PageLabels (roman front matter, say) gives the EPUB its labels."""
+    import pydyf
+    import weasyprint
+
+    def label(document, pdf):
+        pdf.catalog["PageLabels"] = pydyf.Dictionary({"Nums": pydyf.Array(
+            [0, pydyf.Dictionary({"S": "/r"}), 2, pydyf.Dictionary({"S": "/D"})])})
+
+    document = weasyprint.HTML(string="<p style='break-after: page'>a</p>" * 4).render()
+    assert printed_labels(document.pages, document.write_pdf(finisher=label)) == \
+        ("i", "ii", "1", "2")
+    assert printed_labels(document.pages, document.write_pdf()) == ("1", "2", "3", "4")

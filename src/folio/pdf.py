@@ -115,7 +115,7 @@ def print_layout(report: Report) -> PrintLayout:
         raise BuildError([Problem(f"PDF: {message}", "templates/pdf/document.html")
                           for message in warnings.records])
     return PrintLayout(data, tuple(tuple(page.anchors) for page in document.pages),
-                       printed_labels(document.pages), first_lines(document.pages))
+                       printed_labels(document.pages, data), first_lines(document.pages))
 
 
 def _notes_to_footnotes(body) -> None:
