@@ -119,7 +119,7 @@ def build_epub(report: Report, pages: list[PageBreak] = ()) -> bytes:
     writer = _Writer(raw, book, {"mtime": source_date(report).replace(tzinfo=None),
                                  "epub2_guide": False, "landmark_title": "Landmarks",
                                  "epub3_pages": False},
-                     page_list_nav(pages, lambda sid: f"{sid}.xhtml") if pages else None)
+                     page_list_nav(pages, lambda sid: file_of(report.ids[sid])) if pages else None)
     writer.process()
     writer.write()
     return repack(raw.getvalue())

@@ -19,7 +19,6 @@ import unicodedata
 from dataclasses import dataclass
 
 import pypdf
-
 from lxml import etree, html
 from markupsafe import escape
 from weasyprint.formatting_structure.boxes import FootnoteAreaBox, MarginBox, TextBox
@@ -168,14 +167,15 @@ def _text_offset(element, words: str):
 
 
 def insert_markers(body, section_id: str, breaks: list[PageBreak]) -> None:
-    """Put each page's marker in a section copy, just before the element that starts it."""
+    """Put each page's marker in a section copy where :func:`page_breaks` located it."""
     located = {ident: el for el, ident in element_ids(body, section_id)}
     for brk in breaks:
         if brk.section != section_id or brk.target not in located:
             continue
         element = located[brk.target]
-        if brk.text is not None:
-            _split(_marker(brk), *_text_offset(element, brk.text))
+        at = _text_offset(element, brk.text) if brk.text is not None else None
+        if at is not None:
+            _split(_marker(brk), *at)
         else:
             (_append if brk.at_end else _place)(_marker(brk), element)
 
