@@ -103,3 +103,9 @@ def test_invoke_check_exits_1_on_a_fault_and_0_when_clean(tiny, copy_built):
     assert proc.returncode == 1
     assert "[tagged] not a tagged PDF" in proc.stdout
     assert "Traceback" not in proc.stderr
+
+
+def test_a_missing_browser_fails_ace_and_axe(tiny, tmp_path):
+    tools = Tools(TOOLS.node_modules, chromium=str(tmp_path / "chromium"))
+    results = run_checks(tiny.root, tools, only=["ace", "axe"])
+    assert [r.failure for r in results] == [f"Chromium not found: {tmp_path / 'chromium'}"] * 2

@@ -20,6 +20,8 @@ def run(editions: Editions, tools: Tools) -> Result:
     ace = tools.node_modules / ".bin" / "ace-cli"
     if not ace.exists():
         return Result(NAME, failure=f"not installed: {ace} (see the README's set-up)")
+    if failure := tools.no_chromium():
+        return Result(NAME, failure=failure)
     env = {**os.environ, "PUPPETEER_EXECUTABLE_PATH": tools.chromium}
     with tempfile.TemporaryDirectory(prefix="folio-ace-") as out:
         proc = subprocess.run([str(ace), "--force", "--silent", "--outdir", out, str(editions.epub)],

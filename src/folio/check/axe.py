@@ -18,6 +18,8 @@ def run(editions: Editions, tools: Tools) -> Result:
     script = tools.node_modules / "axe-core" / "axe.min.js"
     if not script.is_file():
         return Result(NAME, failure=f"not installed: {script} (see the README's set-up)")
+    if failure := tools.no_chromium():
+        return Result(NAME, failure=failure)
     try:
         from playwright.sync_api import Error, sync_playwright
     except ImportError:

@@ -56,6 +56,10 @@ class Tools:
     java: str = "java"
     chromium: str = "/usr/bin/chromium"
 
+    def no_chromium(self) -> str | None:
+        """A failure message when the browser is missing."""
+        return None if Path(self.chromium).is_file() else f"Chromium not found: {self.chromium}"
+
 
 @dataclass(frozen=True)
 class Editions:
