@@ -67,12 +67,13 @@ class Editions:
 
     root: Path
     slug: str
-    language: str = "en"
+    """Base name of the PDF and EPUB files (data/publication.yaml)."""
 
     @classmethod
     def of(cls, project_dir: Path | str) -> "Editions":
+        """The editions of a project, named from its validated data."""
         project = load_project(project_dir)
-        return cls(project.root, project.publication.slug, project.publication.language)
+        return cls(project.root, project.publication.slug)
 
     @property
     def build(self) -> Path:
