@@ -20,9 +20,10 @@ from .htmlsite import build_html
 from .manifest import MANIFEST, make_manifest, output_entry, read_manifest
 from .output import write_file, write_tree
 from .pagelist import page_breaks
-from .pdf import print_layout
+from .pdf import build_pdf, print_layout
 
-EDITIONS = ("html", "epub", "pdf")
+#: "print" is the PDF's print edition (bleed and crop marks), ``<slug>-print.pdf``.
+EDITIONS = ("html", "epub", "pdf", "print")
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ class Outputs:
 def edition_names(report: Report) -> dict[str, str]:
     """File names of the PDF and EPUB editions, inside the build folder."""
     slug = report.publication.slug
-    return {"pdf": f"{slug}.pdf", "epub": f"{slug}.epub"}
+    return {"pdf": f"{slug}.pdf", "epub": f"{slug}.epub", "print": f"{slug}-print.pdf"}
 
 
 def build(project_dir: Path | str = ".", editions=EDITIONS, out_dir: Path | str | None = None,
@@ -51,7 +52,7 @@ def build(project_dir: Path | str = ".", editions=EDITIONS, out_dir: Path | str 
     report = gather(project, cache_dir=out / ".cache" / "pandoc")
     log(f"gathered {len(report.sections)} sections")
     names = edition_names(report)
-    html = epub = pdf = None
+    html = epub = pdf = printed = None
     if "html" in editions:
         html = build_html(report, {"PDF": f"../{names['pdf']}", "EPUB": f"../{names['epub']}"})
     # The PDF is laid out first, once: the EPUB's page list follows its pages.
@@ -61,6 +62,8 @@ def build(project_dir: Path | str = ".", editions=EDITIONS, out_dir: Path | str 
                                               layout.first_lines))
     if "pdf" in editions:
         pdf, pages = layout.data, layout.pages
+    if "print" in editions:
+        printed, print_pages = build_pdf(report, "print")
 
     # Everything is made: now write. The manifest keeps the records of editions not rebuilt.
     records = _previous_records(out)
@@ -75,6 +78,9 @@ def build(project_dir: Path | str = ".", editions=EDITIONS, out_dir: Path | str 
     if pdf is not None:
         paths["pdf"] = write_file(out / names["pdf"], pdf)
         records[names["pdf"]] = output_entry(names["pdf"], pdf, pages=pages)
+    if printed is not None:
+        paths["print"] = write_file(out / names["print"], printed)
+        records[names["print"]] = output_entry(names["print"], printed, pages=print_pages)
     for path in paths.values():
         log(f"wrote {path}")
     epoch = int(source_date(report).timestamp())

@@ -15,6 +15,7 @@ from lxml import etree
 from markupsafe import Markup
 
 from .a11y import accessibility_metadata, page_break_source
+from .cover import cover_png
 from .document import Report
 from .edition import creators, inner_xhtml, media_type, outline, retarget, source_date
 from .htmlsite import font_files
@@ -95,7 +96,7 @@ def build_epub(report: Report, pages: list[PageBreak] = ()) -> bytes:
     for rel, path in sorted(report.images.items()):
         book.add_item(_item(rel, path.read_bytes()))
 
-    docs = []
+    docs = [_cover(book, env, pub, cover_png(report))]
     for section in report.sections:
         body = retarget(report, section, file_of, lambda src: src)
         insert_markers(body, section.id, pages)
@@ -123,6 +124,19 @@ def build_epub(report: Report, pages: list[PageBreak] = ()) -> bytes:
     writer.process()
     writer.write()
     return repack(raw.getvalue())
+
+
+def _cover(book: epub.EpubBook, env, pub, png: bytes) -> XhtmlDocument:
+    """The cover image (manifest property cover-image) and a cover page to open the spine."""
+    image = epub.EpubCover(file_name="cover.png")
+    image.media_type, image.content = "image/png", png
+    book.add_item(image)
+    book.add_metadata(None, "meta", "", {"name": "cover", "content": image.id})
+    page = XhtmlDocument("cover", "cover.xhtml", render(env, "epub/cover.xhtml", {
+        "pub": pub, "image": image.file_name}).encode("utf-8"))
+    book.add_item(page)
+    book.guide.append({"href": page.file_name, "title": "Cover", "type": "cover"})
+    return page
 
 
 def _metadata(book: epub.EpubBook, report: Report) -> None:

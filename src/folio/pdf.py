@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+import pydyf
 import weasyprint
 from lxml import etree
 from markupsafe import Markup
@@ -68,8 +69,13 @@ class ProjectFetcher(URLFetcher):
         return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": media_type(path.name)})
 
 
-def pdf_document_html(report: Report) -> str:
-    """The single HTML document WeasyPrint prints."""
+#: The PDF editions: the screen edition (the default) and the print edition, with bleed and crop
+#: marks from ``templates/css/print-edition.css``.
+PDF_EDITIONS = ("screen", "print")
+
+
+def pdf_document_html(report: Report, cover_only: bool = False, edition: str = "screen") -> str:
+    """The single HTML document WeasyPrint prints (or only its cover page)."""
     pub = report.publication
     env = make_environment(report.project.root / "templates")
     bodies = []
@@ -83,19 +89,36 @@ def pdf_document_html(report: Report) -> str:
     authors, _ = creators(report)
     return render(env, "pdf/document.html", {
         "pub": pub, "sections": bodies, "authors": [name for name, _ in authors],
+        "cover_only": cover_only, "edition": edition,
         "created": pub.date.isoformat(), "modified": source_date(report).strftime("%Y-%m-%dT%H:%M:%SZ"),
     })
 
 
-def build_pdf(report: Report) -> tuple[bytes, int]:
-    """The PDF of the report, as bytes, and its number of pages."""
-    layout = print_layout(report)
+def build_pdf(report: Report, edition: str = "screen") -> tuple[bytes, int]:
+    """The PDF of the report (``edition`` "screen" or "print"), as bytes, and its number of pages."""
+    layout = print_layout(report, edition)
     return layout.data, layout.pages
 
 
-def print_layout(report: Report) -> PrintLayout:
-    """Lay out and write the PDF; keep each page's anchors and printed number."""
-    document = pdf_document_html(report)
+def print_layout(report: Report, edition: str = "screen") -> PrintLayout:
+    """Lay out and write a PDF edition; keep each page's anchors and printed number."""
+    if edition not in PDF_EDITIONS:
+        raise ValueError(f"unknown PDF edition: {edition!r}")
+    return lay_out(report, pdf_document_html(report, edition=edition),
+                   report.publication.identifier + ("" if edition == "screen" else f"#{edition}"))
+
+
+def print_html(report: Report, document: str, identifier: str) -> tuple[bytes, int]:
+    """Print an HTML document of the project with WeasyPrint: PDF bytes and page count.
+
+    ``identifier`` seeds the PDF's fixed /ID. Any WeasyPrint warning is a BuildError.
+    """
+    layout = lay_out(report, document, identifier)
+    return layout.data, layout.pages
+
+
+def lay_out(report: Report, document: str, identifier: str) -> PrintLayout:
+    """:func:`print_html`, keeping what the EPUB's page list needs of each page."""
     root = report.project.root
     warnings = _Capture()
     logger = weasyprint.LOGGER
@@ -104,9 +127,15 @@ def print_layout(report: Report) -> PrintLayout:
         html = weasyprint.HTML(string=document, base_url=BASE_URL,
                                url_fetcher=ProjectFetcher(root))
         # A fixed file identifier, derived from the publication's: the same on every build.
-        identifier = hashlib.md5(report.publication.identifier.encode("utf-8")).hexdigest()
+        file_id = hashlib.md5(identifier.encode("utf-8")).hexdigest()
+        body_id = next((s.id for s in report.sections if s.part == "body"), None)
+
+        def finish(document, pdf):
+            label_pages(document, pdf, body_id)
+
         document = html.render(**PDF_OPTIONS)
-        data = document.write_pdf(pdf_identifier=identifier.encode("ascii"), **PDF_OPTIONS)
+        data = document.write_pdf(pdf_identifier=file_id.encode("ascii"), finisher=finish,
+                                  **PDF_OPTIONS)
     except weasyprint.urls.FatalURLFetchingError as exc:
         raise BuildError(f"PDF: {exc.__cause__ or exc}", "templates/pdf/document.html") from None
     finally:
@@ -116,6 +145,30 @@ def print_layout(report: Report) -> PrintLayout:
                           for message in warnings.records])
     return PrintLayout(data, tuple(tuple(page.anchors) for page in document.pages),
                        printed_labels(document.pages, data), first_lines(document.pages))
+
+
+#: The anchor of the half-title page (templates/pdf/half-title.html), where roman folios start.
+HALF_TITLE_ID = "folio-half-title"
+
+
+def label_pages(document, pdf, body_id: str | None) -> None:
+    """Page labels (/PageLabels) matching the printed folios, for viewers' page boxes.
+
+    "Cover" before the half-title, lower-roman from the half-title (i), arabic from the first
+    body section (1): the same counters print.css prints.
+    """
+    def first_page(anchor):
+        return next((i for i, page in enumerate(document.pages) if anchor in page.anchors), None)
+
+    front = first_page(HALF_TITLE_ID)
+    body = first_page(body_id) if body_id else None
+    if front is None or body is None:
+        return
+    numbers = [0, pydyf.Dictionary({"P": pydyf.String("Cover")})]
+    if front > 1:
+        numbers += [1, pydyf.Dictionary({"P": pydyf.String("Inside cover")})]
+    numbers += [front, pydyf.Dictionary({"S": "/r"}), body, pydyf.Dictionary({"S": "/D"})]
+    pdf.catalog["PageLabels"] = pydyf.Dictionary({"Nums": pydyf.Array(numbers)})
 
 
 def _notes_to_footnotes(body) -> None:

@@ -83,6 +83,10 @@ class Editions:
     def pdf(self) -> Path:
         return self.build / f"{self.slug}.pdf"
 
+    def pdfs(self) -> list[Path]:
+        """The PDF edition and any other built from it (``<slug>-print.pdf``)."""
+        return [self.pdf, *sorted(self.build.glob(f"{self.slug}-*.pdf"))]
+
     @property
     def epub(self) -> Path:
         return self.build / f"{self.slug}.epub"

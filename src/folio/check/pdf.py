@@ -10,17 +10,19 @@ NAME = "PDF structure"
 
 
 def run(editions: Editions, tools: Tools) -> Result:
-    """Read the PDF edition's catalogue, fonts and text."""
+    """Read each PDF edition's catalogue, fonts and text (the print edition's too, if built)."""
     if failure := editions.missing(editions.pdf):
         return Result(NAME, failure=failure)
     import pypdf
 
-    reader = pypdf.PdfReader(editions.pdf)
-    file = editions.rel(editions.pdf)
-    problems = structure(reader) + fonts(reader) + reading_order(reader)
-    return Result(NAME, f"pypdf {pypdf.__version__}",
-                  tuple(Finding(file, where, rule, message) for where, rule, message in problems),
-                  checked=len(reader.pages))
+    findings, pages = [], 0
+    for path in editions.pdfs():
+        reader = pypdf.PdfReader(path)
+        problems = structure(reader) + fonts(reader) + reading_order(reader)
+        findings += [Finding(editions.rel(path), where, rule, message)
+                     for where, rule, message in problems]
+        pages += len(reader.pages)
+    return Result(NAME, f"pypdf {pypdf.__version__}", tuple(findings), checked=pages)
 
 
 def structure(reader) -> list[tuple[str, str, str]]:
