@@ -42,7 +42,7 @@ class PrintLayout:
     anchors: tuple[tuple[str, ...], ...]
     """Per page, the ids of the elements WeasyPrint placed on it."""
     labels: tuple[str, ...]
-    """Per page, its printed page number."""
+    """Per page, its label: the PDF's /PageLabels, else the number printed in its margin."""
     first_lines: tuple[tuple[str | None, str], ...] = ()
     """Per page, the id of the element around its first line, and the line's words."""
 
