@@ -20,7 +20,8 @@ from .htmlsite import build_html
 from .lock import locked
 from .manifest import MANIFEST, make_manifest, output_entry, read_manifest
 from .output import write_file, write_tree
-from .pdf import build_pdf
+from .pagelist import page_breaks
+from .pdf import build_pdf, print_layout
 
 #: "print" is the PDF's print edition (bleed and crop marks), ``<slug>-print.pdf``.
 EDITIONS = ("html", "epub", "pdf", "print")
@@ -56,10 +57,13 @@ def build(project_dir: Path | str = ".", editions=EDITIONS, out_dir: Path | str 
     html = epub = pdf = printed = None
     if "html" in editions:
         html = build_html(report, {"PDF": f"../{names['pdf']}", "EPUB": f"../{names['epub']}"})
+    # The PDF is laid out first, once: the EPUB's page list follows its pages.
+    layout = print_layout(report) if {"epub", "pdf"} & set(editions) else None
     if "epub" in editions:
-        epub = build_epub(report)
+        epub = build_epub(report, page_breaks(report.sections, layout.anchors, layout.labels,
+                                              layout.first_lines))
     if "pdf" in editions:
-        pdf, pages = build_pdf(report)
+        pdf, pages = layout.data, layout.pages
     if "print" in editions:
         printed, print_pages = build_pdf(report, "print")
 

@@ -18,6 +18,7 @@ from .config import Project, Spec
 from .convert import Pandoc, bibliography_html, convert_all, make_pandoc
 from .errors import BuildError, Problems
 from .limits import check_chapters
+from .lint import lint
 from .render import data_namespace, make_environment, render
 from .sanitize import Locator, scheme_of, unsafe_characters, unsafe_markup
 
@@ -102,6 +103,7 @@ def gather(project: Project, cache_dir: Path | None = None) -> Report:
     problems.raise_if_any()
     report = Report(project, [s for s in sections if s is not None], {}, {})
     _check(report, problems)
+    lint(report.sections, problems)
     problems.raise_if_any()
     return report
 
