@@ -132,10 +132,10 @@ RAW_HTML = {
     "style attribute loading a URL": (
         '<div style="background: url(file:///etc/passwd)">Text</div>',
         "a style attribute that loads a URL is not allowed; styles belong in templates/css/"),
-    "raw img of a file outside": ('<img src="file:///etc/passwd" alt="">',
+    "raw img of a file outside": ('<img src="file:///etc/passwd" alt="A secret">',
                                   "image 'file:///etc/passwd' must be a relative path inside"
                                   " the project"),
-    "srcset": ('<img src="img/red-square.png" srcset="file:///etc/passwd 2x" alt="">',
+    "srcset": ('<img src="img/red-square.png" srcset="file:///etc/passwd 2x" alt="A square">',
                "raw HTML attribute 'srcset' is not allowed: it loads a URL the build does not check"),
     "inline svg": ('<svg><circle r="4"/></svg>',
                    "raw HTML <svg> is not allowed: only images are supported:"
