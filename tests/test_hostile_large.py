@@ -69,7 +69,7 @@ def test_a_10000_row_table(tmp_path):
     code, stderr, peak = measured_build(root)
     assert code == 1
     assert stderr == ("manuscript/table.md: too large for the PDF edition: 40,533 HTML elements"
-                      " in the report (40,009 here), at most 10,000; split long tables, or build"
+                      " in the report (40,009 here), at most 7,500; split long tables, or build"
                       " only the html edition\n")
     assert peak < PEAK_MB
     assert not (root / "build/html").exists()
