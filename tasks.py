@@ -22,7 +22,7 @@ def _build(c, editions, project, quiet):
         outputs = build_report(project or c.folio.project, editions, log=log)
     except BuildError as exc:
         raise Exit(str(exc), code=1) from None
-    log(f"built {', '.join(outputs.paths)} in {outputs.seconds:.1f} s")
+    log(f"built {', '.join(outputs.rebuilt) or 'nothing (up to date)'} in {outputs.seconds:.1f} s")
 
 
 @task(help=PROJECT_HELP)

@@ -11,15 +11,15 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import load_project
-from .convert import pandoc_binary
-from .document import Report, gather
-from .edition import source_date
-from .epub import build_epub
-from .htmlsite import build_html
+from typing import TYPE_CHECKING
+
+from . import incremental, parallel
 from .manifest import MANIFEST, make_manifest, output_entry, read_manifest
 from .output import write_file, write_tree
-from .pdf import build_pdf
+from .progress import Progress
+
+if TYPE_CHECKING:
+    from .document import Report
 
 EDITIONS = ("html", "epub", "pdf")
 
@@ -30,6 +30,8 @@ class Outputs:
 
     paths: dict[str, Path]
     seconds: float
+    rebuilt: tuple[str, ...] = ()
+    """The editions made again; the others were up to date and left untouched."""
 
 
 def edition_names(report: Report) -> dict[str, str]:
@@ -40,23 +42,52 @@ def edition_names(report: Report) -> dict[str, str]:
 
 def build(project_dir: Path | str = ".", editions=EDITIONS, out_dir: Path | str | None = None,
           log=lambda message: None) -> Outputs:
-    """Build the chosen editions of the report in ``project_dir`` into ``out_dir`` (default build/)."""
-    start = time.perf_counter()
+    """Build the chosen editions of the report in ``project_dir`` into ``out_dir`` (default build/).
+
+    Editions whose inputs are unchanged since they were last built (see ``incremental``)
+    are neither made again nor written; the PDF is made in a child process, beside the
+    HTML and EPUB.
+    """
+    say = Progress(log)
     unknown = set(editions) - set(EDITIONS)
     if unknown:
         raise ValueError(f"unknown editions: {sorted(unknown)}")
-    project = load_project(project_dir)
-    out = Path(out_dir) if out_dir else project.root / "build"
-    report = gather(project, cache_dir=out / ".cache" / "pandoc")
-    log(f"gathered {len(report.sections)} sections")
+    root = Path(project_dir).resolve()
+    out = Path(out_dir) if out_dir else root / "build"
+    plan = incremental.plan(root, out, editions)
+    if plan.manifest_fresh:
+        say(f"up to date: {', '.join(editions)}")
+        return Outputs(_paths(out, plan), say.elapsed)
+    todo = plan.stale
+    # Imported here, not above: a build with nothing to do must not pay ~1 s to load them.
+    from .config import load_project
+    from .convert import pandoc_binary
+    from .document import gather
+    from .edition import source_date
+
+    # Loading WeasyPrint and ebooklib takes about a second: let it overlap pandoc's work.
+    preload = parallel.preload([f"folio.{name}" for name in ("pdf", "epub") if name in todo])
+    project = load_project(root)
+    report = gather(project, cache_dir=out / ".cache" / "pandoc", log=say)
+    say(f"gathered {len(report.sections)} sections")
+    preload.join()
     names = edition_names(report)
     html = epub = pdf = None
-    if "html" in editions:
+    if "pdf" in todo:
+        from .pdf import build_pdf
+        say("pdf: laying out pages")
+        pdf_job = parallel.start(build_pdf, report)
+    if "html" in todo:
+        from .htmlsite import build_html
         html = build_html(report, {"PDF": f"../{names['pdf']}", "EPUB": f"../{names['epub']}"})
-    if "epub" in editions:
+        say("html: made")
+    if "epub" in todo:
+        from .epub import build_epub
         epub = build_epub(report)
-    if "pdf" in editions:
-        pdf, pages = build_pdf(report)
+        say("epub: made")
+    if "pdf" in todo:
+        pdf, pages = pdf_job.result()
+        say("pdf: made")
 
     # Everything is made: now write. The manifest keeps the records of editions not rebuilt.
     records = _previous_records(out)
@@ -72,11 +103,35 @@ def build(project_dir: Path | str = ".", editions=EDITIONS, out_dir: Path | str 
         paths["pdf"] = write_file(out / names["pdf"], pdf)
         records[names["pdf"]] = output_entry(names["pdf"], pdf, pages=pages)
     for path in paths.values():
-        log(f"wrote {path}")
+        say(f"wrote {path}")
     epoch = int(source_date(report).timestamp())
     manifest = make_manifest(project.root, epoch, pandoc_binary()[1], list(records.values()))
-    write_file(out / MANIFEST, manifest)
-    return Outputs(paths, time.perf_counter() - start)
+    _write_if_changed(out / MANIFEST, manifest)
+    owned = {"html": [r for r in records if r.startswith("html/")],
+             "epub": [names["epub"]], "pdf": [names["pdf"]]}
+    _write_if_changed(out / ".cache" / incremental.STAMP,
+                      incremental.stamp_bytes(plan, records, {e: owned[e] for e in editions}))
+    return Outputs({**_paths(out, plan), **paths}, say.elapsed, todo)
+
+
+def _paths(out: Path, plan) -> dict[str, Path]:
+    """Where the editions recorded in the stamp are (for those not rebuilt)."""
+    found = {}
+    for name, entry in plan.stamp.get("editions", {}).items():
+        first = sorted(entry.get("outputs", {}))[:1]
+        if first:
+            found[name] = out / ("html" if name == "html" else first[0])
+    return found
+
+
+def _write_if_changed(path: Path, data: bytes) -> None:
+    """Write atomically, unless the file already holds these bytes (its mtime then stays)."""
+    try:
+        if path.read_bytes() == data:
+            return
+    except OSError:
+        pass
+    write_file(path, data)
 
 
 def _previous_records(out: Path) -> dict[str, dict]:

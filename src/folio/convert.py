@@ -11,6 +11,7 @@ import hashlib
 import os
 import re
 import subprocess
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
@@ -23,7 +24,10 @@ from .errors import BuildError, Problem, Problems
 #: Markdown extensions an editor may use, beyond pandoc's defaults.
 READER = "markdown+smart"
 #: Bumped when the post-processing of pandoc's output changes, to void the cache.
-CACHE_VERSION = "1"
+CACHE_VERSION = "2"
+#: A cache entry starts with this and the sha256 of the HTML after it: a truncated or
+#: altered entry fails the check and is converted again, never trusted.
+_ENTRY = b"folio-cache "
 
 
 @dataclass(frozen=True)
@@ -36,10 +40,14 @@ class Pandoc:
     csl: Path | None
     cache_dir: Path | None
 
-    def args(self) -> list[str]:
-        """Command-line arguments shared by every conversion."""
+    def args(self, text: str = "@") -> list[str]:
+        """Command-line arguments of the conversion of ``text``.
+
+        citeproc costs pandoc a tenth of a second per run; a text without an '@' has no
+        citation for it to resolve (its output is the same without it), so it is left out.
+        """
         args = [self.path, "--sandbox", "-f", READER, "-t", "html5", "--wrap=none"]
-        if self.bibliography:
+        if self.bibliography and "@" in text:
             args += ["--citeproc", f"--bibliography={self.bibliography}",
                      "-M", "suppress-bibliography=true"]
             if self.csl:
@@ -70,13 +78,21 @@ def make_pandoc(root: Path, bibliography: str | None, csl: str | None,
                   root / csl if csl and bibliography else None, cache_dir)
 
 
-def to_html(pandoc: Pandoc, text: str, shown: str, extra: tuple[str, ...] = ()) -> str:
-    """Convert one Markdown text to an HTML5 fragment; pandoc warnings are errors."""
+def to_html(pandoc: Pandoc, text: str, shown: str, extra: tuple[str, ...] = (),
+            log=None) -> str:
+    """Convert one Markdown text to an HTML5 fragment; pandoc warnings are errors.
+
+    ``log(message)``, if given, hears of each conversion that is not a cache hit.
+    """
     key = pandoc.key(text, extra)
     cached = pandoc.cache_dir / f"{key}.html" if pandoc.cache_dir else None
-    if cached and cached.is_file():
-        return cached.read_text("utf-8")
-    proc = subprocess.run([*pandoc.args(), *extra], input=text.encode("utf-8"),
+    if cached:
+        hit = _read_cache(cached)
+        if hit is not None:
+            return hit
+    if log:
+        log(f"convert {shown}")
+    proc = subprocess.run([*pandoc.args(text), *extra], input=text.encode("utf-8"),
                           capture_output=True,
                           env=_pandoc_env(), timeout=300)
     stderr = proc.stderr.decode("utf-8", "replace")
@@ -89,13 +105,21 @@ def to_html(pandoc: Pandoc, text: str, shown: str, extra: tuple[str, ...] = ()) 
     return html
 
 
-def convert_all(pandoc: Pandoc, jobs: list[tuple[str, str]]) -> list[str]:
-    """Convert (text, shown) pairs side by side; report every failure together."""
+def convert_all(pandoc: Pandoc, jobs: list[tuple[str, str]], log=None,
+                bibliography: bool = False) -> list[str]:
+    """Convert (text, shown) pairs side by side; report every failure together.
+
+    With ``bibliography``, the bibliography's HTML ("" if none) is converted in the same
+    pool, as slow as a chapter and independent of them, and comes last in the result.
+    """
     problems = Problems()
-    results: list[str] = [""] * len(jobs)
-    workers = max(1, min(len(jobs), os.cpu_count() or 1))
+    tasks = [(to_html, pandoc, text, shown, (), log) for text, shown in jobs]
+    if bibliography:
+        tasks.append((bibliography_html, pandoc, log))
+    results: list[str] = [""] * len(tasks)
+    workers = max(1, min(len(tasks), os.cpu_count() or 1))
     with ThreadPoolExecutor(workers) as pool:
-        futures = [pool.submit(to_html, pandoc, text, shown) for text, shown in jobs]
+        futures = [pool.submit(*task) for task in tasks]
         for i, future in enumerate(futures):
             try:
                 results[i] = future.result()
@@ -105,13 +129,13 @@ def convert_all(pandoc: Pandoc, jobs: list[tuple[str, str]]) -> list[str]:
     return results
 
 
-def bibliography_html(pandoc: Pandoc) -> str:
+def bibliography_html(pandoc: Pandoc, log=None) -> str:
     """Every entry of the bibliography, formatted by citeproc with the project's CSL."""
     if not pandoc.bibliography:
         return ""
     text = '---\nnocite: "@*"\nsuppress-bibliography: false\n---\n\n::: {#refs}\n:::\n'
     shown = f"data/{pandoc.bibliography.name}"
-    return to_html(pandoc, text, shown, ("-M", "suppress-bibliography=false"))
+    return to_html(pandoc, text, shown, ("-M", "suppress-bibliography=false"), log)
 
 
 _CITATION = re.compile(r"citation (\S+) not found")
@@ -151,8 +175,24 @@ def _pandoc_env() -> dict[str, str]:
             "HOME": os.environ.get("HOME", "/")}
 
 
+def _read_cache(path: Path) -> str | None:
+    """A cache entry's HTML, or None when it is missing or fails its checksum."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    head, _, body = data.partition(b"\n")
+    if head != _ENTRY + hashlib.sha256(body).hexdigest().encode("ascii"):
+        return None
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
 def _write_cache(path: Path, html: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(html, "utf-8")
+    body = html.encode("utf-8")
+    tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+    tmp.write_bytes(_ENTRY + hashlib.sha256(body).hexdigest().encode("ascii") + b"\n" + body)
     os.replace(tmp, path)
