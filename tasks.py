@@ -78,5 +78,14 @@ def release(c, project=None):
         print(f"wrote {path}")
 
 
-ns = Collection(build, html, epub, pdf, clean, verify, release)
+@task(help={"project": PROJECT_HELP["project"], "port": "port on 127.0.0.1 (default 8000)",
+            "all": "rebuild the PDF and EPUB on every change too, not only on request"})
+def serve(c, project=None, port=8000, all=False):  # noqa: A002 - the option is --all
+    """Preview the HTML edition at http://127.0.0.1:PORT/, rebuilt and reloaded on each save."""
+    from folio.serve import serve as serve_preview
+
+    serve_preview(project or c.folio.project, int(port), all_editions=all)
+
+
+ns = Collection(build, html, epub, pdf, clean, verify, release, serve)
 ns.configure({"folio": {"project": str(Path(__file__).parent)}})
