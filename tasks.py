@@ -87,5 +87,18 @@ def serve(c, project=None, port=8000, all=False):  # noqa: A002 - the option is 
     serve_preview(project or c.folio.project, int(port), all_editions=all)
 
 
-ns = Collection(build, html, epub, pdf, clean, verify, release, serve)
+@task(help={"rev": "the earlier revision (a commit, tag or branch, e.g. HEAD~2)",
+            "to": "the later revision (default: the working tree)",
+            "project": PROJECT_HELP["project"]})
+def diff(c, rev, to=None, project=None):
+    """Write build/diff/index.html: words changed between two drafts and the PDF pages they moved to."""
+    from folio.diff import diff as diff_report
+
+    try:
+        diff_report(project or c.folio.project, rev, to)
+    except BuildError as exc:
+        raise Exit(str(exc), code=1) from None
+
+
+ns = Collection(build, html, epub, pdf, clean, verify, release, serve, diff)
 ns.configure({"folio": {"project": str(Path(__file__).parent)}})
