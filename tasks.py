@@ -100,5 +100,16 @@ def diff(c, rev, to=None, project=None):
         raise Exit(str(exc), code=1) from None
 
 
-ns = Collection(build, html, epub, pdf, clean, verify, release, serve, diff)
+@task(help={"project": PROJECT_HELP["project"]})
+def stats(c, project=None):
+    """Print words, reading time and PDF pages per section (builds the PDF if it is not up to date)."""
+    from folio.stats import stats as report_stats, table
+
+    try:
+        print(table(report_stats(project or c.folio.project)))
+    except BuildError as exc:
+        raise Exit(str(exc), code=1) from None
+
+
+ns = Collection(build, html, epub, pdf, clean, verify, release, serve, diff, stats)
 ns.configure({"folio": {"project": str(Path(__file__).parent)}})
