@@ -12,7 +12,7 @@ import os
 import re
 import subprocess
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -86,10 +86,17 @@ def to_html(pandoc: Pandoc, text: str, shown: str, extra: tuple[str, ...] = (),
     """
     key = pandoc.key(text, extra)
     cached = pandoc.cache_dir / f"{key}.html" if pandoc.cache_dir else None
+    _await_prefetch(key)
     if cached:
         hit = _read_cache(cached)
         if hit is not None:
             return hit
+    return _convert(pandoc, text, shown, extra, cached, log)
+
+
+def _convert(pandoc: Pandoc, text: str, shown: str, extra: tuple[str, ...], cached: Path | None,
+             log) -> str:
+    """Run pandoc on one text (no cache lookup); store the result in ``cached``."""
     if log:
         log(f"convert {shown}")
     proc = subprocess.run([*pandoc.args(text), *extra], input=text.encode("utf-8"),
@@ -103,6 +110,56 @@ def to_html(pandoc: Pandoc, text: str, shown: str, extra: tuple[str, ...] = (),
     if cached:
         _write_cache(cached, html)
     return html
+
+
+#: Conversions started by :func:`prefetch`, by cache key, until :func:`to_html` needs them.
+_PENDING: dict[str, Future] = {}
+_PENDING_LOCK = threading.Lock()
+
+
+def prefetch(root: Path, cache_dir: Path, log=None) -> ThreadPoolExecutor:
+    """Start converting every Markdown file of ``manuscript/`` (and the bibliography) into the
+    cache, before the project is even loaded, so pandoc works while Python imports and
+    validates. The guess of the options is the one :func:`document.gather` makes; a file
+    it does not use, or a wrong guess, only costs a conversion, since the cache is keyed by
+    content. Returns the pool: ``shutdown()`` waits for every conversion."""
+    styles = sorted((root / "templates" / "csl").glob("*.csl"))
+    bibliography = "data/references.yaml" if (root / "data/references.yaml").is_file() else None
+    pandoc = make_pandoc(root, bibliography,
+                         f"templates/csl/{styles[0].name}" if len(styles) == 1 else None, cache_dir)
+    jobs = [(text, path.relative_to(root).as_posix(), ())
+            for path in sorted((root / "manuscript").rglob("*.md"))
+            if (text := _read_inside(root, path)) is not None]
+    if pandoc.bibliography:
+        jobs.append(_bibliography_job(pandoc))
+    pool = ThreadPoolExecutor(max(1, min(len(jobs), os.cpu_count() or 1)))
+    for text, shown, extra in jobs:
+        key = pandoc.key(text, extra)
+        cached = cache_dir / f"{key}.html"
+        if _read_cache(cached) is None:
+            with _PENDING_LOCK:
+                _PENDING[key] = pool.submit(_convert, pandoc, text, shown, extra, cached, log)
+    return pool
+
+
+def _read_inside(root: Path, path: Path) -> str | None:
+    """A Markdown file's text, unless it is a link or lies outside the project (or cannot be
+    read): loading the project judges such files; a guess must not read them."""
+    try:
+        if path.is_symlink() or not path.resolve().is_relative_to(root.resolve()):
+            return None
+        return path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _await_prefetch(key: str) -> None:
+    """Wait for a prefetched conversion of this key; its failure is left for the caller to
+    meet again, located, when it converts the text itself."""
+    with _PENDING_LOCK:
+        future = _PENDING.pop(key, None)
+    if future is not None:
+        future.exception()
 
 
 def convert_all(pandoc: Pandoc, jobs: list[tuple[str, str]], log=None,
@@ -133,9 +190,14 @@ def bibliography_html(pandoc: Pandoc, log=None) -> str:
     """Every entry of the bibliography, formatted by citeproc with the project's CSL."""
     if not pandoc.bibliography:
         return ""
+    text, shown, extra = _bibliography_job(pandoc)
+    return to_html(pandoc, text, shown, extra, log)
+
+
+def _bibliography_job(pandoc: Pandoc) -> tuple[str, str, tuple[str, ...]]:
+    """(text, shown, extra arguments) of the conversion of the whole bibliography."""
     text = '---\nnocite: "@*"\nsuppress-bibliography: false\n---\n\n::: {#refs}\n:::\n'
-    shown = f"data/{pandoc.bibliography.name}"
-    return to_html(pandoc, text, shown, ("-M", "suppress-bibliography=false"), log)
+    return text, f"data/{pandoc.bibliography.name}", ("-M", "suppress-bibliography=false")
 
 
 _CITATION = re.compile(r"citation (\S+) not found")

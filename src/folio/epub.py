@@ -88,8 +88,10 @@ def build_epub(report: Report) -> bytes:
     book.add_item(epub.EpubNav(title="Contents"))
     book.spine = docs
     raw = io.BytesIO()
+    # compresslevel 0: repack() compresses every entry again, so ebooklib's deflate was wasted.
     epub.write_epub(raw, book, {"mtime": source_date(report).replace(tzinfo=None),
-                                "epub2_guide": False, "landmark_title": "Landmarks"})
+                                "epub2_guide": False, "landmark_title": "Landmarks",
+                                "compresslevel": 0})
     return repack(raw.getvalue())
 
 
