@@ -110,10 +110,10 @@ def build(project_dir: Path | str = ".", editions=EDITIONS, out_dir: Path | str 
     epoch = int(source_date(report).timestamp())
     manifest = make_manifest(project.root, epoch, pandoc_binary()[1], list(records.values()))
     _write_if_changed(out / MANIFEST, manifest)
-    owned = {"html": [r for r in records if r.startswith("html/")],
-             "epub": [names["epub"]], "pdf": [names["pdf"]]}
+    owned = {e: [r for r in records if r.startswith("html/")] if e == "html" else [names[e]]
+             for e in editions}
     _write_if_changed(out / ".cache" / incremental.STAMP,
-                      incremental.stamp_bytes(plan, records, {e: owned[e] for e in editions}))
+                      incremental.stamp_bytes(plan, records, owned))
     return Outputs({**_paths(out, plan), **paths}, say.elapsed, todo)
 
 

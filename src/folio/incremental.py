@@ -72,8 +72,10 @@ def plan(root: Path, out: Path, editions) -> Plan:
 
 def edition_key(name: str, inputs: dict[str, str], common: dict) -> str:
     """sha256 of what shapes one edition: its input files and the shared facts."""
-    skip = tuple(prefix for other, prefixes in EXCLUSIVE.items()
-                 if other != name and other not in USES.get(name, ()) for prefix in prefixes)
+    # An edition not declared in EXCLUSIVE may read anything: it keeps every file in its key.
+    skip = () if name not in EXCLUSIVE else tuple(
+        prefix for other, prefixes in EXCLUSIVE.items()
+        if other != name and other not in USES.get(name, ()) for prefix in prefixes)
     files = {path: digest for path, digest in inputs.items() if not path.startswith(skip)}
     text = json.dumps({"edition": name, "files": files, **common}, sort_keys=True)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
