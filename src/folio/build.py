@@ -62,33 +62,41 @@ def build(project_dir: Path | str = ".", editions=EDITIONS, out_dir: Path | str 
     cache = out / ".cache" / "pandoc"
     # pandoc starts on the chapters first; loading the data schemas (~0.5 s), WeasyPrint and
     # ebooklib (~1 s) overlaps its work. Imported here, not above: a no-op build skips them.
-    from .convert import pandoc_binary, prefetch
+    from .convert import pandoc_binary, prefetch, settle
     conversions = prefetch(root, cache, say)
     preload = parallel.preload([f"folio.{name}" for name in ("pdf", "epub") if name in todo])
     from .config import load_project
     from .document import gather
     from .edition import source_date
 
-    project = load_project(root)
-    report = gather(project, cache_dir=cache, log=say)
+    try:
+        project = load_project(root)
+        report = gather(project, cache_dir=cache, log=say)
+    finally:
+        settle(conversions)
     say(f"gathered {len(report.sections)} sections")
-    conversions.shutdown()
     preload.join()
     names = edition_names(report)
     html = epub = pdf = None
+    pdf_job = None
     if "pdf" in todo:
         from .pdf import build_pdf
         say("pdf: laying out pages")
         pdf_job = parallel.start(build_pdf, report)
-    if "html" in todo:
-        from .htmlsite import build_html
-        html = build_html(report, {"PDF": f"../{names['pdf']}", "EPUB": f"../{names['epub']}"})
-        say("html: made")
-    if "epub" in todo:
-        from .epub import build_epub
-        epub = build_epub(report)
-        say("epub: made")
-    if "pdf" in todo:
+    try:
+        if "html" in todo:
+            from .htmlsite import build_html
+            html = build_html(report, {"PDF": f"../{names['pdf']}", "EPUB": f"../{names['epub']}"})
+            say("html: made")
+        if "epub" in todo:
+            from .epub import build_epub
+            epub = build_epub(report)
+            say("epub: made")
+    except BaseException:
+        if pdf_job is not None:
+            pdf_job.discard()
+        raise
+    if pdf_job is not None:
         pdf, pages = pdf_job.result()
         say("pdf: made")
 

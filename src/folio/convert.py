@@ -86,7 +86,11 @@ def to_html(pandoc: Pandoc, text: str, shown: str, extra: tuple[str, ...] = (),
     """
     key = pandoc.key(text, extra)
     cached = pandoc.cache_dir / f"{key}.html" if pandoc.cache_dir else None
-    _await_prefetch(key)
+    html = _await_prefetch(key)
+    if html is not None:
+        if cached:
+            _write_cache(cached, html)
+        return html
     if cached:
         hit = _read_cache(cached)
         if hit is not None:
@@ -118,11 +122,13 @@ _PENDING_LOCK = threading.Lock()
 
 
 def prefetch(root: Path, cache_dir: Path, log=None) -> ThreadPoolExecutor:
-    """Start converting every Markdown file of ``manuscript/`` (and the bibliography) into the
-    cache, before the project is even loaded, so pandoc works while Python imports and
-    validates. The guess of the options is the one :func:`document.gather` makes; a file
-    it does not use, or a wrong guess, only costs a conversion, since the cache is keyed by
-    content. Returns the pool: ``shutdown()`` waits for every conversion."""
+    """Start converting every Markdown file of ``manuscript/`` (and the bibliography), before
+    the project is even loaded, so pandoc works while Python imports and validates.
+
+    The results wait in memory for :func:`to_html`, which caches those it uses. The options
+    guessed are those :func:`document.gather` will use; a file it does not use, or a wrong
+    guess, only costs a conversion, since results are keyed by content. Returns the pool:
+    after the gather, ``settle(pool)``."""
     styles = sorted((root / "templates" / "csl").glob("*.csl"))
     bibliography = "data/references.yaml" if (root / "data/references.yaml").is_file() else None
     pandoc = make_pandoc(root, bibliography,
@@ -135,11 +141,17 @@ def prefetch(root: Path, cache_dir: Path, log=None) -> ThreadPoolExecutor:
     pool = ThreadPoolExecutor(max(1, min(len(jobs), os.cpu_count() or 1)))
     for text, shown, extra in jobs:
         key = pandoc.key(text, extra)
-        cached = cache_dir / f"{key}.html"
-        if _read_cache(cached) is None:
-            with _PENDING_LOCK:
-                _PENDING[key] = pool.submit(_convert, pandoc, text, shown, extra, cached, log)
+        if _read_cache(cache_dir / f"{key}.html") is None:
+            with _PENDING_LOCK:  # kept in memory: nothing is written before the project loads
+                _PENDING[key] = pool.submit(_convert, pandoc, text, shown, extra, None, log)
     return pool
+
+
+def settle(pool: ThreadPoolExecutor) -> None:
+    """Wait for the prefetch's conversions and drop those the gather did not use."""
+    pool.shutdown()
+    with _PENDING_LOCK:
+        _PENDING.clear()
 
 
 def _read_inside(root: Path, path: Path) -> str | None:
@@ -153,13 +165,14 @@ def _read_inside(root: Path, path: Path) -> str | None:
         return None
 
 
-def _await_prefetch(key: str) -> None:
-    """Wait for a prefetched conversion of this key; its failure is left for the caller to
-    meet again, located, when it converts the text itself."""
+def _await_prefetch(key: str) -> str | None:
+    """The HTML of a prefetched conversion of this key, or None. A failed one is left for
+    the caller to meet again, located, when it converts the text itself."""
     with _PENDING_LOCK:
         future = _PENDING.pop(key, None)
-    if future is not None:
-        future.exception()
+    if future is None or future.exception() is not None:
+        return None
+    return future.result()
 
 
 def convert_all(pandoc: Pandoc, jobs: list[tuple[str, str]], log=None,

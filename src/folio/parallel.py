@@ -17,6 +17,7 @@ from __future__ import annotations
 import importlib
 import os
 import pickle
+import signal
 import threading
 import traceback
 
@@ -32,6 +33,9 @@ class Job:
     def result(self):
         """The stage's return value (runs it now: no child was forked)."""
         return self.fn(*self.args)
+
+    def discard(self) -> None:
+        """Give up on the stage (another stage failed): nothing to stop here."""
 
 
 class _Forked(Job):
@@ -52,6 +56,15 @@ class _Forked(Job):
         if kind == "crash":
             raise RuntimeError(f"a build stage failed in its child process:\n{value}")
         return value
+
+    def discard(self) -> None:
+        """Stop the child and reap it, so that no process outlives a failed build."""
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        os.close(self.fd)
+        os.waitpid(self.pid, 0)
 
 
 def can_fork() -> bool:

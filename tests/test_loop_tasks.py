@@ -1,0 +1,28 @@
+"""The editor's-loop tasks: listed with help, and invoke stats / build on another project."""
+
+from __future__ import annotations
+
+from conftest import assemble_tiny
+from test_tasks import invoke
+
+
+def test_loop_tasks_are_listed_with_help():
+    proc = invoke("--list")
+    assert proc.returncode == 0, proc.stderr
+    listed = {line.split(None, 1)[0]: line for line in proc.stdout.splitlines()
+              if line.startswith("  ") and line.split()}
+    for name in ("serve", "diff", "stats"):
+        assert name in listed and len(listed[name].split()) > 1, proc.stdout
+
+
+def test_stats_then_an_up_to_date_build(tmp_path):
+    root = assemble_tiny(tmp_path / "tiny")
+    proc = invoke("stats", "--project", str(root))
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0].split() == ["Section", "words", "minutes", "page", "pages"]
+    assert any(line.startswith("Chapter Two: Findings ") for line in lines)
+    assert lines[-1] == "(reading time at 238 words a minute; pages of the PDF edition)"
+    proc = invoke("pdf", "--project", str(root))  # stats built the PDF: nothing to do
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines()[-1].startswith("built nothing (up to date) in ")
