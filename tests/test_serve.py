@@ -111,8 +111,8 @@ def test_in_chromium_a_saved_chapter_shows_within_five_seconds(preview):
         try:
             page = browser.new_page()
             page.goto(preview.url + "chapter2.html")
-            page.wait_for_function("() => document.querySelector('main') !== null")
-            page.wait_for_timeout(500)  # let the page's script take the first state
+            # The page's script has read the build count it will compare with.
+            page.wait_for_function("() => window.folioPreviewVersion !== undefined")
             edit(preview.root, "manuscript/chapter2.md", "Most sites", "Nearly all sites")
             saved = time.monotonic()
             page.wait_for_function(

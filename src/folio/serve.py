@@ -38,7 +38,8 @@ RELOAD_JS = b"""(function () {
   var seen = null;
   function poll() {
     fetch("%s", {cache: "no-store"}).then(function (r) { return r.json(); }).then(function (s) {
-      if (seen === null) { seen = s.version; } else if (s.version !== seen) { location.reload(); return; }
+      if (seen === null) { seen = window.folioPreviewVersion = s.version; }
+      else if (s.version !== seen) { location.reload(); return; }
       setTimeout(poll, 400);
     }).catch(function () { setTimeout(poll, 1000); });
   }
