@@ -174,3 +174,24 @@ def test_a_failed_build_records_nothing(project):
     edit(project, "manuscript/chapter2.md", "(#nowhere)", "(#survey-method)")
     assert rebuild(project) == ((), set())
     assert mtimes(project) == before
+
+
+def test_a_removed_or_altered_manifest_is_written_again(project):
+    manifest = project / "build/manifest.json"
+    good = manifest.read_bytes()
+    manifest.unlink()
+    assert rebuild(project) == ((), set())
+    assert manifest.read_bytes() == good
+    manifest.write_bytes(good.replace(b'"sha256"', b'"sha-256"'))
+    rebuild(project)
+    assert manifest.read_bytes() == good
+
+
+@pytest.mark.parametrize("junk", ['{"format": "folio-stamp/2", "editions": {"pdf": []}}',
+                                  '{"format": "folio-stamp/2", "editions": {"pdf": {"key": 1}}}',
+                                  '[1, 2]', ""])
+def test_a_malformed_stamp_is_ignored(project, junk):
+    good = outputs(project)
+    (project / "build/.cache/stamp.json").write_text(junk, "utf-8")
+    assert "pdf" in rebuild(project)[0]
+    assert outputs(project) == good

@@ -7,10 +7,8 @@ only then write, each file atomically, and the provenance manifest last.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from . import incremental, parallel
@@ -101,7 +99,7 @@ def build(project_dir: Path | str = ".", editions=EDITIONS, out_dir: Path | str 
         say("pdf: made")
 
     # Everything is made: now write. The manifest keeps the records of editions not rebuilt.
-    records = _previous_records(out)
+    records = {**_previous_records(out), **incremental.recorded(plan)}
     paths = {}
     if html is not None:
         paths["html"] = write_tree(out / "html", html)
@@ -121,7 +119,7 @@ def build(project_dir: Path | str = ".", editions=EDITIONS, out_dir: Path | str 
     owned = {e: [r for r in records if r.startswith("html/")] if e == "html" else [names[e]]
              for e in editions}
     _write_if_changed(out / ".cache" / incremental.STAMP,
-                      incremental.stamp_bytes(plan, records, owned))
+                      incremental.stamp_bytes(plan, records, owned, manifest))
     return Outputs({**_paths(out, plan), **paths}, say.elapsed, todo)
 
 

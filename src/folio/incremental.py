@@ -4,7 +4,7 @@ Each edition has a key, the sha256 of everything that shapes it: every input
 file it reads (data/, manuscript/, templates/ less the files only another
 edition reads), the versions of the tools, folio's own code, and the build's
 date. ``build/.cache/stamp.json`` records, per edition, the key of its last
-build and the sha256 of every file it wrote. An edition whose key is unchanged
+build and the manifest record (size, sha256) of every file it wrote. An edition whose key is unchanged
 and whose files are still those bytes is not made again and not written (its
 files keep their mtimes). Only the standard library is imported here: a no-op
 build must not pay for loading pandoc, WeasyPrint or the data schemas.
@@ -22,10 +22,10 @@ import platform
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .manifest import git, git_state, input_files, sha256, tool_versions
+from .manifest import MANIFEST, git, git_state, input_files, sha256, tool_versions
 
 STAMP = "stamp.json"
-FORMAT = "folio-stamp/1"
+FORMAT = "folio-stamp/2"
 #: Input files that only one edition reads: a change to one of them leaves the others alone.
 EXCLUSIVE = {
     "html": ("templates/html/", "templates/css/screen.css"),
@@ -50,10 +50,14 @@ class Plan:
     stamp: dict = field(default_factory=dict)
     """The stamp as found (ignored and empty if missing or corrupt)."""
 
+    manifest: str | None = None
+    """sha256 of the manifest on disk, if there is one."""
+
     @property
     def manifest_fresh(self) -> bool:
         """True when the manifest on disk would be written again with the same bytes."""
-        return not self.stale and self.stamp.get("source") == self.source
+        return not self.stale and self.stamp.get("source") == self.source \
+            and self.manifest is not None and self.stamp.get("manifest") == self.manifest
 
 
 def plan(root: Path, out: Path, editions) -> Plan:
@@ -67,7 +71,11 @@ def plan(root: Path, out: Path, editions) -> Plan:
     stale = tuple(name for name in editions
                   if recorded.get(name, {}).get("key") != keys[name]
                   or not outputs_intact(out, recorded[name].get("outputs")))
-    return Plan(keys, stale, git_state(root), stamp)
+    try:
+        manifest = sha256((out / MANIFEST).read_bytes())
+    except OSError:
+        manifest = None
+    return Plan(keys, stale, git_state(root), stamp, manifest)
 
 
 def edition_key(name: str, inputs: dict[str, str], common: dict) -> str:
@@ -101,10 +109,11 @@ def outputs_intact(out: Path, outputs) -> bool:
     folder edition, no file was added to it)."""
     if not isinstance(outputs, dict) or not outputs:
         return False
-    for rel, digest in outputs.items():
+    for rel, record in outputs.items():
         path = out / rel
         try:
-            if not path.is_file() or sha256(path.read_bytes()) != digest:
+            if not isinstance(record, dict) or not path.is_file() \
+                    or sha256(path.read_bytes()) != record.get("sha256"):
                 return False
         except OSError:
             return False
@@ -117,7 +126,8 @@ def outputs_intact(out: Path, outputs) -> bool:
 
 
 def read_stamp(out: Path) -> dict:
-    """The stamp in ``out``, or {} when it is missing, unreadable or not a stamp."""
+    """The stamp in ``out``, or {} when it is missing, unreadable or not a stamp (its
+    editions are then checked by :func:`outputs_intact` before anything is trusted)."""
     try:
         stamp = json.loads((out / ".cache" / STAMP).read_text("utf-8"))
     except (OSError, ValueError):
@@ -125,16 +135,28 @@ def read_stamp(out: Path) -> dict:
     if not isinstance(stamp, dict) or stamp.get("format") != FORMAT \
             or not isinstance(stamp.get("editions"), dict):
         return {}
+    stamp["editions"] = {name: entry for name, entry in stamp["editions"].items()
+                         if isinstance(entry, dict) and isinstance(entry.get("key"), str)
+                         and isinstance(entry.get("outputs"), dict)}
     return stamp
 
 
-def stamp_bytes(plan_: Plan, records: dict[str, dict], built: dict[str, list[str]]) -> bytes:
-    """The new stamp: the editions just built with their keys and output hashes, and the
-    earlier entries of editions not requested this time."""
+def recorded(plan_: Plan) -> dict[str, dict]:
+    """The manifest records (path, size, sha256...) of the requested editions that are up to
+    date, as the stamp keeps them: the manifest is rebuilt from them if it went missing."""
+    return {rel: record for name, entry in plan_.stamp.get("editions", {}).items()
+            if name in plan_.keys and name not in plan_.stale
+            for rel, record in entry["outputs"].items()}
+
+
+def stamp_bytes(plan_: Plan, records: dict[str, dict], built: dict[str, list[str]],
+                manifest: bytes) -> bytes:
+    """The new stamp: the editions just built with their keys and output hashes, the
+    earlier entries of editions not requested this time, and the manifest's hash."""
     editions = {name: entry for name, entry in plan_.stamp.get("editions", {}).items()
                 if name not in built}
     for name, paths in built.items():
-        editions[name] = {"key": plan_.keys[name],
-                          "outputs": {p: records[p]["sha256"] for p in sorted(paths)}}
-    stamp = {"format": FORMAT, "source": plan_.source, "editions": editions}
+        editions[name] = {"key": plan_.keys[name], "outputs": {p: records[p] for p in sorted(paths)}}
+    stamp = {"format": FORMAT, "source": plan_.source, "editions": editions,
+             "manifest": sha256(manifest)}
     return (json.dumps(stamp, indent=1, sort_keys=True) + "\n").encode("utf-8")
