@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import threading
+import time
 
 import pytest
 
@@ -61,3 +64,29 @@ def test_a_discarded_child_is_stopped_and_reaped(forking):
     job.discard()
     with pytest.raises(ChildProcessError):
         os.waitpid(job.pid, os.WNOHANG)
+
+
+def test_the_child_ends_when_its_parent_is_killed(tmp_path):
+    # A middle process forks a stage that would run for ever, then is killed: the stage's
+    # child must not outlive it (it would hold the build's files and lock).
+    script = f"""
+import os, sys, threading
+from folio import parallel
+job = parallel.start(threading.Event().wait)
+open({str(tmp_path / 'pid')!r}, "w").write(str(job.pid))
+os.kill(os.getpid(), 9)
+"""
+    subprocess.run([sys.executable, "-c", script], timeout=60)
+    pid = int((tmp_path / "pid").read_text())
+    deadline = time.monotonic() + 30
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(pid)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False

@@ -116,6 +116,8 @@ def _convert(pandoc: Pandoc, text: str, shown: str, extra: tuple[str, ...], cach
     return html
 
 
+#: Bytes above which a Markdown file is not converted ahead of the project's own checks.
+PREFETCH_LIMIT = 1_000_000
 #: Conversions started by :func:`prefetch`, by cache key, until :func:`to_html` needs them.
 _PENDING: dict[str, Future] = {}
 _PENDING_LOCK = threading.Lock()
@@ -155,10 +157,11 @@ def settle(pool: ThreadPoolExecutor) -> None:
 
 
 def _read_inside(root: Path, path: Path) -> str | None:
-    """A Markdown file's text, unless it is a link or lies outside the project (or cannot be
-    read): loading the project judges such files; a guess must not read them."""
+    """A Markdown file's text, unless it is a link, lies outside the project, is unusually
+    large or cannot be read: loading the project judges such files; a guess leaves them."""
     try:
-        if path.is_symlink() or not path.resolve().is_relative_to(root.resolve()):
+        if path.is_symlink() or not path.resolve().is_relative_to(root.resolve()) \
+                or path.stat().st_size > PREFETCH_LIMIT:
             return None
         return path.read_text("utf-8")
     except (OSError, UnicodeDecodeError):

@@ -14,6 +14,7 @@ result is asked for.
 
 from __future__ import annotations
 
+import ctypes
 import importlib
 import os
 import pickle
@@ -77,10 +78,12 @@ def start(fn, *args) -> Job:
     if not can_fork():
         return Job(fn, args)
     read, write = os.pipe()
+    parent = os.getpid()
     pid = os.fork()
     if pid == 0:  # the child: run, send the outcome, and leave without any clean-up of the parent's
         status = 0
         try:
+            _die_with(parent)
             os.close(read)
             try:
                 payload = ("ok", fn(*args))
@@ -96,6 +99,18 @@ def start(fn, *args) -> Job:
             os._exit(status)
     os.close(write)
     return _Forked(pid, read)
+
+
+def _die_with(parent: int) -> None:
+    """Make this child end when its parent does (a killed build must leave no process behind,
+    holding its files or its lock). Linux only; elsewhere the child ends with its stage."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
 
 
 def preload(modules: list[str]) -> threading.Thread:
