@@ -94,8 +94,10 @@ class Preview:
                 self.log(f"build failed:\n{exc}")
             else:
                 self.error = None
-                done = ", ".join(outputs.rebuilt) or "nothing to do"
-                self.log(f"built {done} in {outputs.seconds:.1f} s")
+                if outputs.rebuilt:
+                    self.log(f"built {', '.join(outputs.rebuilt)} in {outputs.seconds:.1f} s")
+                else:
+                    self.log(f"up to date ({outputs.seconds:.1f} s)")
             self.version += 1
 
     def watch(self, interval: float = 0.3) -> None:
