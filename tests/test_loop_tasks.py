@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from conftest import assemble_tiny
 from test_tasks import invoke
 
@@ -26,3 +28,18 @@ def test_stats_then_an_up_to_date_build(tmp_path):
     proc = invoke("pdf", "--project", str(root))  # stats built the PDF: nothing to do
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines()[-1].startswith("built nothing (up to date) in ")
+
+
+def test_progress_lines_name_the_stage_and_chapter_with_the_time_elapsed(tmp_path):
+    root = assemble_tiny(tmp_path / "tiny")
+    proc = invoke("html", "--project", str(root))
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    stamped = [line for line in lines if re.fullmatch(r"\[ *\d+\.\d s\] .+", line)]
+    messages = [line.split("] ", 1)[1] for line in stamped]
+    assert "convert manuscript/chapter1.md" in messages
+    assert "convert manuscript/chapter2.md" in messages
+    assert "html: made" in messages and "gathered 5 sections" in messages
+    assert lines[-1].startswith("built html in ")
+    quiet = invoke("html", "--project", str(root), "--quiet")
+    assert quiet.returncode == 0 and quiet.stdout == "" and quiet.stderr == ""
