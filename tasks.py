@@ -9,6 +9,7 @@ from invoke import Collection, Exit, task
 sys.path.insert(0, str(Path(__file__).parent / "src"))
 
 from folio import BuildError, build as build_report  # noqa: E402
+from folio.proof import proof as proof_pages  # noqa: E402
 from folio.release import release as release_editions  # noqa: E402
 from folio.verify import verify as verify_build  # noqa: E402
 
@@ -27,8 +28,8 @@ def _build(c, editions, project, quiet):
 
 @task(help=PROJECT_HELP)
 def build(c, project=None, quiet=False):
-    """Publish all three editions (PDF, EPUB, HTML) into build/."""
-    _build(c, ("html", "epub", "pdf"), project, quiet)
+    """Publish every edition (PDF for screen and for print, EPUB, HTML) into build/."""
+    _build(c, ("html", "epub", "pdf", "print"), project, quiet)
 
 
 @task(help=PROJECT_HELP)
@@ -43,10 +44,25 @@ def epub(c, project=None, quiet=False):
     _build(c, ("epub",), project, quiet)
 
 
-@task(help=PROJECT_HELP)
-def pdf(c, project=None, quiet=False):
-    """Publish the PDF edition into build/."""
-    _build(c, ("pdf",), project, quiet)
+@task(help={**PROJECT_HELP, "edition": "screen (the default) or print (3 mm bleed, crop marks)"})
+def pdf(c, project=None, quiet=False, edition="screen"):
+    """Publish the PDF edition into build/ (--edition print: build/<slug>-print.pdf)."""
+    if edition not in ("screen", "print"):
+        raise Exit(f"unknown PDF edition '{edition}' (choose screen or print)", code=1)
+    _build(c, ("pdf" if edition == "screen" else "print",), project, quiet)
+
+
+@task(help={"project": PROJECT_HELP["project"], "edition": "screen (the default) or print",
+            "pages": "comma-separated: cover, contents, chapter, team, an id, or a page number"})
+def proof(c, project=None, pages=None, edition="screen"):
+    """Render chosen PDF pages (default: cover, contents, first chapter, team) to build/proof/."""
+    try:
+        written = proof_pages(project or c.folio.project, pages.split(",") if pages else None,
+                              edition="pdf" if edition == "screen" else "print")
+    except BuildError as exc:
+        raise Exit(str(exc), code=1) from None
+    for path in written:
+        print(f"wrote {path}")
 
 
 @task(help={"project": PROJECT_HELP["project"]})
@@ -111,5 +127,5 @@ def stats(c, project=None):
         raise Exit(str(exc), code=1) from None
 
 
-ns = Collection(build, html, epub, pdf, clean, verify, release, serve, diff, stats)
+ns = Collection(build, html, epub, pdf, proof, clean, verify, release, serve, diff, stats)
 ns.configure({"folio": {"project": str(Path(__file__).parent)}})

@@ -31,12 +31,13 @@ def test_zip_entries_have_fixed_times(report):
 
 
 def test_spine_follows_contents_yaml(report):
+    # The cover page first, then the sections in their order.
     expected = [report.epub.resolve(f"{s.id}.xhtml") for s in report.sections]
-    assert report.epub.spine == expected
+    assert report.epub.spine == [report.epub.resolve("cover.xhtml"), *expected]
 
 
 def test_each_spine_document_is_one_section(report):
-    for section, name in zip(report.sections, report.epub.spine):
+    for section, name in zip(report.sections, report.epub.spine[1:]):
         doc = report.epub.docs[name]
         assert doc.get("lang") == report.pub["language"]
         assert doc.findtext("x:head/x:title", namespaces=XHTML) == section.title
@@ -141,7 +142,8 @@ def test_fonts_are_in_the_package(report):
 
 
 def test_images_are_in_the_package(tiny):
-    images = [i for i in tiny.epub.manifest.values() if i["media-type"] == "image/png"]
+    images = [i for i in tiny.epub.manifest.values()
+              if i["media-type"] == "image/png" and "cover-image" not in i["properties"]]
     assert [i["href"] for i in images] == [tiny.epub.resolve("manuscript/img/red-square.png")]
     assert tiny.epub.read(images[0]["href"]) == \
         (tiny.root / "manuscript/img/red-square.png").read_bytes()

@@ -151,4 +151,4 @@ def test_not_a_project(tmp_path):
 def test_unknown_edition_is_a_usage_error(tiny):
     proc = run_cli("--project", str(tiny.root), "mobi")
     assert proc.returncode == 2
-    assert "unknown edition 'mobi' (choose from html, epub, pdf)" in proc.stderr
+    assert "unknown edition 'mobi' (choose from html, epub, pdf, print)" in proc.stderr

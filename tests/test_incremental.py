@@ -13,7 +13,7 @@ from conftest import CACHE, assemble_tiny, outputs
 from folio import convert, incremental
 from folio.errors import BuildError
 
-ALL = ("html", "epub", "pdf")
+ALL = folio.EDITIONS
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +55,9 @@ def changed(before: dict, after: dict) -> set[str]:
 
 
 def edition_of(rel: str) -> str:
-    return "html" if rel.startswith("html/") else rel.rsplit(".", 1)[-1]
+    if rel.startswith("html/"):
+        return "html"
+    return "print" if rel.endswith("-print.pdf") else rel.rsplit(".", 1)[-1]
 
 
 def test_a_no_op_build_checks_hashes_and_writes_nothing(project):
@@ -68,8 +70,7 @@ def test_a_chapter_edit_converts_that_chapter_only_and_matches_a_fresh_build(pro
     edit(project, "manuscript/chapter2.md", "Most sites", "Nearly all sites")
     before = mtimes(project)
     assert rebuild(project) == (ALL, {"manuscript/chapter2.md"})
-    assert {edition_of(r) for r in changed(before, mtimes(project))} == {"html", "epub", "pdf",
-                                                                         "json"}
+    assert {edition_of(r) for r in changed(before, mtimes(project))} == {*ALL, "json"}
     assert "Nearly all sites" in (project / "build/html/chapter2.html").read_text("utf-8")
     fresh = Path(shutil.copytree(project, tmp_path / "fresh",
                                  ignore=shutil.ignore_patterns("build")))
@@ -103,14 +104,16 @@ def test_the_bibliography_reconverts_the_chapters_that_cite(project):
     assert converted == {"manuscript/chapter1.md", "manuscript/chapter2.md", "data/references.yaml"}
 
 
-@pytest.mark.parametrize("css, edition", [("screen.css", "html"), ("epub.css", "epub"),
-                                          ("print.css", "pdf")])
-def test_a_style_remakes_only_its_edition(project, css, edition):
+@pytest.mark.parametrize("css, editions", [
+    ("screen.css", ("html",)), ("epub.css", ("epub",)), ("print-edition.css", ("print",)),
+    # The EPUB's cover is page 1 of the PDF; the print edition is the PDF plus bleed.
+    ("print.css", ("epub", "pdf", "print"))])
+def test_a_style_remakes_only_the_editions_that_use_it(project, css, editions):
     path = project / "templates/css" / css
     path.write_text(path.read_text("utf-8") + "\n/* revised */\n", "utf-8")
     before = mtimes(project)
-    assert rebuild(project) == ((edition,), set())
-    assert {edition_of(r) for r in changed(before, mtimes(project))} == {edition, "json"}
+    assert rebuild(project) == (editions, set())
+    assert {edition_of(r) for r in changed(before, mtimes(project))} == {*editions, "json"}
 
 
 def test_a_section_template_remakes_every_edition_and_converts_nothing(project):
@@ -162,7 +165,7 @@ def test_corrupt_cache_entries_are_ignored_never_trusted(project, tmp_path):
 def test_one_edition_at_a_time(project):
     edit(project, "manuscript/chapter1.md", "three instruments", "four instruments")
     assert rebuild(project, ("html",)) == (("html",), {"manuscript/chapter1.md"})
-    assert rebuild(project) == (("epub", "pdf"), set())
+    assert rebuild(project) == (("epub", "pdf", "print"), set())
     assert rebuild(project) == ((), set())
 
 

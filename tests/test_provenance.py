@@ -8,6 +8,7 @@ import zipfile
 
 import pytest
 from lxml import etree
+from PIL import Image
 
 import folio
 from conftest import assemble_tiny
@@ -80,8 +81,16 @@ def test_release_writes_versioned_editions_checksums_and_an_opds_feed(built, tmp
     version = "1.0"
     names = sorted(p.name for p in dist.iterdir())
     assert names == sorted(["SHA256SUMS", "manifest.json", "opds.xml", f"{slug}-{version}.pdf",
-                            f"{slug}-{version}.epub", f"{slug}-{version}-html.zip"])
-    assert (dist / f"{slug}-{version}.pdf").read_bytes() == next((built / "build").glob("*.pdf")).read_bytes()
+                            f"{slug}-{version}-print.pdf", f"{slug}-{version}.epub",
+                            f"{slug}-{version}-html.zip", f"{slug}-{version}-cover.png",
+                            f"{slug}-{version}-thumbnail.png"])
+    assert (dist / f"{slug}-{version}.pdf").read_bytes() == (built / "build" / f"{slug}.pdf").read_bytes()
+    assert ((dist / f"{slug}-{version}-print.pdf").read_bytes()
+            == (built / "build" / f"{slug}-print.pdf").read_bytes())
+    with zipfile.ZipFile(built / "build" / f"{slug}.epub") as zf:
+        assert (dist / f"{slug}-{version}-cover.png").read_bytes() == zf.read("EPUB/cover.png")
+    with Image.open(dist / f"{slug}-{version}-thumbnail.png") as thumb:
+        assert max(thumb.size) == 300 and thumb.format == "PNG"
     sums = dict(line.split("  ")[::-1] for line in (dist / "SHA256SUMS").read_text().splitlines())
     assert sums.keys() == set(names) - {"SHA256SUMS"}
     for name, digest in sums.items():
@@ -92,9 +101,15 @@ def test_release_writes_versioned_editions_checksums_and_an_opds_feed(built, tmp
     feed = etree.parse(str(dist / "opds.xml"))
     ns = {"a": "http://www.w3.org/2005/Atom", "dc": "http://purl.org/dc/terms/"}
     entry = feed.find("a:entry", ns)
-    links = {link.get("type"): link for link in entry.findall("a:link", ns)}
+    all_links = entry.findall("a:link", ns)
+    links = {link.get("type"): link for link in all_links if "acquisition" in link.get("rel")}
     assert set(links) == {"application/pdf", "application/epub+zip", "application/zip"}
     assert all(link.get("rel") == "http://opds-spec.org/acquisition" for link in links.values())
+    # The reader's PDF, not the printer's:
+    assert links["application/pdf"].get("href") == f"{slug}-{version}.pdf"
+    images = {link.get("rel"): link.get("href") for link in all_links if link.get("type") == "image/png"}
+    assert images == {"http://opds-spec.org/image": f"{slug}-{version}-cover.png",
+                      "http://opds-spec.org/image/thumbnail": f"{slug}-{version}-thumbnail.png"}
     assert links["application/epub+zip"].get("href") == f"{slug}-{version}.epub"
     assert entry.findtext("dc:language", namespaces=ns)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from conftest import PYTHON, REPO, assemble_tiny
 
 INVOKE = str(Path(PYTHON).with_name("invoke"))
-TASKS = ("build", "html", "epub", "pdf", "clean")
+TASKS = ("build", "html", "epub", "pdf", "proof", "clean")
 
 
 def invoke(*args: str) -> subprocess.CompletedProcess:
@@ -34,7 +34,8 @@ def test_build_and_clean_another_project(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == ""
     names = sorted(p.name for p in (root / "build").iterdir())
-    assert names == [".cache", "html", "manifest.json", "tiny-report.epub", "tiny-report.pdf"]
+    assert names == [".cache", "html", "manifest.json", "tiny-report-print.pdf", "tiny-report.epub",
+                     "tiny-report.pdf"]
 
     proc = invoke("clean", "--project", str(root))
     assert proc.returncode == 0, proc.stderr

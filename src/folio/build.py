@@ -19,7 +19,10 @@ from .progress import Progress
 if TYPE_CHECKING:
     from .document import Report
 
-EDITIONS = ("html", "epub", "pdf")
+#: "print" is the PDF's print edition (bleed and crop marks), ``<slug>-print.pdf``.
+EDITIONS = ("html", "epub", "pdf", "print")
+#: The slow-to-import module that makes an edition (loaded while pandoc works).
+MODULES = {"epub": "folio.epub", "pdf": "folio.pdf", "print": "folio.pdf"}
 
 
 @dataclass(frozen=True)
@@ -35,7 +38,7 @@ class Outputs:
 def edition_names(report: Report) -> dict[str, str]:
     """File names of the PDF and EPUB editions, inside the build folder."""
     slug = report.publication.slug
-    return {"pdf": f"{slug}.pdf", "epub": f"{slug}.epub"}
+    return {"pdf": f"{slug}.pdf", "epub": f"{slug}.epub", "print": f"{slug}-print.pdf"}
 
 
 def build(project_dir: Path | str = ".", editions=EDITIONS, out_dir: Path | str | None = None,
@@ -62,7 +65,7 @@ def build(project_dir: Path | str = ".", editions=EDITIONS, out_dir: Path | str 
     # ebooklib (~1 s) overlaps its work. Imported here, not above: a no-op build skips them.
     from .convert import pandoc_binary, prefetch, settle
     conversions = prefetch(root, cache, say)
-    preload = parallel.preload([f"folio.{name}" for name in ("pdf", "epub") if name in todo])
+    preload = parallel.preload(sorted({MODULES[name] for name in todo if name in MODULES}))
     from .config import load_project
     from .document import gather
     from .edition import source_date
@@ -75,12 +78,15 @@ def build(project_dir: Path | str = ".", editions=EDITIONS, out_dir: Path | str 
     say(f"gathered {len(report.sections)} sections")
     preload.join()
     names = edition_names(report)
-    html = epub = pdf = None
-    pdf_job = None
-    if "pdf" in todo:
+    html = epub = pdf = printed = None
+    # Each PDF (screen, print) is laid out in a child process of its own, beside the HTML and EPUB.
+    pdf_jobs = {}
+    if {"pdf", "print"} & set(todo):
         from .pdf import build_pdf
-        say("pdf: laying out pages")
-        pdf_job = parallel.start(build_pdf, report)
+        for name, edition in (("pdf", "screen"), ("print", "print")):
+            if name in todo:
+                say(f"{name}: laying out pages")
+                pdf_jobs[name] = parallel.start(build_pdf, report, edition)
     try:
         if "html" in todo:
             from .htmlsite import build_html
@@ -91,12 +97,15 @@ def build(project_dir: Path | str = ".", editions=EDITIONS, out_dir: Path | str 
             epub = build_epub(report)
             say("epub: made")
     except BaseException:
-        if pdf_job is not None:
-            pdf_job.discard()
+        for job in pdf_jobs.values():
+            job.discard()
         raise
-    if pdf_job is not None:
-        pdf, pages = pdf_job.result()
+    if "pdf" in pdf_jobs:
+        pdf, pages = pdf_jobs["pdf"].result()
         say("pdf: made")
+    if "print" in pdf_jobs:
+        printed, print_pages = pdf_jobs["print"].result()
+        say("print: made")
 
     # Everything is made: now write. The manifest keeps the records of editions not rebuilt.
     records = {**_previous_records(out), **incremental.recorded(plan)}
@@ -111,6 +120,9 @@ def build(project_dir: Path | str = ".", editions=EDITIONS, out_dir: Path | str 
     if pdf is not None:
         paths["pdf"] = write_file(out / names["pdf"], pdf)
         records[names["pdf"]] = output_entry(names["pdf"], pdf, pages=pages)
+    if printed is not None:
+        paths["print"] = write_file(out / names["print"], printed)
+        records[names["print"]] = output_entry(names["print"], printed, pages=print_pages)
     for path in paths.values():
         say(f"wrote {path}")
     epoch = int(source_date(report).timestamp())

@@ -16,7 +16,7 @@ from .errors import BuildError
 def main(argv: list[str] | None = None) -> int:
     """Build the report; return the exit code."""
     parser = argparse.ArgumentParser(prog="folio", description=__doc__.splitlines()[0])
-    parser.add_argument("editions", nargs="*", metavar="EDITION", help="html, epub or pdf (default: all)")
+    parser.add_argument("editions", nargs="*", metavar="EDITION", help="html, epub, pdf or print (the print edition of the PDF; default: all)")
     parser.add_argument("--project", default=".", help="the report's folder (default: .)")
     parser.add_argument("--quiet", action="store_true", help="print only errors")
     args = parser.parse_args(argv)

@@ -13,6 +13,7 @@ import zipfile
 from ebooklib import epub
 from markupsafe import Markup
 
+from .cover import cover_png
 from .document import Report
 from .edition import creators, inner_xhtml, media_type, outline, retarget, source_date
 from .htmlsite import font_files
@@ -68,7 +69,7 @@ def build_epub(report: Report) -> bytes:
     for rel, path in sorted(report.images.items()):
         book.add_item(_item(rel, path.read_bytes()))
 
-    docs = []
+    docs = [_cover(book, env, pub, cover_png(report))]
     for section in report.sections:
         body = retarget(report, section, file_of, lambda src: src)
         xhtml = render(env, "epub/page.xhtml", {
@@ -93,6 +94,19 @@ def build_epub(report: Report) -> bytes:
                                 "epub2_guide": False, "landmark_title": "Landmarks",
                                 "compresslevel": 0})
     return repack(raw.getvalue())
+
+
+def _cover(book: epub.EpubBook, env, pub, png: bytes) -> XhtmlDocument:
+    """The cover image (manifest property cover-image) and a cover page to open the spine."""
+    image = epub.EpubCover(file_name="cover.png")
+    image.media_type, image.content = "image/png", png
+    book.add_item(image)
+    book.add_metadata(None, "meta", "", {"name": "cover", "content": image.id})
+    page = XhtmlDocument("cover", "cover.xhtml", render(env, "epub/cover.xhtml", {
+        "pub": pub, "image": image.file_name}).encode("utf-8"))
+    book.add_item(page)
+    book.guide.append({"href": page.file_name, "title": "Cover", "type": "cover"})
+    return page
 
 
 def _metadata(book: epub.EpubBook, report: Report) -> None:

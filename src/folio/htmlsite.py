@@ -10,6 +10,7 @@ from markupsafe import Markup
 from .document import Report
 from .edition import inner_html, outline, retarget
 from .render import make_environment, render
+from .search import search_bundle
 
 
 def build_html(report: Report, downloads: dict[str, str]) -> dict[str, bytes]:
@@ -42,6 +43,10 @@ def build_html(report: Report, downloads: dict[str, str]) -> dict[str, bytes]:
     files["index.html"] = render(env, "html/index.html", {
         **context, "first": {"href": file_of(first), "title": first.title},
     }).encode("utf-8")
+    # Search the reading text: not the title page or the contents, which only repeat it.
+    searched = {file_of(s): files[file_of(s)] for s in sections if s.type not in ("titlepage", "toc")}
+    files.update(search_bundle(searched, project.publication.language))
+    files["search.js"] = (project.root / "templates/html/search.js").read_bytes()
     files["screen.css"] = (project.root / "templates/css/screen.css").read_bytes()
     files.update(font_files(project.root))
     for rel, path in sorted(report.images.items()):

@@ -31,10 +31,12 @@ EXCLUSIVE = {
     "html": ("templates/html/", "templates/css/screen.css"),
     "epub": ("templates/epub/", "templates/css/epub.css"),
     "pdf": ("templates/pdf/", "templates/css/print.css"),
+    "print": ("templates/css/print-edition.css",),
 }
-#: Editions whose exclusive inputs another edition also reads (e.g. an EPUB page-list taken
-#: from the PDF's layout would make it {"epub": ("pdf",)}).
-USES: dict[str, tuple[str, ...]] = {}
+#: Editions that also read another edition's own files: the EPUB's cover image is page 1 of
+#: the PDF, printed from templates/pdf/ with print.css; the print edition is the PDF's
+#: document with print-edition.css added.
+USES: dict[str, tuple[str, ...]] = {"epub": ("pdf",), "print": ("pdf",)}
 
 
 @dataclass

@@ -13,6 +13,7 @@ import logging
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+import pydyf
 import weasyprint
 from lxml import etree
 from markupsafe import Markup
@@ -47,8 +48,13 @@ class ProjectFetcher(URLFetcher):
         return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": media_type(path.name)})
 
 
-def pdf_document_html(report: Report) -> str:
-    """The single HTML document WeasyPrint prints."""
+#: The PDF editions: the screen edition (the default) and the print edition, with bleed and crop
+#: marks from ``templates/css/print-edition.css``.
+PDF_EDITIONS = ("screen", "print")
+
+
+def pdf_document_html(report: Report, cover_only: bool = False, edition: str = "screen") -> str:
+    """The single HTML document WeasyPrint prints (or only its cover page)."""
     pub = report.publication
     env = make_environment(report.project.root / "templates")
     bodies = []
@@ -61,13 +67,24 @@ def pdf_document_html(report: Report) -> str:
     authors, _ = creators(report)
     return render(env, "pdf/document.html", {
         "pub": pub, "sections": bodies, "authors": [name for name, _ in authors],
+        "cover_only": cover_only, "edition": edition,
         "created": pub.date.isoformat(), "modified": source_date(report).strftime("%Y-%m-%dT%H:%M:%SZ"),
     })
 
 
-def build_pdf(report: Report) -> tuple[bytes, int]:
-    """The PDF of the report, as bytes, and its number of pages."""
-    document = pdf_document_html(report)
+def build_pdf(report: Report, edition: str = "screen") -> tuple[bytes, int]:
+    """The PDF of the report (``edition`` "screen" or "print"), as bytes, and its number of pages."""
+    if edition not in PDF_EDITIONS:
+        raise ValueError(f"unknown PDF edition: {edition!r}")
+    return print_html(report, pdf_document_html(report, edition=edition),
+                      report.publication.identifier + ("" if edition == "screen" else f"#{edition}"))
+
+
+def print_html(report: Report, document: str, identifier: str) -> tuple[bytes, int]:
+    """Print an HTML document of the project with WeasyPrint: PDF bytes and page count.
+
+    ``identifier`` seeds the PDF's fixed /ID. Any WeasyPrint warning is a BuildError.
+    """
     root = report.project.root
     warnings = _Capture()
     logger = weasyprint.LOGGER
@@ -76,9 +93,14 @@ def build_pdf(report: Report) -> tuple[bytes, int]:
         html = weasyprint.HTML(string=document, base_url=BASE_URL,
                                url_fetcher=ProjectFetcher(root))
         # A fixed file identifier, derived from the publication's: the same on every build.
-        identifier = hashlib.md5(report.publication.identifier.encode("utf-8")).hexdigest()
+        file_id = hashlib.md5(identifier.encode("utf-8")).hexdigest()
+        body_id = next((s.id for s in report.sections if s.part == "body"), None)
+
+        def finish(document, pdf):
+            label_pages(document, pdf, body_id)
+
         document = html.render()
-        data = document.write_pdf(pdf_identifier=identifier.encode("ascii"))
+        data = document.write_pdf(pdf_identifier=file_id.encode("ascii"), finisher=finish)
     except weasyprint.urls.FatalURLFetchingError as exc:
         raise BuildError(f"PDF: {exc.__cause__ or exc}", "templates/pdf/document.html") from None
     finally:
@@ -87,6 +109,30 @@ def build_pdf(report: Report) -> tuple[bytes, int]:
         raise BuildError([Problem(f"PDF: {message}", "templates/pdf/document.html")
                           for message in warnings.records])
     return data, len(document.pages)
+
+
+#: The anchor of the half-title page (templates/pdf/half-title.html), where roman folios start.
+HALF_TITLE_ID = "folio-half-title"
+
+
+def label_pages(document, pdf, body_id: str | None) -> None:
+    """Page labels (/PageLabels) matching the printed folios, for viewers' page boxes.
+
+    "Cover" before the half-title, lower-roman from the half-title (i), arabic from the first
+    body section (1): the same counters print.css prints.
+    """
+    def first_page(anchor):
+        return next((i for i, page in enumerate(document.pages) if anchor in page.anchors), None)
+
+    front = first_page(HALF_TITLE_ID)
+    body = first_page(body_id) if body_id else None
+    if front is None or body is None:
+        return
+    numbers = [0, pydyf.Dictionary({"P": pydyf.String("Cover")})]
+    if front > 1:
+        numbers += [1, pydyf.Dictionary({"P": pydyf.String("Inside cover")})]
+    numbers += [front, pydyf.Dictionary({"S": "/r"}), body, pydyf.Dictionary({"S": "/D"})]
+    pdf.catalog["PageLabels"] = pydyf.Dictionary({"Nums": pydyf.Array(numbers)})
 
 
 def _notes_to_footnotes(body) -> None:

@@ -1,10 +1,14 @@
 """``release``: the editions under versioned names in ``dist/``, with checksums and an OPDS feed.
 
-``dist/`` receives ``<slug>-<version>.pdf``, ``.epub`` and ``-html.zip``,
-``SHA256SUMS``, the build's ``manifest.json`` and ``opds.xml``, an OPDS 1.2
-acquisition feed that reading apps and library systems can read. Everything
-is made from ``build/`` as it is, and is reproducible: the zip has fixed
-times and order, the feed's dates come from the build's source date.
+``dist/`` receives ``<slug>-<version>.pdf``, ``.epub`` and ``-html.zip`` (and
+``-print.pdf``, the printer's file, when it was built), the cover as
+``-cover.png`` with a ``-thumbnail.png``, ``SHA256SUMS``, the build's
+``manifest.json`` and ``opds.xml``, an OPDS 1.2 acquisition feed that reading
+apps and library systems can read. The feed offers the reading editions (not
+the printer's file) and shows the cover. Everything is made from ``build/`` as
+it is, and is reproducible: the zip has fixed times and order, the images are
+taken from the EPUB or scaled with a fixed filter and carry no metadata, the
+feed's dates come from the build's source date.
 """
 
 from __future__ import annotations
@@ -15,8 +19,10 @@ import zipfile
 from pathlib import Path
 
 from lxml import etree
+from PIL import Image
 
 from .config import load_project
+from .cover import png_bytes
 from .errors import BuildError
 from .manifest import MANIFEST, read_manifest, sha256
 from .output import add_to_zip, write_file
@@ -25,6 +31,11 @@ ATOM = "http://www.w3.org/2005/Atom"
 NSMAP = {None: ATOM, "dc": "http://purl.org/dc/terms/", "opds": "http://opds-spec.org/2010/catalog"}
 ACQUISITION = "http://opds-spec.org/acquisition"
 MEDIA = {".pdf": "application/pdf", ".epub": "application/epub+zip", ".zip": "application/zip"}
+IMAGE = "http://opds-spec.org/image"
+THUMBNAIL = "http://opds-spec.org/image/thumbnail"
+#: Pixels on the long side of the feed's thumbnail.
+THUMBNAIL_LONG_SIDE = 300
+OPF = "http://www.idpf.org/2007/opf"
 
 
 def release(project_dir: Path | str, build_dir: Path | str | None = None,
@@ -44,10 +55,15 @@ def release(project_dir: Path | str, build_dir: Path | str | None = None,
         f"{stem}.epub": _read(out / f"{pub.slug}.epub"),
         f"{stem}-html.zip": zip_tree(out / "html", f"{stem}-html"),
     }
-    written = [write_file(dist / name, data) for name, data in editions.items()]
+    cover = epub_cover(editions[f"{stem}.epub"], out / f"{pub.slug}.epub")
+    images = {f"{stem}-cover.png": cover, f"{stem}-thumbnail.png": thumbnail(cover)} if cover else {}
+    printer = f"{pub.slug}-print.pdf"
+    extra = {f"{stem}-print.pdf": _read(out / printer)} if _recorded(manifest, printer) else {}
+    files = {**editions, **extra, **images}
+    written = [write_file(dist / name, data) for name, data in files.items()]
     written.append(write_file(dist / MANIFEST, manifest_path.read_bytes()))
     updated = dt.datetime.fromtimestamp(manifest["source_date_epoch"], tz=dt.timezone.utc)
-    written.append(write_file(dist / "opds.xml", opds_feed(project, editions, updated)))
+    written.append(write_file(dist / "opds.xml", opds_feed(project, editions, updated, images)))
     sums = "".join(f"{sha256(p.read_bytes())}  {p.name}\n" for p in sorted(written))
     written.append(write_file(dist / "SHA256SUMS", sums.encode("ascii")))
     return written
@@ -57,6 +73,34 @@ def _read(path: Path) -> bytes:
     if not path.is_file():
         raise BuildError("edition missing: run 'invoke build' before 'invoke release'", str(path))
     return path.read_bytes()
+
+
+def _recorded(manifest: dict, name: str) -> bool:
+    return any(entry["path"] == name for entry in manifest.get("outputs", ()))
+
+
+def epub_cover(data: bytes, path: Path) -> bytes | None:
+    """The image an EPUB declares as its ``cover-image``, or None when it has none."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            container = etree.fromstring(zf.read("META-INF/container.xml"))
+            opf_path = container.find(".//{*}rootfile").get("full-path")
+            opf = etree.fromstring(zf.read(opf_path))
+            for item in opf.iterfind(f".//{{{OPF}}}manifest/{{{OPF}}}item"):
+                if "cover-image" in (item.get("properties") or "").split():
+                    base = opf_path.rpartition("/")[0]
+                    return zf.read(f"{base}/{item.get('href')}" if base else item.get("href"))
+    except (zipfile.BadZipFile, KeyError, AttributeError, etree.XMLSyntaxError) as exc:
+        raise BuildError(f"cannot read the EPUB's cover: {exc}", str(path)) from exc
+    return None
+
+
+def thumbnail(png: bytes) -> bytes:
+    """The cover scaled to THUMBNAIL_LONG_SIDE pixels on its long side (a fixed filter: same bytes)."""
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    scale = THUMBNAIL_LONG_SIDE / max(image.size)
+    size = (round(image.width * scale), round(image.height * scale))
+    return png_bytes(image.resize(size, Image.Resampling.LANCZOS))
 
 
 def zip_tree(folder: Path, prefix: str) -> bytes:
@@ -71,8 +115,12 @@ def zip_tree(folder: Path, prefix: str) -> bytes:
     return out.getvalue()
 
 
-def opds_feed(project, editions: dict[str, bytes], updated: dt.datetime) -> bytes:
-    """An OPDS 1.2 acquisition feed with one entry: the report and its editions."""
+def opds_feed(project, editions: dict[str, bytes], updated: dt.datetime,
+              images: dict[str, bytes] | None = None) -> bytes:
+    """An OPDS 1.2 acquisition feed with one entry: the report, its cover and its editions.
+
+    ``images`` maps the cover's file name, then its thumbnail's, to their bytes.
+    """
     pub = project.publication
     stamp = updated.strftime("%Y-%m-%dT%H:%M:%SZ")
     feed = etree.Element(f"{{{ATOM}}}feed", nsmap=NSMAP)
@@ -100,6 +148,8 @@ def opds_feed(project, editions: dict[str, bytes], updated: dt.datetime) -> byte
         _sub(entry, "category", term=subject, label=subject)
     if pub.description:
         _sub(entry, "summary", " ".join(pub.description.split()))
+    for rel, name in zip((IMAGE, THUMBNAIL), images or {}):
+        _link(entry, rel, name, "image/png")
     for name, data in editions.items():
         link = _link(entry, ACQUISITION, name, MEDIA[name[name.rfind("."):]])
         link.set("length", str(len(data)))

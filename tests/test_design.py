@@ -1,0 +1,308 @@
+"""Issue 6, the design of the editions: the PDF's pages, the print edition, the cover, the HTML.
+
+Page facts are read back with pypdf (page labels, boxes, text inside the
+margins); the HTML edition is driven in headless Chromium, served over HTTP
+from a local thread, as a reader would use it.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import io
+import re
+import threading
+import zipfile
+
+import pytest
+from PIL import Image
+from pypdf import PdfReader
+
+from conftest import run_cli
+from editions import MARGIN, spaced
+from folio.cover import cover_png, page_png
+from folio.proof import proof
+
+ROMAN = re.compile(r"^[ivxlc]+$")
+BLEED = 3 / 25.4 * 72  # 3 mm in points
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+
+def margin_text(page) -> str:
+    """Text of a page set in its top or bottom margin (running heads and folios)."""
+    height = float(page.mediabox.height)
+    bottom = float(page.mediabox.bottom)
+    parts: list[str] = []
+
+    def keep(text, cm, tm, font, size):
+        y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5] - bottom
+        if not MARGIN * height < y < (1 - MARGIN) * height:
+            parts.append(text)
+
+    page.extract_text(visitor_text=keep)
+    return spaced("".join(parts))
+
+
+def opening_pages(built) -> dict[str, int]:
+    """Page index of each section's opening (its h1's named destination), by section id."""
+    pdf = built.pdf
+    return {s.id: pdf.dest_page(s.id) for s in built.sections}
+
+
+# --- The screen PDF -----------------------------------------------------------------------
+
+def test_cover_is_page_one_with_the_title_and_no_bookmark(report):
+    pdf = report.pdf
+    assert pdf.reader.page_labels[0] == "Cover"
+    cover = spaced(pdf.pages[0])
+    for field in ("title", "subtitle", "year"):
+        if report.pub.get(field):
+            assert spaced(str(report.pub[field])) in cover
+    assert all(page > 0 for _, _, page in pdf.outline)
+
+
+def test_half_title_precedes_the_title_page_on_a_recto(report):
+    pdf = report.pdf
+    labels = pdf.reader.page_labels
+    half = labels.index("i")
+    assert half % 2 == 0  # index 0 is page 1: even indexes are right-hand pages
+    assert spaced(pdf.pages[half]) == report.pub["title"]
+    title_page = opening_pages(report)[report.sections[0].id]
+    assert title_page > half
+
+
+def test_front_matter_is_roman_and_the_body_starts_at_1(report):
+    labels = report.pdf.reader.page_labels
+    first_chapter = next(s for s in report.sections if s.part == "body")
+    start = report.pdf.dest_page(first_chapter.id)
+    assert labels[start] == "1"
+    assert all(ROMAN.match(label) for label in labels[labels.index("i"):start])
+    assert labels[start:] == [str(n) for n in range(1, len(labels) - start + 1)]
+
+
+def test_printed_folios_match_the_page_labels(real):
+    # Continuation pages print their folio: roman in the front matter, arabic after.
+    pdf = real.pdf
+    labels = pdf.reader.page_labels
+    printed = {i: margin_text(page) for i, page in enumerate(pdf.reader.pages)}
+    with_folio = [i for i, text in printed.items() if text]
+    assert any(ROMAN.match(labels[i]) for i in with_folio)
+    assert any(labels[i].isdigit() for i in with_folio)
+    for i in with_folio:
+        assert labels[i] in printed[i].split(), (i, labels[i], printed[i])
+
+
+def test_sections_open_on_right_hand_pages_without_head_or_folio(report):
+    pdf = report.pdf
+    contents = report.data("contents")
+    versos = {e.get("id") for part in contents.values() for e in part or ()
+              if e.get("type") == "copyright-page"}
+    for section_id, index in opening_pages(report).items():
+        if section_id in versos:
+            continue  # the imprint: the title page's verso
+        assert index % 2 == 0, f"{section_id} opens on page {index + 1}, a left-hand page"
+        assert margin_text(pdf.reader.pages[index]) == "", section_id
+
+
+def test_blank_pages_are_blank(report):
+    pdf = report.pdf
+    blank = [i for i, text in enumerate(pdf.pages) if not text.strip()]
+    assert blank, "rectos for every section should leave some blank versos"
+    for i in blank:
+        assert i % 2 == 1  # only versos are left blank
+        assert not pdf.reader.pages[i].get("/Annots")
+
+
+def test_running_heads_title_left_chapter_right(real):
+    pdf = real.pdf
+    history = next(s for s in real.sections if s.part == "body")
+    start = pdf.dest_page(history.id)
+    left, right = start + 1, start + 2
+    assert real.pub["title"].casefold() in margin_text(pdf.reader.pages[left]).casefold()
+    assert spaced(history.title) in margin_text(pdf.reader.pages[right])
+
+
+def test_justified_text_is_hyphenated_by_the_report_language(real):
+    # WeasyPrint hyphenates with the dictionary of <html lang>, marking each break with U+2010.
+    breaks = re.findall(r"([^\W\d]+)\u2010\n([^\W\d]+)", "\n".join(real.pdf.pages))
+    assert len(breaks) >= 5
+    sources = [*real.root.glob("manuscript/*.md"), *real.root.glob("data/*.yaml"),
+               *real.root.glob("templates/sections/*.html")]
+    source = " ".join(path.read_text("utf-8") for path in sources)
+    assert all(f"{a}{b}" in source for a, b in breaks), breaks  # whole words, broken at a line end
+
+
+def test_recommendations_are_numbered_callouts(real):
+    # The numbers are generated by CSS (the data holds none), each on its own line.
+    pdf = real.pdf
+    items = real.data("recommendations")["recommendations"]
+    start = pdf.dest_page("recommendations")
+    pages = pdf.pages_with(items[-1])[0] + 1
+    lines = [line.strip() for text in pdf.pages[start:pages] for line in text.splitlines()]
+    assert [n for n in lines if n.isdigit()][:len(items)] == [str(i) for i in range(1, len(items) + 1)]
+    assert not any(item.strip()[0].isdigit() for item in items)
+
+
+def test_cover_png_is_the_pdf_first_page_and_reproducible(real, tiny):
+    from folio.config import load_project
+    from folio.document import gather
+
+    epub_cover = real.epub.read(real.epub.manifest["cover-img"]["href"])
+    assert page_png(real.pdf.path.read_bytes(), 0, long_side=1800) == epub_cover
+    report = gather(load_project(tiny.root), cache_dir=tiny.out / ".cache" / "pandoc")
+    assert cover_png(report) == cover_png(report)
+
+
+# --- The print edition --------------------------------------------------------------------
+
+def print_edition(built) -> PdfReader:
+    return PdfReader(built.out / f"{built.pub['slug']}-print.pdf")
+
+
+def test_print_edition_has_3mm_bleed_on_every_side_of_every_page(report):
+    printed = print_edition(report)
+    assert len(printed.pages) == len(report.pdf.reader.pages)
+    for page in printed.pages:
+        media, trim = page.mediabox, page.trimbox
+        assert float(trim.width) == pytest.approx(float(report.pdf.reader.pages[0].mediabox.width))
+        for side in ("left", "bottom"):
+            assert float(getattr(trim, side)) - float(getattr(media, side)) == pytest.approx(BLEED, abs=1e-3)
+        for side in ("right", "top"):
+            assert float(getattr(media, side)) - float(getattr(trim, side)) == pytest.approx(BLEED, abs=1e-3)
+        bleed = page.bleedbox
+        assert float(bleed.left) <= float(trim.left) and float(bleed.right) >= float(trim.right)
+
+
+def test_print_edition_draws_crop_marks(report):
+    # On a blank verso, rendered at 1 px per point: ink in the bleed (the marks), none inside.
+    blank = next(i for i, text in enumerate(report.pdf.pages) if not text.strip())
+    pdf = (report.out / f"{report.pub['slug']}-print.pdf").read_bytes()
+    image = Image.open(io.BytesIO(page_png(pdf, blank, dpi=72))).convert("L")
+    edge = round(BLEED)
+    width, height = image.size
+    inside = image.crop((edge + 1, edge + 1, width - edge - 1, height - edge - 1))
+    assert inside.getextrema() == (255, 255)
+    for box in ((0, 0, edge, edge), (width - edge, height - edge, width, height)):
+        assert image.crop(box).getextrema()[0] < 128, f"no crop mark in {box}"
+
+
+def test_print_edition_alone_from_the_command_line(tiny, copy_built):
+    root = copy_built(tiny)
+    (root / "build" / "tiny-report-print.pdf").unlink()
+    proc = run_cli("--quiet", "--project", str(root), "print")
+    assert proc.returncode == 0, proc.stderr
+    assert (root / "build" / "tiny-report-print.pdf").read_bytes() == \
+        (tiny.out / "tiny-report-print.pdf").read_bytes()
+
+
+# --- The EPUB cover -------------------------------------------------------------------------
+
+def test_epub_cover_image_is_large_and_first_in_the_spine(report):
+    epub = report.epub
+    covers = [item for item in epub.manifest.values() if "cover-image" in item["properties"]]
+    assert len(covers) == 1 and covers[0]["media-type"] == "image/png"
+    image = Image.open(io.BytesIO(epub.read(covers[0]["href"])))
+    assert max(image.size) >= 1600
+    assert image.info == {}  # no time stamp or text chunk
+    first = epub.docs[epub.spine[0]]
+    assert first.xpath("//@src")[0].endswith("cover.png")
+    assert first.xpath("//*[@role='doc-cover']/@alt")[0].startswith("Cover: ")
+
+
+# --- Proofs ---------------------------------------------------------------------------------
+
+def test_proof_renders_the_default_pages_found_by_id(real, copy_built):
+    root = copy_built(real)
+    written = proof(root)
+    names = [p.name for p in written]
+    opening = opening_pages(real)
+    team = next(s for s in real.sections if s.id == "the-w2i-team")
+    assert names == ["p001-cover.png", f"p{opening['contents'] + 1:03d}-contents.png",
+                     f"p{opening['history'] + 1:03d}-chapter.png",
+                     f"p{opening[team.id] + 1:03d}-team.png"]
+    for path in written:
+        assert Image.open(path).format == "PNG"
+
+
+def test_proof_names_a_missing_page(tiny, copy_built):
+    from folio import BuildError
+
+    with pytest.raises(BuildError, match="no such page: nowhere"):
+        proof(copy_built(tiny), ["cover", "nowhere"])
+
+
+# --- The HTML edition in a browser ----------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def served(real):
+    """The real report's HTML edition on an HTTP server on 127.0.0.1 (a thread)."""
+    handler = functools.partial(_QuietHandler, directory=str(real.out / "html"))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def test_search_finds_a_phrase_and_links_to_its_page(served, browser):
+    page = browser.new_page()
+    requests = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(served + "history.html")
+    page.fill(".pagefind-ui__search-input", "Dallaire")
+    page.wait_for_selector(".pagefind-ui__result-link", timeout=20000)
+    links = page.eval_on_selector_all(".pagefind-ui__result-link", "els => els.map(e => e.href)")
+    assert links and all(link.startswith(served) for link in links)
+    assert any(link.startswith(served + "history.html") for link in links)
+    page.goto(links[0])
+    assert "Dallaire" in page.inner_text("main")
+    assert all(url.startswith(served) for url in requests), "search used the network"
+    page.close()
+
+
+def test_search_explains_itself_from_a_file_url(real, browser):
+    page = browser.new_page()
+    page.goto((real.out / "html" / "history.html").as_uri())
+    assert "served" in page.inner_text(".site-search")
+    page.close()
+
+
+def test_dark_scheme_follows_the_system(served, browser):
+    colours = {}
+    for scheme in ("light", "dark"):
+        context = browser.new_context(color_scheme=scheme)
+        page = context.new_page()
+        page.goto(served + "index.html")
+        colours[scheme] = page.evaluate("getComputedStyle(document.body).backgroundColor")
+        context.close()
+    assert colours["light"] == "rgb(253, 252, 249)"
+    assert colours["dark"] == "rgb(23, 23, 26)"
+
+
+def test_measure_is_readable_on_a_phone_and_a_desktop(served, browser):
+    for width, height in ((390, 844), (1440, 900)):
+        page = browser.new_page(viewport={"width": width, "height": height})
+        page.goto(served + "history.html")
+        size = float(page.evaluate("getComputedStyle(document.querySelector('main p')).fontSize")[:-2])
+        measure = page.evaluate("document.querySelector('main p').getBoundingClientRect().width")
+        chars = measure / (size * 0.5)  # ~0.5 em per character in a text face
+        assert 16 <= size <= 20
+        assert chars <= 80, (width, chars)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        page.close()
