@@ -94,8 +94,10 @@ def edition_key(name: str, inputs: dict[str, str], common: dict) -> str:
 def code_hash() -> str:
     """sha256 of folio's own modules: a change to the pipeline invalidates every edition."""
     h = hashlib.sha256()
-    for path in sorted(Path(__file__).parent.glob("*.py")):
-        h.update(path.name.encode("utf-8") + b"\0" + path.read_bytes() + b"\0")
+    package = Path(__file__).parent
+    for path in sorted(package.rglob("*.py")):  # subpackages too
+        h.update(path.relative_to(package).as_posix().encode("utf-8") + b"\0"
+                 + path.read_bytes() + b"\0")
     return h.hexdigest()
 
 
