@@ -9,6 +9,7 @@ from invoke import Collection, Exit, task
 sys.path.insert(0, str(Path(__file__).parent / "src"))
 
 from folio import BuildError, build as build_report  # noqa: E402
+from folio.check import Tools, format_report, run_checks  # noqa: E402
 from folio.proof import proof as proof_pages  # noqa: E402
 from folio.release import release as release_editions  # noqa: E402
 from folio.verify import verify as verify_build  # noqa: E402
@@ -94,6 +95,19 @@ def release(c, project=None):
         print(f"wrote {path}")
 
 
+@task(iterable=["only"], help={"project": PROJECT_HELP["project"],
+                               "only": "run only this validator (repeatable): epubcheck, ace, vnu, axe, links or pdf"})
+def check(c, project=None, only=None):
+    """Run every validator on the built editions (EPUBCheck, Ace, vnu, axe, links, PDF); fail on any error."""
+    try:
+        results = run_checks(project or c.folio.project, Tools(Path(c.folio.node_modules)), only)
+    except (BuildError, ValueError) as exc:
+        raise Exit(str(exc), code=1) from None
+    print(format_report(results))
+    if not all(result.ok for result in results):
+        raise Exit(code=1)
+
+
 @task(help={"project": PROJECT_HELP["project"], "port": "port on 127.0.0.1 (default 8000)",
             "all": "rebuild the PDF and EPUB on every change too, not only on request"})
 def serve(c, project=None, port=8000, all=False):  # noqa: A002 - the option is --all
@@ -127,5 +141,6 @@ def stats(c, project=None):
         raise Exit(str(exc), code=1) from None
 
 
-ns = Collection(build, html, epub, pdf, proof, clean, verify, release, serve, diff, stats)
-ns.configure({"folio": {"project": str(Path(__file__).parent)}})
+ns = Collection(build, html, epub, pdf, proof, clean, verify, release, check, serve, diff, stats)
+ns.configure({"folio": {"project": str(Path(__file__).parent),
+                        "node_modules": str(Path(__file__).parent / "tools" / "node_modules")}})

@@ -90,3 +90,9 @@ def _alive(pid: int) -> bool:
             return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
     except FileNotFoundError:
         return False
+
+
+def test_discarding_a_collected_stage_does_nothing(forking):
+    job = parallel.start(os.getpid)
+    assert job.result() != os.getpid()
+    job.discard()  # e.g. a later stage failed after this one was collected

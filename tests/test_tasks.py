@@ -8,7 +8,7 @@ from pathlib import Path
 from conftest import PYTHON, REPO, assemble_tiny
 
 INVOKE = str(Path(PYTHON).with_name("invoke"))
-TASKS = ("build", "html", "epub", "pdf", "proof", "clean")
+TASKS = ("build", "html", "epub", "pdf", "proof", "clean", "check")
 
 
 def invoke(*args: str) -> subprocess.CompletedProcess:

@@ -79,32 +79,38 @@ def build(project_dir: Path | str = ".", editions=EDITIONS, out_dir: Path | str 
     preload.join()
     names = edition_names(report)
     html = epub = pdf = printed = None
-    # Each PDF (screen, print) is laid out in a child process of its own, beside the HTML and EPUB.
-    pdf_jobs = {}
-    if {"pdf", "print"} & set(todo):
-        from .pdf import build_pdf
-        for name, edition in (("pdf", "screen"), ("print", "print")):
-            if name in todo:
-                say(f"{name}: laying out pages")
-                pdf_jobs[name] = parallel.start(build_pdf, report, edition)
+    # gather -> [HTML] || [PDF layout -> (PDF write || EPUB)] || [print PDF]: each PDF is laid
+    # out in a forked child of its own; the EPUB's page list follows the screen PDF's pages.
+    jobs = {}
+    if {"pdf", "epub", "print"} & set(todo):
+        from .pdf import build_pdf, print_layout
+        if {"pdf", "epub"} & set(todo):
+            say("pdf: laying out pages")
+            jobs["pdf"] = parallel.start(print_layout, report)
+        if "print" in todo:
+            say("print: laying out pages")
+            jobs["print"] = parallel.start(build_pdf, report, "print")
     try:
         if "html" in todo:
             from .htmlsite import build_html
             html = build_html(report, {"PDF": f"../{names['pdf']}", "EPUB": f"../{names['epub']}"})
             say("html: made")
+        layout = jobs["pdf"].result() if "pdf" in jobs else None
+        if "pdf" in todo:
+            pdf, pages = layout.data, layout.pages
+            say("pdf: made")
         if "epub" in todo:
             from .epub import build_epub
-            epub = build_epub(report)
+            from .pagelist import page_breaks
+            epub = build_epub(report, page_breaks(report.sections, layout.anchors, layout.labels,
+                                                  layout.first_lines))
             say("epub: made")
     except BaseException:
-        for job in pdf_jobs.values():
+        for job in jobs.values():
             job.discard()
         raise
-    if "pdf" in pdf_jobs:
-        pdf, pages = pdf_jobs["pdf"].result()
-        say("pdf: made")
-    if "print" in pdf_jobs:
-        printed, print_pages = pdf_jobs["print"].result()
+    if "print" in jobs:
+        printed, print_pages = jobs["print"].result()
         say("print: made")
 
     # Everything is made: now write. The manifest keeps the records of editions not rebuilt.

@@ -17,6 +17,7 @@ from markupsafe import Markup
 from .config import Project, Spec
 from .convert import Pandoc, convert_all, make_pandoc
 from .errors import BuildError, Problems
+from .lint import lint
 from .render import data_namespace, make_environment, render
 
 #: Section ids that would collide with files the editions write themselves.
@@ -101,6 +102,7 @@ def gather(project: Project, cache_dir: Path | None = None, log=None) -> Report:
     problems.raise_if_any()
     report = Report(project, [s for s in sections if s is not None], {}, {})
     _check(report, problems)
+    lint(report.sections, problems)
     problems.raise_if_any()
     return report
 

@@ -11,13 +11,16 @@ import io
 import zipfile
 
 from ebooklib import epub
+from lxml import etree
 from markupsafe import Markup
 
+from .a11y import accessibility_metadata, page_break_source
 from .cover import cover_png
 from .document import Report
 from .edition import creators, inner_xhtml, media_type, outline, retarget, source_date
 from .htmlsite import font_files
 from .output import add_to_zip
+from .pagelist import PageBreak, insert_markers, page_list_nav
 from .render import make_environment, render
 
 #: DPUB-ARIA roles for the EPUB structural semantics we know; others get none.
@@ -26,7 +29,7 @@ ROLES = {
     "bibliography": "doc-bibliography", "colophon": "doc-colophon", "foreword": "doc-foreword",
     "acknowledgments": "doc-acknowledgments", "introduction": "doc-introduction",
     "conclusion": "doc-conclusion", "epilogue": "doc-epilogue", "prologue": "doc-prologue",
-    "glossary": "doc-glossary", "index": "doc-index",
+    "glossary": "doc-glossary", "index": "doc-index", "toc": "doc-toc",
 }
 #: Landmarks listed in the nav document, by section type.
 LANDMARKS = ("titlepage", "toc", "bibliography")
@@ -44,8 +47,28 @@ class XhtmlDocument(epub.EpubItem):
         return True
 
 
-def build_epub(report: Report) -> bytes:
-    """The EPUB 3 file of the report, as bytes."""
+class _Writer(epub.EpubWriter):
+    """ebooklib's writer plus what it cannot write: the package's xml:lang, our page list."""
+
+    def __init__(self, name, book, options, page_list=None):
+        super().__init__(name, book, options)
+        self.page_list = page_list
+
+    def _write_opf_file(self, root):
+        root.set("{http://www.w3.org/XML/1998/namespace}lang", self.book.language)
+        super()._write_opf_file(root)
+
+    def _get_nav(self, item):
+        nav = super()._get_nav(item)
+        if self.page_list is None:
+            return nav
+        tree = etree.fromstring(nav)
+        tree.find("{http://www.w3.org/1999/xhtml}body").append(self.page_list)
+        return etree.tostring(tree, pretty_print=True, encoding="utf-8", xml_declaration=True)
+
+
+def build_epub(report: Report, pages: list[PageBreak] = ()) -> bytes:
+    """The EPUB 3 file of the report, as bytes; ``pages`` marks the print edition's pages."""
     pub = report.publication
     env = make_environment(report.project.root / "templates")
     book = epub.EpubBook()
@@ -53,6 +76,10 @@ def build_epub(report: Report) -> bytes:
     book.set_title(pub.full_title)
     book.set_language(pub.language)
     _metadata(book, report)
+    for prop, value in accessibility_metadata(report, page_list=bool(pages)):
+        book.add_metadata(None, "meta", value, {"property": prop})
+    if pages:
+        book.add_metadata("DC", "source", page_break_source(report))
 
     def file_of(section):
         return f"{section.id}.xhtml"
@@ -72,6 +99,7 @@ def build_epub(report: Report) -> bytes:
     docs = [_cover(book, env, pub, cover_png(report))]
     for section in report.sections:
         body = retarget(report, section, file_of, lambda src: src)
+        insert_markers(body, section.id, pages)
         xhtml = render(env, "epub/page.xhtml", {
             "pub": pub, "section": section, "stylesheets": stylesheets,
             "role": ROLES.get(section.type), "body": Markup(inner_xhtml(body)),
@@ -90,9 +118,12 @@ def build_epub(report: Report) -> bytes:
     book.spine = docs
     raw = io.BytesIO()
     # compresslevel 0: repack() compresses every entry again, so ebooklib's deflate was wasted.
-    epub.write_epub(raw, book, {"mtime": source_date(report).replace(tzinfo=None),
-                                "epub2_guide": False, "landmark_title": "Landmarks",
-                                "compresslevel": 0})
+    writer = _Writer(raw, book, {"mtime": source_date(report).replace(tzinfo=None),
+                                 "epub2_guide": False, "landmark_title": "Landmarks",
+                                 "epub3_pages": False, "compresslevel": 0},
+                     page_list_nav(pages, lambda sid: file_of(report.ids[sid])) if pages else None)
+    writer.process()
+    writer.write()
     return repack(raw.getvalue())
 
 

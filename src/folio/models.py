@@ -36,6 +36,33 @@ class Source(Model):
     """Where this edition uses it."""
 
 
+class Accessibility(Model):
+    """How accessible the editions are (EPUB Accessibility 1.1 metadata, schema.org terms).
+
+    Unset lists are derived from the report: 'visual' and alternativeText only
+    when it has images; pageNavigation and pageBreakMarkers when the EPUB has
+    the print edition's page list.
+    """
+
+    summary: str | None = None
+    """Human-readable accessibility summary (schema:accessibilitySummary); default: derived."""
+    access_modes: tuple[str, ...] = ()
+    """schema:accessMode values (textual, visual...); default: derived from the content."""
+    access_mode_sufficient: tuple[str, ...] = ("textual",)
+    """schema:accessModeSufficient: sets of modes, each comma-separated, e.g. 'textual'."""
+    features: tuple[str, ...] = ("structuralNavigation", "tableOfContents", "readingOrder",
+                                 "displayTransformability")
+    """schema:accessibilityFeature values; page and image features are added when they apply."""
+    hazards: tuple[str, ...] = ("none",)
+    """schema:accessibilityHazard values (none, flashing, motionSimulation, sound...)."""
+    conforms_to: str = "EPUB Accessibility 1.1 - WCAG 2.2 Level AA"
+    """The standard the EPUB claims to meet (dcterms:conformsTo)."""
+    certified_by: str | None = None
+    """Who evaluated the conformance (a11y:certifiedBy); default: the publisher."""
+    page_break_source: str | None = None
+    """What the page list follows (pageBreakSource); default: the print PDF's identifier."""
+
+
 class Publication(Model):
     """``data/publication.yaml``: the metadata of the publication."""
 
@@ -73,6 +100,8 @@ class Publication(Model):
     """Keywords."""
     sources: tuple[Source, ...] = ()
     """Reused works to credit."""
+    accessibility: Accessibility = Accessibility()
+    """Accessibility metadata of the EPUB edition."""
 
     @property
     def full_title(self) -> str:

@@ -49,6 +49,7 @@ class _Forked(Job):
         with os.fdopen(self.fd, "rb") as fh:
             data = fh.read()
         _, status = os.waitpid(self.pid, 0)
+        self.fd = None  # reaped: nothing left to discard
         if not data:
             raise RuntimeError(f"the child process of a build stage died (status {status})")
         kind, value = pickle.loads(data)
@@ -60,12 +61,15 @@ class _Forked(Job):
 
     def discard(self) -> None:
         """Stop the child and reap it, so that no process outlives a failed build."""
+        if self.fd is None:
+            return
         try:
             os.kill(self.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
         os.close(self.fd)
         os.waitpid(self.pid, 0)
+        self.fd = None
 
 
 def can_fork() -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -22,12 +23,32 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 from .document import Report
 from .edition import creators, inner_html, media_type, retarget, source_date
 from .errors import BuildError, Problem
+from .pagelist import first_lines, number_blocks, printed_labels
 from .render import make_environment, render
 
 
 #: The project's address as WeasyPrint sees it, wherever the folder is: WeasyPrint names
 #: each image in the PDF after a hash of its URL, so a real path would change the bytes.
 BASE_URL = "file:///project/"
+#: Tagged PDF (structure tree, /Lang, DisplayDocTitle) that claims PDF/UA-1.
+PDF_OPTIONS = {"pdf_variant": "pdf/ua-1"}
+
+
+@dataclass(frozen=True)
+class PrintLayout:
+    """The laid-out PDF: its bytes, and what the EPUB's page list needs of its pages."""
+
+    data: bytes
+    anchors: tuple[tuple[str, ...], ...]
+    """Per page, the ids of the elements WeasyPrint placed on it."""
+    labels: tuple[str, ...]
+    """Per page, its label: the PDF's /PageLabels, else the number printed in its margin."""
+    first_lines: tuple[tuple[str | None, str], ...] = ()
+    """Per page, the id of the element around its first line, and the line's words."""
+
+    @property
+    def pages(self) -> int:
+        return len(self.labels)
 
 
 class ProjectFetcher(URLFetcher):
@@ -60,6 +81,7 @@ def pdf_document_html(report: Report, cover_only: bool = False, edition: str = "
     bodies = []
     for section in report.sections:
         body = retarget(report, section, lambda s: None, lambda src: src)
+        number_blocks(body, section.id)  # ids mark where each page starts, for the EPUB
         _notes_to_footnotes(body)
         for h1 in body.iter("h1"):
             h1.set("data-running-title", pub.title)
@@ -74,10 +96,16 @@ def pdf_document_html(report: Report, cover_only: bool = False, edition: str = "
 
 def build_pdf(report: Report, edition: str = "screen") -> tuple[bytes, int]:
     """The PDF of the report (``edition`` "screen" or "print"), as bytes, and its number of pages."""
+    layout = print_layout(report, edition)
+    return layout.data, layout.pages
+
+
+def print_layout(report: Report, edition: str = "screen") -> PrintLayout:
+    """Lay out and write a PDF edition; keep each page's anchors and printed number."""
     if edition not in PDF_EDITIONS:
         raise ValueError(f"unknown PDF edition: {edition!r}")
-    return print_html(report, pdf_document_html(report, edition=edition),
-                      report.publication.identifier + ("" if edition == "screen" else f"#{edition}"))
+    return lay_out(report, pdf_document_html(report, edition=edition),
+                   report.publication.identifier + ("" if edition == "screen" else f"#{edition}"))
 
 
 def print_html(report: Report, document: str, identifier: str) -> tuple[bytes, int]:
@@ -85,6 +113,12 @@ def print_html(report: Report, document: str, identifier: str) -> tuple[bytes, i
 
     ``identifier`` seeds the PDF's fixed /ID. Any WeasyPrint warning is a BuildError.
     """
+    layout = lay_out(report, document, identifier)
+    return layout.data, layout.pages
+
+
+def lay_out(report: Report, document: str, identifier: str) -> PrintLayout:
+    """:func:`print_html`, keeping what the EPUB's page list needs of each page."""
     root = report.project.root
     warnings = _Capture()
     logger = weasyprint.LOGGER
@@ -99,8 +133,9 @@ def print_html(report: Report, document: str, identifier: str) -> tuple[bytes, i
         def finish(document, pdf):
             label_pages(document, pdf, body_id)
 
-        document = html.render()
-        data = document.write_pdf(pdf_identifier=file_id.encode("ascii"), finisher=finish)
+        document = html.render(**PDF_OPTIONS)
+        data = document.write_pdf(pdf_identifier=file_id.encode("ascii"), finisher=finish,
+                                  **PDF_OPTIONS)
     except weasyprint.urls.FatalURLFetchingError as exc:
         raise BuildError(f"PDF: {exc.__cause__ or exc}", "templates/pdf/document.html") from None
     finally:
@@ -108,7 +143,8 @@ def print_html(report: Report, document: str, identifier: str) -> tuple[bytes, i
     if warnings.records:
         raise BuildError([Problem(f"PDF: {message}", "templates/pdf/document.html")
                           for message in warnings.records])
-    return data, len(document.pages)
+    return PrintLayout(data, tuple(tuple(page.anchors) for page in document.pages),
+                       printed_labels(document.pages, data), first_lines(document.pages))
 
 
 #: The anchor of the half-title page (templates/pdf/half-title.html), where roman folios start.

@@ -1,0 +1,108 @@
+"""What the validators share: where the editions and the tools are, and what they report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..config import load_project
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem a validator found: where, which rule, what."""
+
+    file: str
+    """The checked file, relative to the project (e.g. build/html/history.html)."""
+    location: str
+    """Line (and column), EPUB CFI, CSS selector or page, as the validator gives it."""
+    rule: str
+    """The validator's rule or message id."""
+    message: str
+    error: bool = True
+    """False for a warning, which is reported but does not fail the check."""
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.location}" if self.location else self.file
+        kind = "" if self.error else "warning: "
+        return f"{where}: {kind}[{self.rule}] {self.message}"
+
+
+@dataclass(frozen=True)
+class Result:
+    """What one validator said, with its version; ``failure`` when it could not run."""
+
+    validator: str
+    version: str | None = None
+    findings: tuple[Finding, ...] = ()
+    failure: str | None = None
+    checked: int = 0
+    """How many files (pages, documents) it checked."""
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.error]
+
+    @property
+    def ok(self) -> bool:
+        return self.failure is None and not self.errors
+
+
+@dataclass(frozen=True)
+class Tools:
+    """Where the validators are: npm's node_modules, Java, Chromium."""
+
+    node_modules: Path
+    java: str = "java"
+    chromium: str = "/usr/bin/chromium"
+
+    def no_chromium(self) -> str | None:
+        """A failure message when the browser is missing."""
+        return None if Path(self.chromium).is_file() else f"Chromium not found: {self.chromium}"
+
+
+@dataclass(frozen=True)
+class Editions:
+    """The built editions of a project."""
+
+    root: Path
+    slug: str
+    """Base name of the PDF and EPUB files (data/publication.yaml)."""
+
+    @classmethod
+    def of(cls, project_dir: Path | str) -> "Editions":
+        """The editions of a project, named from its validated data."""
+        project = load_project(project_dir)
+        return cls(project.root, project.publication.slug)
+
+    @property
+    def build(self) -> Path:
+        return self.root / "build"
+
+    @property
+    def pdf(self) -> Path:
+        return self.build / f"{self.slug}.pdf"
+
+    def pdfs(self) -> list[Path]:
+        """The PDF edition and any other built from it (``<slug>-print.pdf``)."""
+        return [self.pdf, *sorted(self.build.glob(f"{self.slug}-*.pdf"))]
+
+    @property
+    def epub(self) -> Path:
+        return self.build / f"{self.slug}.epub"
+
+    @property
+    def html(self) -> Path:
+        return self.build / "html"
+
+    def html_pages(self) -> list[Path]:
+        return sorted(self.html.glob("*.html"))
+
+    def rel(self, path: Path) -> str:
+        """A path as the report shows it: relative to the project."""
+        return path.relative_to(self.root).as_posix()
+
+    def missing(self, *paths: Path) -> str | None:
+        """A failure message when an edition was not built."""
+        absent = [self.rel(p) for p in paths if not p.exists()]
+        return f"not built: {', '.join(absent)} (run invoke build)" if absent else None

@@ -1,0 +1,187 @@
+"""Accessibility of the editions: EPUB Accessibility 1.1 metadata, a page list that follows
+the print PDF page by page, and a tagged PDF (PDF/UA-1) with /Lang and its title shown."""
+
+from __future__ import annotations
+
+import copy
+import re
+
+import pytest
+from lxml import etree, html
+
+from editions import MARGIN, XHTML, squash
+from folio.pagelist import PageBreak, insert_markers, page_breaks, printed_labels
+
+OPS = "{http://www.idpf.org/2007/ops}type"
+
+
+def _properties(epub) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for meta in epub.meta("opf:meta"):
+        if meta.get("property") and not meta.get("refines"):
+            found.setdefault(meta.get("property"), []).append((meta.text or "").strip())
+    return found
+
+
+def test_accessibility_metadata(report):
+    props = _properties(report.epub)
+    assert props["schema:accessModeSufficient"] == ["textual"]
+    features = props["schema:accessibilityFeature"]
+    assert {"structuralNavigation", "tableOfContents", "readingOrder", "pageNavigation",
+            "pageBreakMarkers"} <= set(features)
+    assert len(features) == len(set(features))
+    assert props["schema:accessibilityHazard"] == ["none"]
+    assert len(props["schema:accessibilitySummary"][0]) > 40
+    assert props["dcterms:conformsTo"] == ["EPUB Accessibility 1.1 - WCAG 2.2 Level AA"]
+    assert props["a11y:certifiedBy"] == [report.pub["publisher"]]
+    assert props["pageBreakSource"] == [f"{report.pub['identifier']} (print PDF)"]
+    sources = [e.text for e in report.epub.meta("dc:source")]
+    assert sources == props["pageBreakSource"]
+    assert report.epub.opf.get("{http://www.w3.org/XML/1998/namespace}lang") == report.pub["language"]
+
+
+def test_visual_mode_and_alt_text_are_declared_only_with_images(tiny, real):
+    tiny_props, real_props = _properties(tiny.epub), _properties(real.epub)
+    assert tiny_props["schema:accessMode"] == ["textual", "visual"]  # it has an image
+    assert "alternativeText" in tiny_props["schema:accessibilityFeature"]
+    assert real_props["schema:accessMode"] == ["textual"]
+    assert "alternativeText" not in real_props["schema:accessibilityFeature"]
+
+
+def _page_list(epub) -> list[tuple[str, str]]:
+    nav = epub.xml(epub.nav_path)
+    lists = [n for n in nav.iter("{*}nav") if n.get(OPS) == "page-list"]
+    assert len(lists) == 1
+    return [(a.get("href"), a.text) for a in lists[0].iter("{*}a")]
+
+
+def _printed_number(pdf, index: int) -> str:
+    """The text printed in a page's bottom margin: its number, or '' (a title page)."""
+    page = pdf.reader.pages[index]
+    height = float(page.mediabox.height)
+    parts: list[str] = []
+
+    def keep(text, cm, tm, font, size):
+        if tm[4] * cm[1] + tm[5] * cm[3] + cm[5] < MARGIN * height:
+            parts.append(text)
+
+    page.extract_text(visitor_text=keep)
+    return "".join(parts).strip()
+
+
+def _index(href: str) -> int:
+    """The PDF page (from 0) a page-list entry stands for: markers are named page-<n>."""
+    return int(href.partition("#page-")[2]) - 1
+
+
+def test_page_list_has_an_entry_for_nearly_every_pdf_page(report):
+    entries = _page_list(report.epub)
+    pages = len(report.pdf.reader.pages)
+    indexes = [_index(href) for href, _ in entries]
+    assert indexes == sorted(set(indexes))
+    # From the page of the first section to the last page, every page with text has an entry;
+    # a page left out is blank (a verso left empty). Pages before it (a cover) are not sections.
+    assert indexes[0] == report.pdf.dest_page(report.sections[0].id)
+    assert indexes[-1] == pages - 1
+    unlisted = set(range(indexes[0], pages)) - set(indexes)
+    assert [i for i in unlisted if report.pdf.body_pages[i]] == []
+    assert len(unlisted) <= pages // 4
+
+
+def test_each_entry_points_at_a_marker_labelled_with_the_printed_number(report):
+    epub = report.epub
+    for href, label in _page_list(epub):
+        name, _, ident = href.partition("#")
+        doc = epub.xml(epub.resolve(name, epub.nav_path))
+        marker = doc.xpath(f"//*[@id='{ident}']")[0]
+        assert etree.QName(marker).localname == "span"
+        assert marker.get(OPS) == "pagebreak"
+        assert marker.get("role") == "doc-pagebreak"
+        assert marker.get("aria-label") == label
+        printed = _printed_number(report.pdf, _index(href))
+        assert printed in ("", label)  # a title page prints no number
+
+
+def _text_around_markers(doc) -> dict[str, tuple[str, str]]:
+    """marker id -> (squashed text before it, squashed text after it) in its document."""
+    doc = etree.fromstring(etree.tostring(doc))
+    for marker in doc.xpath("//x:span[@role='doc-pagebreak']", namespaces=XHTML):
+        marker.text = f"\u2063{marker.get('id')}\u2063"
+    # Notes are endnotes in the EPUB but footnotes in the PDF: leave them out of the text.
+    # Hidden headings are not printed.
+    for gone in doc.xpath("//*[@role='doc-endnotes' or contains(@class, 'visually-hidden')]"):
+        gone.getparent().remove(gone)
+    text = "".join(doc.find("x:body", XHTML).itertext())
+    parts = text.split("\u2063")
+    return {parts[i]: (squash("".join(parts[:i])), squash("".join(parts[i + 1:])))
+            for i in range(1, len(parts), 2)}
+
+
+def test_each_marker_sits_at_the_text_that_starts_its_page(report):
+    """The words right after each marker are the first words of its PDF page's body (after
+    the header a long table repeats on each page)."""
+    checked = 0
+    for name in report.epub.spine:
+        doc = report.epub.docs[name]
+        headers = [squash("".join(h.itertext())) for h in doc.iterfind(".//x:thead", XHTML)]
+        for ident, (before, after) in _text_around_markers(doc).items():
+            page = report.pdf.body_pages[int(ident.removeprefix("page-")) - 1]
+            page = next((page[len(h):] for h in headers if page.startswith(h)), page)
+            assert after[:20] and page.startswith(after[:20]), (ident, after[:20], page[:20])
+            checked += 1
+    assert checked == len(_page_list(report.epub))
+
+
+class _Section:
+    def __init__(self, ident, markup):
+        self.id = ident
+        self.body = html.fragment_fromstring(markup, create_parent="section")
+
+
+def test_pages_that_only_continue_an_element_are_marked_where_it_ends():
+    sections = [_Section("a", "<h1 id='a'>A</h1><p>one</p><p>two</p>")]
+    anchors = [("a", "a-b1", "a-b2"), ("a-b2",), ("a-b2",), ("a-b2",)]
+    breaks = page_breaks(sections, anchors, ("i", "ii", "iii", "iv"))
+    assert breaks == [PageBreak(0, "i", "a", "a"), PageBreak(3, "iv", "a", "a-b2", at_end=True)]
+
+
+def test_a_page_that_opens_mid_paragraph_is_marked_before_its_first_words():
+    sections = [_Section("a", "<h1 id='a'>A</h1><p>The first page ends <em>here, and the"
+                              " second</em> page opens with these words.</p>")]
+    anchors = [("a", "a-b1"), ("a-b1",)]
+    first = [("a", "A The first page ends here"), ("a-b1", "second page opens with these")]
+    breaks = page_breaks(sections, anchors, ("1", "2"), first)
+    assert breaks[1] == PageBreak(1, "2", "a", "a-b1", text="second page opens with these")
+    body = copy.deepcopy(sections[0].body)
+    insert_markers(body, "a", breaks)
+    markup = etree.tostring(body, encoding="unicode")
+    assert '<em>here, and the <span epub:type="pagebreak" role="doc-pagebreak" id="page-2"' \
+           ' aria-label="2"/>second</em> page opens' in markup
+
+
+@pytest.mark.parametrize("key", ["/MarkInfo", "/StructTreeRoot", "/Lang", "/ViewerPreferences"])
+def test_pdf_is_tagged_with_language_and_title_shown(report, key):
+    root = report.pdf.reader.trailer["/Root"]
+    assert key in root
+    assert root["/MarkInfo"]["/Marked"]
+    assert root["/ViewerPreferences"]["/DisplayDocTitle"]
+
+
+def test_pdf_claims_pdf_ua_1(report):
+    xmp = report.pdf.reader.trailer["/Root"]["/Metadata"].get_object().get_data().decode()
+    assert re.search(r"pdfuaid:part[^0-9]*1", xmp), xmp[:400]
+
+
+def test_the_pdfs_own_page_labels_name_the_pages():
+    """A PDF that declares /PageLabels (roman front matter, say) gives the EPUB its labels."""
+    import pydyf
+    import weasyprint
+
+    def label(document, pdf):
+        pdf.catalog["PageLabels"] = pydyf.Dictionary({"Nums": pydyf.Array(
+            [0, pydyf.Dictionary({"S": "/r"}), 2, pydyf.Dictionary({"S": "/D"})])})
+
+    document = weasyprint.HTML(string="<p style='break-after: page'>a</p>" * 4).render()
+    assert printed_labels(document.pages, document.write_pdf(finisher=label)) == \
+        ("i", "ii", "1", "2")
+    assert printed_labels(document.pages, document.write_pdf()) == ("1", "2", "3", "4")
