@@ -22,6 +22,7 @@ from conftest import run_cli
 from editions import MARGIN, spaced
 from folio.cover import cover_png, page_png
 from folio.proof import proof
+from folio.search import search_bundle
 
 ROMAN = re.compile(r"^[ivxlc]+$")
 BLEED = 3 / 25.4 * 72  # 3 mm in points
@@ -274,6 +275,15 @@ def test_search_finds_a_phrase_and_links_to_its_page(served, browser):
     assert "Dallaire" in page.inner_text("main")
     assert all(url.startswith(served) for url in requests), "search used the network"
     page.close()
+
+
+def test_search_bundle_does_not_depend_on_the_order_pages_are_written_in(real):
+    pages = {p.name: p.read_bytes() for p in sorted((real.out / "html").glob("*.html"))}
+    forward = search_bundle(pages, "en")
+    backward = search_bundle(dict(reversed(pages.items())), "en")
+    assert forward == backward
+    assert "pagefind/pagefind.js" in forward and "pagefind/pagefind-ui.js" in forward
+    assert not [name for name in forward if "playground" in name or "modular-ui" in name]
 
 
 def test_search_explains_itself_from_a_file_url(real, browser):
