@@ -100,10 +100,12 @@ def build(project_dir: Path | str = ".", editions=EDITIONS, out_dir: Path | str 
             pdf, pages = layout.data, layout.pages
             say("pdf: made")
         if "epub" in todo:
+            from .cover import cover_png
             from .epub import build_epub
             from .pagelist import page_breaks
-            epub = build_epub(report, page_breaks(report.sections, layout.anchors, layout.labels,
-                                                  layout.first_lines))
+            epub = build_epub(report, cover_png(layout.data),
+                              page_breaks(report.sections, layout.anchors, layout.labels,
+                                          layout.first_lines))
             say("epub: made")
     except BaseException:
         for job in jobs.values():
