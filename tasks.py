@@ -24,7 +24,7 @@ def _build(c, editions, project, quiet):
         outputs = build_report(project or c.folio.project, editions, log=log)
     except BuildError as exc:
         raise Exit(str(exc), code=1) from None
-    log(f"built {', '.join(outputs.paths)} in {outputs.seconds:.1f} s")
+    log(f"built {', '.join(outputs.rebuilt) or 'nothing (up to date)'} in {outputs.seconds:.1f} s")
 
 
 @task(help=PROJECT_HELP)
@@ -108,6 +108,39 @@ def check(c, project=None, only=None):
         raise Exit(code=1)
 
 
-ns = Collection(build, html, epub, pdf, proof, clean, verify, release, check)
+@task(help={"project": PROJECT_HELP["project"], "port": "port on 127.0.0.1 (default 8000)",
+            "all": "rebuild the PDF and EPUB on every change too, not only on request"})
+def serve(c, project=None, port=8000, all=False):  # noqa: A002 - the option is --all
+    """Preview the HTML edition at http://127.0.0.1:PORT/, rebuilt and reloaded on each save."""
+    from folio.serve import serve as serve_preview
+
+    serve_preview(project or c.folio.project, int(port), all_editions=all)
+
+
+@task(help={"rev": "the earlier revision (a commit, tag or branch, e.g. HEAD~2)",
+            "to": "the later revision (default: the working tree)",
+            "project": PROJECT_HELP["project"]})
+def diff(c, rev, to=None, project=None):
+    """Write build/diff/index.html: words changed between two drafts and the PDF pages they moved to."""
+    from folio.diff import diff as diff_report
+
+    try:
+        diff_report(project or c.folio.project, rev, to)
+    except BuildError as exc:
+        raise Exit(str(exc), code=1) from None
+
+
+@task(help={"project": PROJECT_HELP["project"]})
+def stats(c, project=None):
+    """Print words, reading time and PDF pages per section (builds the PDF if it is not up to date)."""
+    from folio.stats import stats as report_stats, table
+
+    try:
+        print(table(report_stats(project or c.folio.project)))
+    except BuildError as exc:
+        raise Exit(str(exc), code=1) from None
+
+
+ns = Collection(build, html, epub, pdf, proof, clean, verify, release, check, serve, diff, stats)
 ns.configure({"folio": {"project": str(Path(__file__).parent),
                         "node_modules": str(Path(__file__).parent / "tools" / "node_modules")}})

@@ -22,6 +22,7 @@ from conftest import run_cli
 from editions import MARGIN, spaced
 from folio.cover import cover_png, page_png
 from folio.proof import proof
+from folio.search import search_bundle
 
 ROMAN = re.compile(r"^[ivxlc]+$")
 BLEED = 3 / 25.4 * 72  # 3 mm in points
@@ -144,14 +145,13 @@ def test_recommendations_are_numbered_callouts(real):
     assert not any(item.strip()[0].isdigit() for item in items)
 
 
-def test_cover_png_is_the_pdf_first_page_and_reproducible(real, tiny):
-    from folio.config import load_project
-    from folio.document import gather
-
+def test_cover_png_is_the_pdf_first_page_and_reproducible(real):
     epub_cover = real.epub.read(real.epub.manifest["cover-img"]["href"])
-    assert page_png(real.pdf.path.read_bytes(), 0, long_side=1800) == epub_cover
-    report = gather(load_project(tiny.root), cache_dir=tiny.out / ".cache" / "pandoc")
-    assert cover_png(report) == cover_png(report)
+    pdf = real.pdf.path.read_bytes()
+    assert page_png(pdf, 0, long_side=1800) == epub_cover
+    assert cover_png(pdf) == cover_png(pdf) == epub_cover
+    with Image.open(io.BytesIO(epub_cover)) as image:
+        assert max(image.size) == 1800 and not image.info
 
 
 # --- The print edition --------------------------------------------------------------------
@@ -274,6 +274,15 @@ def test_search_finds_a_phrase_and_links_to_its_page(served, browser):
     assert "Dallaire" in page.inner_text("main")
     assert all(url.startswith(served) for url in requests), "search used the network"
     page.close()
+
+
+def test_search_bundle_does_not_depend_on_the_order_pages_are_written_in(real):
+    pages = {p.name: p.read_bytes() for p in sorted((real.out / "html").glob("*.html"))}
+    forward = search_bundle(pages, "en")
+    backward = search_bundle(dict(reversed(pages.items())), "en")
+    assert forward == backward
+    assert "pagefind/pagefind.js" in forward and "pagefind/pagefind-ui.js" in forward
+    assert not [name for name in forward if "playground" in name or "modular-ui" in name]
 
 
 def test_search_explains_itself_from_a_file_url(real, browser):

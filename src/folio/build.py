@@ -7,24 +7,23 @@ only then write, each file atomically, and the provenance manifest last.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .config import load_project
-from .convert import pandoc_binary
-from .document import Report, gather
-from .edition import source_date
-from .epub import build_epub
-from .htmlsite import build_html
+from . import incremental, parallel
 from .lock import locked
 from .manifest import MANIFEST, make_manifest, output_entry, read_manifest
 from .output import write_file, write_tree
-from .pagelist import page_breaks
-from .pdf import build_pdf, print_layout
+from .progress import Progress
+
+if TYPE_CHECKING:
+    from .document import Report
 
 #: "print" is the PDF's print edition (bleed and crop marks), ``<slug>-print.pdf``.
 EDITIONS = ("html", "epub", "pdf", "print")
+#: The slow-to-import module that makes an edition (loaded while pandoc works).
+MODULES = {"epub": "folio.epub", "pdf": "folio.pdf", "print": "folio.pdf"}
 
 
 @dataclass(frozen=True)
@@ -33,6 +32,8 @@ class Outputs:
 
     paths: dict[str, Path]
     seconds: float
+    rebuilt: tuple[str, ...] = ()
+    """The editions made again; the others were up to date and left untouched."""
 
 
 def edition_names(report: Report) -> dict[str, str]:
@@ -44,31 +45,80 @@ def edition_names(report: Report) -> dict[str, str]:
 @locked  # one build at a time per build folder; see lock.py
 def build(project_dir: Path | str = ".", editions=EDITIONS, out_dir: Path | str | None = None,
           log=lambda message: None) -> Outputs:
-    """Build the chosen editions of the report in ``project_dir`` into ``out_dir`` (default build/)."""
-    start = time.perf_counter()
+    """Build the chosen editions of the report in ``project_dir`` into ``out_dir`` (default build/).
+
+    Editions whose inputs are unchanged since they were last built (see ``incremental``)
+    are neither made again nor written; the PDF is made in a child process, beside the
+    HTML and EPUB.
+    """
+    say = Progress(log)
     unknown = set(editions) - set(EDITIONS)
     if unknown:
         raise ValueError(f"unknown editions: {sorted(unknown)}")
-    project = load_project(project_dir)
-    out = Path(out_dir) if out_dir else project.root / "build"
-    report = gather(project, cache_dir=out / ".cache" / "pandoc")
-    log(f"gathered {len(report.sections)} sections")
+    root = Path(project_dir).resolve()
+    out = Path(out_dir) if out_dir else root / "build"
+    plan = incremental.plan(root, out, editions)
+    if plan.manifest_fresh:
+        say(f"up to date: {', '.join(editions)}")
+        return Outputs(_paths(out, plan), say.elapsed)
+    todo = plan.stale
+    cache = out / ".cache" / "pandoc"
+    # pandoc starts on the chapters first; loading the data schemas (~0.5 s), WeasyPrint and
+    # ebooklib (~1 s) overlaps its work. Imported here, not above: a no-op build skips them.
+    from .convert import pandoc_binary, prefetch, settle
+    conversions = prefetch(root, cache, say)
+    preload = parallel.preload(sorted({MODULES[name] for name in todo if name in MODULES}))
+    from .config import load_project
+    from .document import gather
+    from .edition import source_date
+
+    try:
+        project = load_project(root)
+        report = gather(project, cache_dir=cache, log=say)
+    finally:
+        settle(conversions)
+    say(f"gathered {len(report.sections)} sections")
+    preload.join()
     names = edition_names(report)
     html = epub = pdf = printed = None
-    if "html" in editions:
-        html = build_html(report, {"PDF": f"../{names['pdf']}", "EPUB": f"../{names['epub']}"})
-    # The PDF is laid out first, once: the EPUB's page list follows its pages.
-    layout = print_layout(report) if {"epub", "pdf"} & set(editions) else None
-    if "epub" in editions:
-        epub = build_epub(report, page_breaks(report.sections, layout.anchors, layout.labels,
-                                              layout.first_lines))
-    if "pdf" in editions:
-        pdf, pages = layout.data, layout.pages
-    if "print" in editions:
-        printed, print_pages = build_pdf(report, "print")
+    # gather -> [HTML] || [PDF layout -> (PDF write || EPUB)] || [print PDF]: each PDF is laid
+    # out in a forked child of its own; the EPUB's page list follows the screen PDF's pages.
+    jobs = {}
+    if {"pdf", "epub", "print"} & set(todo):
+        from .pdf import build_pdf, print_layout
+        if {"pdf", "epub"} & set(todo):
+            say("pdf: laying out pages")
+            jobs["pdf"] = parallel.start(print_layout, report)
+        if "print" in todo:
+            say("print: laying out pages")
+            jobs["print"] = parallel.start(build_pdf, report, "print")
+    try:
+        if "html" in todo:
+            from .htmlsite import build_html
+            html = build_html(report, {"PDF": f"../{names['pdf']}", "EPUB": f"../{names['epub']}"})
+            say("html: made")
+        layout = jobs["pdf"].result() if "pdf" in jobs else None
+        if "pdf" in todo:
+            pdf, pages = layout.data, layout.pages
+            say("pdf: made")
+        if "epub" in todo:
+            from .cover import cover_png
+            from .epub import build_epub
+            from .pagelist import page_breaks
+            epub = build_epub(report, cover_png(layout.data),
+                              page_breaks(report.sections, layout.anchors, layout.labels,
+                                          layout.first_lines))
+            say("epub: made")
+    except BaseException:
+        for job in jobs.values():
+            job.discard()
+        raise
+    if "print" in jobs:
+        printed, print_pages = jobs["print"].result()
+        say("print: made")
 
     # Everything is made: now write. The manifest keeps the records of editions not rebuilt.
-    records = _previous_records(out)
+    records = {**_previous_records(out), **incremental.recorded(plan)}
     paths = {}
     if html is not None:
         paths["html"] = write_tree(out / "html", html)
@@ -84,11 +134,35 @@ def build(project_dir: Path | str = ".", editions=EDITIONS, out_dir: Path | str 
         paths["print"] = write_file(out / names["print"], printed)
         records[names["print"]] = output_entry(names["print"], printed, pages=print_pages)
     for path in paths.values():
-        log(f"wrote {path}")
+        say(f"wrote {path}")
     epoch = int(source_date(report).timestamp())
     manifest = make_manifest(project.root, epoch, pandoc_binary()[1], list(records.values()))
-    write_file(out / MANIFEST, manifest)
-    return Outputs(paths, time.perf_counter() - start)
+    _write_if_changed(out / MANIFEST, manifest)
+    owned = {e: [r for r in records if r.startswith("html/")] if e == "html" else [names[e]]
+             for e in editions}
+    _write_if_changed(out / ".cache" / incremental.STAMP,
+                      incremental.stamp_bytes(plan, records, owned, manifest))
+    return Outputs({**_paths(out, plan), **paths}, say.elapsed, todo)
+
+
+def _paths(out: Path, plan) -> dict[str, Path]:
+    """Where the editions recorded in the stamp are (for those not rebuilt)."""
+    found = {}
+    for name, entry in plan.stamp.get("editions", {}).items():
+        first = sorted(entry.get("outputs", {}))[:1]
+        if first:
+            found[name] = out / ("html" if name == "html" else first[0])
+    return found
+
+
+def _write_if_changed(path: Path, data: bytes) -> None:
+    """Write atomically, unless the file already holds these bytes (its mtime then stays)."""
+    try:
+        if path.read_bytes() == data:
+            return
+    except OSError:
+        pass
+    write_file(path, data)
 
 
 def _previous_records(out: Path) -> dict[str, dict]:

@@ -1,9 +1,9 @@
 """The cover: one template (``templates/pdf/cover.html``), page 1 of the PDF, and a PNG of it.
 
-The EPUB's cover image is that same page, printed alone by WeasyPrint with the
-PDF's template and stylesheets, then rasterised by pdfium at a scale fixed by
-the page size, and written by Pillow with no time stamp or other metadata, so
-two builds give the same bytes.
+The EPUB's cover image is page 1 of the screen PDF the build has just laid
+out (no second WeasyPrint run), rasterised by pdfium at a scale fixed by the
+page size, and written by Pillow with no time stamp or other metadata, so two
+builds give the same bytes.
 """
 
 from __future__ import annotations
@@ -13,23 +13,13 @@ import io
 import pypdfium2
 from PIL import Image
 
-from .document import Report
-from .pdf import pdf_document_html, print_html
-
 #: Pixels on the long side of the EPUB cover image (stores ask for at least 1600).
 COVER_LONG_SIDE = 1800
 
 
-def cover_pdf(report: Report) -> bytes:
-    """A one-page PDF of the cover, laid out exactly as page 1 of the screen edition."""
-    data, _ = print_html(report, pdf_document_html(report, cover_only=True),
-                         report.publication.identifier + "#cover")
-    return data
-
-
-def cover_png(report: Report) -> bytes:
-    """The cover as a PNG, COVER_LONG_SIDE pixels on its long side."""
-    return page_png(cover_pdf(report), 0, long_side=COVER_LONG_SIDE)
+def cover_png(pdf: bytes) -> bytes:
+    """The cover (page 1 of the screen PDF ``pdf``) as a PNG, COVER_LONG_SIDE pixels on its long side."""
+    return page_png(pdf, 0, long_side=COVER_LONG_SIDE)
 
 
 def page_png(pdf: bytes, index: int, long_side: int | None = None, dpi: float = 100) -> bytes:

@@ -15,7 +15,7 @@ from lxml import etree, html
 from markupsafe import Markup
 
 from .config import Project, Spec
-from .convert import Pandoc, bibliography_html, convert_all, make_pandoc
+from .convert import Pandoc, convert_all, make_pandoc
 from .errors import BuildError, Problems
 from .limits import check_chapters
 from .lint import lint
@@ -70,8 +70,11 @@ class Report:
         return self.project.publication
 
 
-def gather(project: Project, cache_dir: Path | None = None) -> Report:
-    """Build the validated Report of a project (converts, renders, checks; writes nothing but cache)."""
+def gather(project: Project, cache_dir: Path | None = None, log=None) -> Report:
+    """Build the validated Report of a project (converts, renders, checks; writes nothing but cache).
+
+    ``log(message)``, if given, hears of each chapter pandoc converts (not cache hits).
+    """
     csl = _csl(project)
     pandoc = make_pandoc(project.root, project.bibliography, csl, cache_dir)
     env = make_environment(project.root / "templates")
@@ -81,10 +84,11 @@ def gather(project: Project, cache_dir: Path | None = None) -> Report:
     unsafe = [p for s in markdown for p in unsafe_characters(s.text, s.source)]
     if unsafe:
         raise BuildError(unsafe)
-    converted = dict(zip((s.source for s in markdown),
-                         convert_all(pandoc, [(s.text, s.source) for s in markdown])))
+    *texts, bibliography = convert_all(pandoc, [(s.text, s.source) for s in markdown], log,
+                                       bibliography=True)
+    converted = dict(zip((s.source for s in markdown), texts))
     context = {"pub": project.publication, "data": data_namespace(project.data),
-               "bibliography": Markup(bibliography_html(pandoc))}
+               "bibliography": Markup(bibliography)}
     sections: list[Section | None] = [None] * len(project.specs)
     # Tables of contents are rendered last, once every other title is known.
     order = sorted(range(len(project.specs)), key=lambda i: project.specs[i].entry.type == "toc")

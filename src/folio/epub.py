@@ -15,7 +15,6 @@ from lxml import etree
 from markupsafe import Markup
 
 from .a11y import accessibility_metadata, page_break_source
-from .cover import cover_png
 from .document import Report
 from .edition import creators, inner_xhtml, media_type, outline, retarget, source_date
 from .htmlsite import font_files
@@ -67,8 +66,12 @@ class _Writer(epub.EpubWriter):
         return etree.tostring(tree, pretty_print=True, encoding="utf-8", xml_declaration=True)
 
 
-def build_epub(report: Report, pages: list[PageBreak] = ()) -> bytes:
-    """The EPUB 3 file of the report, as bytes; ``pages`` marks the print edition's pages."""
+def build_epub(report: Report, cover: bytes, pages: list[PageBreak] = ()) -> bytes:
+    """The EPUB 3 file of the report, as bytes.
+
+    ``cover`` is the cover image (PNG, see :func:`folio.cover.cover_png`); ``pages`` marks the
+    print edition's pages.
+    """
     pub = report.publication
     env = make_environment(report.project.root / "templates")
     book = epub.EpubBook()
@@ -96,7 +99,7 @@ def build_epub(report: Report, pages: list[PageBreak] = ()) -> bytes:
     for rel, path in sorted(report.images.items()):
         book.add_item(_item(rel, path.read_bytes()))
 
-    docs = [_cover(book, env, pub, cover_png(report))]
+    docs = [_cover(book, env, pub, cover)]
     for section in report.sections:
         body = retarget(report, section, file_of, lambda src: src)
         insert_markers(body, section.id, pages)
@@ -117,9 +120,10 @@ def build_epub(report: Report, pages: list[PageBreak] = ()) -> bytes:
     book.add_item(epub.EpubNav(title="Contents"))
     book.spine = docs
     raw = io.BytesIO()
+    # compresslevel 0: repack() compresses every entry again, so ebooklib's deflate was wasted.
     writer = _Writer(raw, book, {"mtime": source_date(report).replace(tzinfo=None),
                                  "epub2_guide": False, "landmark_title": "Landmarks",
-                                 "epub3_pages": False},
+                                 "epub3_pages": False, "compresslevel": 0},
                      page_list_nav(pages, lambda sid: file_of(report.ids[sid])) if pages else None)
     writer.process()
     writer.write()

@@ -81,8 +81,8 @@ class ProjectFetcher(URLFetcher):
 PDF_EDITIONS = ("screen", "print")
 
 
-def pdf_document_html(report: Report, cover_only: bool = False, edition: str = "screen") -> str:
-    """The single HTML document WeasyPrint prints (or only its cover page)."""
+def pdf_document_html(report: Report, edition: str = "screen") -> str:
+    """The single HTML document WeasyPrint prints."""
     pub = report.publication
     env = make_environment(report.project.root / "templates")
     bodies = []
@@ -96,7 +96,7 @@ def pdf_document_html(report: Report, cover_only: bool = False, edition: str = "
     authors, _ = creators(report)
     return render(env, "pdf/document.html", {
         "pub": pub, "sections": bodies, "authors": [name for name, _ in authors],
-        "cover_only": cover_only, "edition": edition,
+        "edition": edition,
         "created": pub.date.isoformat(), "modified": source_date(report).strftime("%Y-%m-%dT%H:%M:%SZ"),
     })
 

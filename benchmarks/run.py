@@ -1,0 +1,250 @@
+"""Benchmark of the editor's loop (issue 5): ``python benchmarks/run.py [--repeat N]``.
+
+Times, on a temporary copy of this report, each as a separate process (Python
+start-up included, as an editor pays it):
+
+- naive: the sequence ``pandoc -> EPUB``, ``pandoc -> HTML``, ``pandoc -> HTML ->
+  weasyprint -> PDF`` on the concatenated manuscript, with the same pandoc (from
+  pypandoc-binary), citeproc, bibliography and style, and the venv's weasyprint;
+- cold: ``python -m folio`` (all three editions) with no build/ and no cache;
+- no-op: the same again, nothing changed;
+- html, one chapter: ``python -m folio html`` after a one-sentence edit of a chapter;
+- all, one chapter: ``python -m folio`` after another such edit;
+- the same two one-chapter edits rebuilt inside one long-lived process, as ``invoke serve``
+  (and ``serve --all``) does: no Python start-up, WeasyPrint already loaded;
+- 10x: a cold build of the report with every chapter's paragraphs ten times over.
+
+The CPU column is the user and system time of the whole process tree (a
+check that does not depend on the machine's load as much as wall time does).
+Each run's peak memory is the largest sum of the proportional set sizes (PSS)
+of the process and all its children (pandoc, the forked WeasyPrint), sampled
+every 10 ms.
+Not part of the test suite: timings depend on the machine and its load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+PYTHON = sys.executable
+#: The issue's three editions (the print edition, with bleed, is a fourth PDF build).
+THREE = ("html", "epub", "pdf")
+EDIT = "\n\nThis sentence was added by the benchmark, edit number {n}.\n"
+
+
+def tree_pss(pid: int) -> int:
+    """Bytes of memory of ``pid`` and all its descendants: the sum of their proportional set
+    sizes (a page shared by a parent and its forked child counts once, split between them)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(ppid, []).append(int(entry))
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        todo.extend(children.get(p, ()))
+        try:
+            with open(f"/proc/{p}/smaps_rollup") as fh:
+                total += next(int(line.split()[1]) * 1024 for line in fh if line.startswith("Pss:"))
+        except (OSError, StopIteration, ValueError):
+            continue
+    return total
+
+
+def run(commands: list[list[str]], env=None) -> tuple[float, int, float]:
+    """Run commands one after another; (wall seconds, peak memory of the tree in bytes,
+    CPU seconds of the tree: user and system, every reaped descendant included)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    peak, start = 0, time.perf_counter()
+    for command in commands:
+        proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        done = threading.Event()
+
+        def sample(pid=proc.pid):
+            nonlocal peak
+            while not done.is_set():
+                peak = max(peak, tree_pss(pid))
+                time.sleep(0.01)
+
+        sampler = threading.Thread(target=sample)
+        sampler.start()
+        _, err = proc.communicate()
+        done.set()
+        sampler.join()
+        if proc.returncode:
+            raise SystemExit(f"failed: {' '.join(command)}\n{err.decode()}")
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return time.perf_counter() - start, peak, cpu
+
+
+def folio(project: Path, *editions: str) -> list[str]:
+    return [PYTHON, "-m", "folio", "--project", str(project), "--quiet", *editions]
+
+
+def naive(project: Path, work: Path) -> list[list[str]]:
+    """The naive pipeline's commands on the concatenated manuscript."""
+    import pypandoc
+
+    pandoc = pypandoc.get_pandoc_path()
+    weasyprint = str(Path(PYTHON).with_name("weasyprint"))
+    whole = work / "manuscript.md"
+    whole.write_text("\n\n".join(p.read_text("utf-8") for p in sorted(
+        (project / "manuscript").glob("*.md"))), "utf-8")
+    common = [pandoc, str(whole), "--citeproc", f"--bibliography={project}/data/references.yaml",
+              f"--csl={next((project / 'templates/csl').glob('*.csl'))}", "-s",
+              "--metadata", "title=Benchmark"]
+    return [[*common, "-o", str(work / "naive.epub")],
+            [*common, "-o", str(work / "naive.html")],
+            [*common, "-o", str(work / "print.html")],
+            [weasyprint, "-q", str(work / "print.html"), str(work / "naive.pdf")]]
+
+
+def copy_report(dest: Path) -> Path:
+    for folder in ("data", "manuscript", "templates"):
+        shutil.copytree(REPO / folder, dest / folder)
+    return dest
+
+
+def lengthen(project: Path, times: int = 10) -> None:
+    """Repeat every paragraph of every chapter ``times`` times (headings, notes and blocks
+    that declare ids once, so ids stay unique)."""
+    for path in (project / "manuscript").glob("*.md"):
+        blocks = re.split(r"\n\s*\n", path.read_text("utf-8"))
+        out = []
+        for block in blocks:
+            once = block.lstrip().startswith(("#", "[^", ":::", "|", "```")) or "{#" in block
+            out.extend([block] if once else [block] * times)
+        path.write_text("\n\n".join(out) + "\n", "utf-8")
+
+
+def edit_chapter(project: Path, n: int) -> None:
+    path = project / "manuscript" / "history.md"
+    path.write_text(path.read_text("utf-8") + EDIT.format(n=n), "utf-8")
+
+
+#: Run in one long-lived process, as ``invoke serve`` (``--all``) rebuilds: imports already done.
+WARM = """
+import json, sys, time
+from pathlib import Path
+sys.path.insert(0, {bench!r})
+from run import edit_chapter
+import folio
+root, editions, repeat = Path(sys.argv[1]), tuple(sys.argv[2].split(",")), int(sys.argv[3])
+folio.build(root, ("html", "epub", "pdf"))
+times = []
+for n in range(repeat):
+    edit_chapter(root, 1000 + n)
+    start = time.perf_counter()
+    folio.build(root, editions)
+    times.append(time.perf_counter() - start)
+print(json.dumps(times))
+"""
+
+
+def warm(project: Path, editions: str, repeat: int, env) -> list[float]:
+    """Seconds of in-process rebuilds after one-chapter edits, as the live preview runs them."""
+    code = WARM.format(bench=str(Path(__file__).parent))
+    proc = subprocess.run([PYTHON, "-c", code, str(project), editions, str(repeat)], env=env,
+                          capture_output=True, text=True, timeout=900)
+    if proc.returncode:
+        raise SystemExit(f"warm rebuilds failed:\n{proc.stderr}")
+    return json.loads(proc.stdout.splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (median)")
+    args = parser.parse_args()
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+    env.pop("SOURCE_DATE_EPOCH", None)
+    results: dict[str, tuple[float, int, float]] = {}
+    runs: dict[str, list[tuple[float, int, float]]] = {}
+
+    def measure(name, prepare, commands):
+        times, peaks, cpus = [], [], []
+        for _ in range(args.repeat):
+            prepare()
+            seconds, peak, cpu = run(commands(), env)
+            times.append(seconds)
+            peaks.append(peak)
+            cpus.append(cpu)
+        results[name] = (statistics.median(times), max(peaks), statistics.median(cpus))
+        print(f"  {name}: {', '.join(f'{t:.2f}' for t in times)} s", file=sys.stderr)
+
+    with tempfile.TemporaryDirectory(prefix="folio-bench-") as tmp:
+        tmp = Path(tmp)
+        project = copy_report(tmp / "report")
+        (tmp / "naive").mkdir()
+        clean = lambda p=project: shutil.rmtree(p / "build", ignore_errors=True)  # noqa: E731
+        # Alternated, so that a change in the machine's load falls on both alike.
+        pair = [("naive pandoc sequence", lambda: None, lambda: naive(project, tmp / "naive")),
+                ("cold build, 3 editions", clean, lambda: [folio(project, *THREE)])]
+        for name, prepare, commands in pair * args.repeat:
+            prepare()
+            seconds, peak, cpu = run(commands(), env)
+            runs.setdefault(name, []).append((seconds, peak, cpu))
+        for name, values in runs.items():
+            results[name] = (statistics.median(v[0] for v in values), max(v[1] for v in values),
+                             statistics.median(v[2] for v in values))
+            print(f"  {name}: {', '.join(f'{v[0]:.2f}' for v in values)} s", file=sys.stderr)
+        measure("no-op rebuild", lambda: None, lambda: [folio(project, *THREE)])
+        edits = iter(range(1000))
+        measure("HTML after a 1-chapter edit", lambda: edit_chapter(project, next(edits)),
+                lambda: [folio(project, "html")])
+        measure("all after a 1-chapter edit", lambda: edit_chapter(project, next(edits)),
+                lambda: [folio(project, *THREE)])
+        for name, editions in (("HTML after an edit, in serve", "html"),
+                               ("all after an edit, serve --all", "html,epub,pdf")):
+            times = warm(project, editions, args.repeat, env)
+            results[name] = (statistics.median(times), 0, 0.0)
+            print(f"  {name}: {', '.join(f'{t:.2f}' for t in times)} s", file=sys.stderr)
+        long = copy_report(tmp / "long")
+        lengthen(long)
+        measure("10x longer report, cold", lambda: shutil.rmtree(long / "build", ignore_errors=True),
+                lambda: [folio(long, *THREE)])
+
+    cold = results["cold build, 3 editions"][0]
+    targets = {"naive pandoc sequence": ("", None),
+               "cold build, 3 editions": ("<= 1.0x naive", results["naive pandoc sequence"][0]),
+               "no-op rebuild": ("<= 0.2x cold", 0.2 * cold),
+               "HTML after a 1-chapter edit": ("<= 0.3x cold", 0.3 * cold),
+               "all after a 1-chapter edit": ("<= 0.6x cold", 0.6 * cold),
+               "HTML after an edit, in serve": ("<= 0.3x cold", 0.3 * cold),
+               "all after an edit, serve --all": ("<= 0.6x cold", 0.6 * cold),
+               "10x longer report, cold": ("<= 10x cold, <= 400 MB", 10 * cold)}
+    print(f"{'measurement':<31} {'seconds':>8} {'x cold':>7} {'CPU s':>6} {'peak MB':>8}  target")
+    for name, (seconds, peak, cpu) in results.items():
+        target, limit = targets[name]
+        ok = "" if limit is None else "ok" if seconds <= limit else "MISSED"
+        if name.startswith("10x") and peak > 400e6:
+            ok = "MISSED"
+        memory = f"{peak / 1e6:>8.0f}" if peak else f"{'':>8}"
+        cpu_text = f"{cpu:>6.2f}" if cpu else f"{'':>6}"
+        print(f"{name:<31} {seconds:>8.2f} {seconds / cold:>7.2f} {cpu_text} {memory}"
+              f"  {target} {ok}")
+    print(f"(median of {args.repeat} runs each; {os.cpu_count()} CPUs; "
+          f"load average at the end {os.getloadavg()[0]:.2f})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,200 @@
+"""Incremental builds: each invalidation rule, both ways (made again when it must be,
+untouched when not), on copies of the tiny report built once."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+import folio
+from conftest import CACHE, assemble_tiny, outputs
+from folio import convert, incremental
+from folio.errors import BuildError
+
+ALL = folio.EDITIONS
+
+
+@pytest.fixture(scope="module")
+def built_once(tmp_path_factory) -> Path:
+    root = assemble_tiny(tmp_path_factory.mktemp("incremental") / "report")
+    folio.build(root)
+    return root
+
+
+@pytest.fixture
+def project(built_once, tmp_path) -> Path:
+    """A fresh copy of the built tiny report, with its cache and stamp."""
+    return Path(shutil.copytree(built_once, tmp_path / "report"))
+
+
+def mtimes(root: Path) -> dict[str, int]:
+    out = root / "build"
+    return {p.relative_to(out).as_posix(): p.stat().st_mtime_ns for p in out.rglob("*")
+            if p.is_file() and CACHE not in p.relative_to(out).parts}
+
+
+def rebuild(root: Path, editions=ALL):
+    """Build; return (editions made again, sources pandoc converted again)."""
+    said: list[str] = []
+    result = folio.build(root, editions, log=said.append)
+    converted = {m.split("] convert ", 1)[1] for m in said if "] convert " in m}
+    return result.rebuilt, converted
+
+
+def edit(root: Path, rel: str, old: str, new: str) -> None:
+    path = root / rel
+    text = path.read_text("utf-8")
+    assert old in text, (rel, old)
+    path.write_text(text.replace(old, new, 1), "utf-8")
+
+
+def changed(before: dict, after: dict) -> set[str]:
+    return {rel for rel in before.keys() | after.keys() if before.get(rel) != after.get(rel)}
+
+
+def edition_of(rel: str) -> str:
+    if rel.startswith("html/"):
+        return "html"
+    return "print" if rel.endswith("-print.pdf") else rel.rsplit(".", 1)[-1]
+
+
+def test_a_no_op_build_checks_hashes_and_writes_nothing(project):
+    before = mtimes(project)
+    assert rebuild(project) == ((), set())
+    assert mtimes(project) == before
+
+
+def test_a_chapter_edit_converts_that_chapter_only_and_matches_a_fresh_build(project, tmp_path):
+    edit(project, "manuscript/chapter2.md", "Most sites", "Nearly all sites")
+    before = mtimes(project)
+    assert rebuild(project) == (ALL, {"manuscript/chapter2.md"})
+    assert {edition_of(r) for r in changed(before, mtimes(project))} == {*ALL, "json"}
+    assert "Nearly all sites" in (project / "build/html/chapter2.html").read_text("utf-8")
+    fresh = Path(shutil.copytree(project, tmp_path / "fresh",
+                                 ignore=shutil.ignore_patterns("build")))
+    folio.build(fresh)
+    assert outputs(fresh) == outputs(project)
+
+
+def test_cross_references_hold_after_a_one_chapter_edit(project):
+    # The link in chapter 2 is checked against the whole report's ids, not a cached chapter.
+    edit(project, "manuscript/chapter1.md", "## Survey Method {#survey-method}",
+         "## A New Part {#new-part}\n\nText.\n\n## Survey Method {#survey-method}")
+    assert rebuild(project) == (ALL, {"manuscript/chapter1.md"})
+    page = (project / "build/html/chapter2.html").read_text("utf-8")
+    assert 'href="chapter1.html#survey-method"' in page
+    edit(project, "manuscript/chapter1.md", "{#survey-method}", "{#method}")
+    with pytest.raises(BuildError) as info:
+        folio.build(project)
+    assert "manuscript/chapter2.md:3: link to a missing id '#survey-method'" in str(info.value)
+
+
+def test_a_data_change_remakes_the_editions_but_converts_no_chapter(project):
+    edit(project, "data/publication.yaml", "title: ", "title: Revised ")
+    assert rebuild(project) == (ALL, set())
+    assert "Revised" in (project / "build/html/index.html").read_text("utf-8")
+
+
+def test_the_bibliography_reconverts_the_chapters_that_cite(project):
+    edit(project, "data/references.yaml", "title: ", "title: Revised ")
+    rebuilt, converted = rebuild(project)
+    assert rebuilt == ALL
+    assert converted == {"manuscript/chapter1.md", "manuscript/chapter2.md", "data/references.yaml"}
+
+
+@pytest.mark.parametrize("css, editions", [
+    ("screen.css", ("html",)), ("epub.css", ("epub",)), ("print-edition.css", ("print",)),
+    # The EPUB's cover is page 1 of the PDF; the print edition is the PDF plus bleed.
+    ("print.css", ("epub", "pdf", "print"))])
+def test_a_style_remakes_only_the_editions_that_use_it(project, css, editions):
+    path = project / "templates/css" / css
+    path.write_text(path.read_text("utf-8") + "\n/* revised */\n", "utf-8")
+    before = mtimes(project)
+    assert rebuild(project) == (editions, set())
+    assert {edition_of(r) for r in changed(before, mtimes(project))} == {*editions, "json"}
+
+
+def test_a_section_template_remakes_every_edition_and_converts_nothing(project):
+    path = project / "templates/sections/references.html"
+    path.write_text(path.read_text("utf-8") + "\n", "utf-8")
+    assert rebuild(project) == (ALL, set())
+
+
+def test_a_tool_version_invalidates_what_it_shapes(project, monkeypatch):
+    real = incremental.tool_versions
+    monkeypatch.setattr(incremental, "tool_versions", lambda v: {**real(v), "weasyprint": "0"})
+    assert rebuild(project) == (ALL, set())
+    # A new pypandoc-binary brings a new pandoc: every conversion is made again.
+    monkeypatch.setattr(incremental, "tool_versions", lambda v: {**real(v), "pypandoc-binary": "0"})
+    path, version = convert.pandoc_binary()
+    monkeypatch.setattr(convert, "pandoc_binary", lambda: (path, version + ".1"))
+    rebuilt, converted = rebuild(project)
+    assert rebuilt == ALL
+    assert converted == {"manuscript/chapter1.md", "manuscript/chapter2.md", "data/references.yaml"}
+
+
+def test_the_build_date_remakes_every_edition(project, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    assert rebuild(project) == (ALL, set())
+    assert rebuild(project) == ((), set())
+
+
+def test_an_altered_output_is_made_again(project):
+    pdf = project / "build/tiny-report.pdf"
+    good = pdf.read_bytes()
+    pdf.write_bytes(good[:-10])
+    (project / "build/html/stray.html").write_text("not ours", "utf-8")
+    assert rebuild(project) == (("html", "pdf"), set())
+    assert pdf.read_bytes() == good
+    assert not (project / "build/html/stray.html").exists()
+
+
+def test_corrupt_cache_entries_are_ignored_never_trusted(project, tmp_path):
+    good = outputs(project)
+    for entry in (project / "build/.cache/pandoc").iterdir():
+        entry.write_bytes(entry.read_bytes() + b"<p>stale</p>")
+    (project / "build/.cache/stamp.json").write_text("{not json", "utf-8")
+    rebuilt, converted = rebuild(project)
+    assert rebuilt == ALL
+    assert converted == {"manuscript/chapter1.md", "manuscript/chapter2.md", "data/references.yaml"}
+    assert outputs(project) == good
+
+
+def test_one_edition_at_a_time(project):
+    edit(project, "manuscript/chapter1.md", "three instruments", "four instruments")
+    assert rebuild(project, ("html",)) == (("html",), {"manuscript/chapter1.md"})
+    assert rebuild(project) == (("epub", "pdf", "print"), set())
+    assert rebuild(project) == ((), set())
+
+
+def test_a_failed_build_records_nothing(project):
+    before = mtimes(project)
+    edit(project, "manuscript/chapter2.md", "(#survey-method)", "(#nowhere)")
+    with pytest.raises(BuildError):
+        folio.build(project)
+    edit(project, "manuscript/chapter2.md", "(#nowhere)", "(#survey-method)")
+    assert rebuild(project) == ((), set())
+    assert mtimes(project) == before
+
+
+def test_a_removed_or_altered_manifest_is_written_again(project):
+    manifest = project / "build/manifest.json"
+    good = manifest.read_bytes()
+    manifest.unlink()
+    assert rebuild(project) == ((), set())
+    assert manifest.read_bytes() == good
+    manifest.write_bytes(good.replace(b'"sha256"', b'"sha-256"'))
+    rebuild(project)
+    assert manifest.read_bytes() == good
+
+
+@pytest.mark.parametrize("junk", ['{"format": "folio-stamp/2", "editions": {"pdf": []}}',
+                                  '{"format": "folio-stamp/2", "editions": {"pdf": {"key": 1}}}',
+                                  '[1, 2]', ""])
+def test_a_malformed_stamp_is_ignored(project, junk):
+    good = outputs(project)
+    (project / "build/.cache/stamp.json").write_text(junk, "utf-8")
+    assert "pdf" in rebuild(project)[0]
+    assert outputs(project) == good

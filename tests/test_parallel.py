@@ -1,0 +1,98 @@
+"""A build stage in a forked child: its result, its located errors, and its crashes come back."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from folio import parallel
+from folio.errors import BuildError, Problem
+
+
+@pytest.fixture
+def forking(monkeypatch):
+    # The suite may run background threads (EPUBCheck); these stages are trivial, so a fork
+    # is safe here whatever else runs.
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
+
+
+def fail():
+    raise BuildError([Problem("PDF: no anchor #x", "templates/pdf/document.html", 3),
+                      Problem("second problem")])
+
+
+def crash():
+    raise ZeroDivisionError("boom")
+
+
+def test_the_result_comes_from_a_child_and_may_exceed_a_pipe_buffer(forking):
+    job = parallel.start(lambda n: (os.getpid(), b"x" * n), 5_000_000)
+    pid, data = job.result()
+    assert pid != os.getpid() and data == b"x" * 5_000_000
+
+
+def test_a_build_error_keeps_its_located_problems(forking):
+    with pytest.raises(BuildError) as info:
+        parallel.start(fail).result()
+    assert str(info.value) == "templates/pdf/document.html:3: PDF: no anchor #x\nsecond problem"
+
+
+def test_a_crash_in_the_child_is_a_bug_with_its_traceback(forking):
+    with pytest.raises(RuntimeError, match=r"(?s)ZeroDivisionError: boom"):
+        parallel.start(crash).result()
+
+
+def test_with_other_threads_alive_the_stage_runs_here():
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert not parallel.can_fork()
+        assert parallel.start(os.getpid).result() == os.getpid()
+    finally:
+        stop.set()
+        other.join()
+
+
+def test_a_discarded_child_is_stopped_and_reaped(forking):
+    job = parallel.start(threading.Event().wait)  # would wait for ever
+    job.discard()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(job.pid, os.WNOHANG)
+
+
+def test_the_child_ends_when_its_parent_is_killed(tmp_path):
+    # A middle process forks a stage that would run for ever, then is killed: the stage's
+    # child must not outlive it (it would hold the build's files and lock).
+    script = f"""
+import os, sys, threading
+from folio import parallel
+job = parallel.start(threading.Event().wait)
+open({str(tmp_path / 'pid')!r}, "w").write(str(job.pid))
+os.kill(os.getpid(), 9)
+"""
+    subprocess.run([sys.executable, "-c", script], timeout=60)
+    pid = int((tmp_path / "pid").read_text())
+    deadline = time.monotonic() + 30
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(pid)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_discarding_a_collected_stage_does_nothing(forking):
+    job = parallel.start(os.getpid)
+    assert job.result() != os.getpid()
+    job.discard()  # e.g. a later stage failed after this one was collected

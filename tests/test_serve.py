@@ -1,0 +1,125 @@
+"""The live preview: over HTTP, and in headless Chromium, on a copy of the tiny report."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from conftest import assemble_tiny
+from folio.serve import Preview
+
+#: Generous: the preview answers in about a second, but the machine may be busy.
+PATIENCE = 60.0
+
+
+@pytest.fixture
+def preview(tmp_path):
+    root = assemble_tiny(tmp_path / "report")
+    said: list[str] = []
+    running = Preview(root, log=said.append)
+    running.start(port=0, interval=0.1)
+    running.said = said
+    yield running
+    running.stop()
+
+
+def get(preview: Preview, path: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(preview.url + path.lstrip("/"), timeout=PATIENCE) as reply:
+            return reply.status, reply.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode("utf-8", "replace")
+
+
+def state(preview: Preview) -> dict:
+    return json.loads(get(preview, "/__folio/state")[1])
+
+
+def wait_for_build_after(preview: Preview, version: int) -> dict:
+    deadline = time.monotonic() + PATIENCE
+    while time.monotonic() < deadline:
+        now = state(preview)
+        if now["version"] > version:
+            return now
+        time.sleep(0.05)
+    raise AssertionError("no rebuild after the edit")
+
+
+def edit(root: Path, rel: str, old: str, new: str) -> None:
+    path = root / rel
+    path.write_text(path.read_text("utf-8").replace(old, new, 1), "utf-8")
+
+
+def test_binds_to_localhost_and_serves_the_html_edition_with_the_reload_script(preview):
+    assert preview.server.server_address[0] == "127.0.0.1"
+    status, page = get(preview, "/chapter2.html")
+    assert status == 200
+    assert "Most sites scored above the median" in page
+    assert '<script src="/__folio/reload.js"></script>' in page
+    assert "location.reload" in get(preview, "/__folio/reload.js")[1]
+    # The script is added as pages are served, never written into the edition.
+    on_disk = (preview.root / "build/html/chapter2.html").read_text("utf-8")
+    assert "__folio" not in on_disk
+    assert not (preview.root / "build/tiny-report.pdf").exists()
+
+
+def test_an_edit_is_served_after_the_rebuild(preview):
+    before = state(preview)["version"]
+    edit(preview.root, "manuscript/chapter2.md", "Most sites", "Nearly all sites")
+    assert wait_for_build_after(preview, before)["error"] is None
+    assert "Nearly all sites scored" in get(preview, "/chapter2.html")[1]
+    assert any(line.startswith("built html") for line in preview.said)
+
+
+def test_a_broken_edit_shows_its_error_and_the_server_keeps_running(preview):
+    before = state(preview)["version"]
+    edit(preview.root, "manuscript/chapter2.md", "(#survey-method)", "(#nowhere)")
+    error = wait_for_build_after(preview, before)["error"]
+    message = "manuscript/chapter2.md:3: link to a missing id &#x27;#nowhere&#x27;"
+    assert error == "manuscript/chapter2.md:3: link to a missing id '#nowhere'"
+    status, page = get(preview, "/chapter2.html")
+    assert status == 200 and 'id="folio-error"' in page and message in page
+    assert any("link to a missing id '#nowhere'" in line for line in preview.said)
+
+    version = state(preview)["version"]
+    edit(preview.root, "manuscript/chapter2.md", "(#nowhere)", "(#survey-method)")
+    assert wait_for_build_after(preview, version)["error"] is None
+    assert 'id="folio-error"' not in get(preview, "/chapter2.html")[1]
+
+
+def test_pdf_and_epub_are_built_on_request(preview):
+    pdf = preview.root / "build/tiny-report.pdf"
+    assert not pdf.exists()
+    status, page = get(preview, "/__rebuild?all")  # redirected to the contents page
+    assert status == 200 and "__folio/reload.js" in page
+    assert pdf.is_file() and (preview.root / "build/tiny-report.epub").is_file()
+    status, body = get(preview, "/tiny-report.pdf")  # the pages' "../tiny-report.pdf" link
+    assert status == 200 and body.startswith("%PDF")
+
+
+def test_in_chromium_a_saved_chapter_shows_within_five_seconds(preview):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        try:
+            page = browser.new_page()
+            page.goto(preview.url + "chapter2.html")
+            # The page's script has read the build count it will compare with.
+            page.wait_for_function("() => window.folioPreviewVersion !== undefined")
+            edit(preview.root, "manuscript/chapter2.md", "Most sites", "Nearly all sites")
+            saved = time.monotonic()
+            page.wait_for_function(
+                "() => document.body.innerText.includes('Nearly all sites')", timeout=5000)
+            assert time.monotonic() - saved < 5
+            edit(preview.root, "manuscript/chapter2.md", "(#survey-method)", "(#nowhere)")
+            page.wait_for_selector("#folio-error", timeout=5000)
+            assert "link to a missing id '#nowhere'" in page.inner_text("#folio-error")
+        finally:
+            browser.close()
