@@ -204,8 +204,8 @@ def test_debug_shows_the_traceback_of_a_problem(tiny, copy_built):
     assert proc.stderr.endswith("\n" + CASES["missing image"].message + "\n")
 
 
-def test_an_unexpected_exception_is_called_a_bug(tiny, copy_built):
-    root = copy_built(tiny)
+def test_an_unexpected_exception_is_called_a_bug(tmp_path):
+    root = assemble_tiny(tmp_path / "report")  # never built: nothing is up to date
     script = ("import importlib, sys\nfrom folio.cli import main\n"
               "document = importlib.import_module('folio.document')\n"
               "def broken(*args): raise RuntimeError('oops')\n"

@@ -28,12 +28,12 @@ KILLER = """
 import importlib, os, signal, sys
 from pathlib import Path
 from folio.cli import main
-build, output = importlib.import_module("folio.build"), importlib.import_module("folio.output")
+document, output = importlib.import_module("folio.document"), importlib.import_module("folio.output")
 sig, at, project = getattr(signal, sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 # As in a terminal: a shell's background job (a CI step, say) starts with SIGINT ignored.
 signal.signal(signal.SIGINT, signal.default_int_handler)
 out = Path(project).resolve() / "build"
-real_replace, real_gather, renames = os.replace, build.gather, []
+real_replace, real_gather, renames = os.replace, document.gather, []
 
 def replace(src, dst):
     if Path(dst).parent == out:
@@ -48,7 +48,7 @@ def gather(*args, **kwargs):
     return real_gather(*args, **kwargs)
 
 output.os.replace = replace
-build.gather = gather
+document.gather = gather
 sys.exit(main(["--project", project, "--quiet"]))
 """
 #: The renames of a full build, in order: html aside, html in, EPUB, PDF, print PDF, manifest.

@@ -15,6 +15,7 @@ from . import incremental, parallel
 from .lock import locked
 from .manifest import MANIFEST, make_manifest, output_entry, read_manifest
 from .output import write_file, write_tree
+from .paths import check_links
 from .progress import Progress
 
 if TYPE_CHECKING:
@@ -57,6 +58,8 @@ def build(project_dir: Path | str = ".", editions=EDITIONS, out_dir: Path | str 
         raise ValueError(f"unknown editions: {sorted(unknown)}")
     root = Path(project_dir).resolve()
     out = Path(out_dir) if out_dir else root / "build"
+    if (root / "data").is_dir():
+        check_links(root)  # before the plan hashes any input: nothing outside is ever read
     plan = incremental.plan(root, out, editions)
     if plan.manifest_fresh:
         say(f"up to date: {', '.join(editions)}")
