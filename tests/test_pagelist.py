@@ -185,3 +185,22 @@ def test_the_pdfs_own_page_labels_name_the_pages():
     assert printed_labels(document.pages, document.write_pdf(finisher=label)) == \
         ("i", "ii", "1", "2")
     assert printed_labels(document.pages, document.write_pdf()) == ("1", "2", "3", "4")
+
+
+def test_computed_page_labels_are_what_a_pdf_reader_reads_back():
+    """The layout keeps the labels it writes (not parsing its own PDF): they must agree."""
+    import io
+
+    import pypdf
+    import weasyprint
+
+    from folio.pdf import label_pages, range_labels
+
+    ranges = [(0, "Cover", None), (1, "Inside cover", None), (3, None, "r"), (7, None, "D")]
+    document = weasyprint.HTML(string="<p style='break-after: page'>a</p>" * 22).render()
+    pdf = document.write_pdf(finisher=lambda doc, pdf: label_pages(pdf, ranges))
+    read = tuple(pypdf.PdfReader(io.BytesIO(pdf)).page_labels)
+    assert range_labels(ranges, 22) == read
+    assert read[:9] == ("Cover", "Inside cover", "Inside cover", "i", "ii", "iii", "iv", "1", "2")
+    assert read[-1] == "15"
+
