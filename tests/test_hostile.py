@@ -40,6 +40,10 @@ CASES = {
         "data/contents.yaml", "  - {source: chapter1.md, type: chapter}\n"
         "  - {source: chapter2.md, type: chapter}\n", "  []\n",
         "data/contents.yaml: the manuscript is empty: 'body' lists no chapter"),
+    "empty manuscript, nothing under body:": Case(
+        "data/contents.yaml", "  - {source: chapter1.md, type: chapter}\n"
+        "  - {source: chapter2.md, type: chapter}\n", "",
+        "data/contents.yaml: the manuscript is empty: 'body' lists no chapter"),
     "template syntax error": Case(
         "templates/sections/title-page.html", '  <p class="year">', '  {% if %}<p class="year">',
         "templates/sections/title-page.html:7: template syntax error:"

@@ -139,6 +139,12 @@ class Contents(Model):
     back: tuple[Entry, ...] = ()
     """Back matter, after the chapters."""
 
+    @field_validator("front", "body", "back", mode="before")
+    @classmethod
+    def _nothing_listed(cls, value):
+        """``body:`` with nothing under it (YAML null) lists nothing, like ``body: []``."""
+        return () if value is None else value
+
 
 # --- people, funders, recommendations, contacts -----------------------------
 
