@@ -266,7 +266,10 @@ def test_search_finds_a_phrase_and_links_to_its_page(served, browser):
     page.on("request", lambda r: requests.append(r.url))
     page.goto(served + "history.html")
     page.fill(".pagefind-ui__search-input", "Dallaire")
-    page.wait_for_selector(".pagefind-ui__result-link", timeout=20000)
+    # Results arrive one by one: wait for the chapter's, not merely the first to show.
+    page.wait_for_function(
+        "url => [...document.querySelectorAll('.pagefind-ui__result-link')]"
+        ".some(a => a.href.startsWith(url))", arg=served + "history.html", timeout=20000)
     links = page.eval_on_selector_all(".pagefind-ui__result-link", "els => els.map(e => e.href)")
     assert links and all(link.startswith(served) for link in links)
     assert any(link.startswith(served + "history.html") for link in links)
