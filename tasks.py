@@ -8,22 +8,25 @@ from invoke import Collection, Exit, task
 
 sys.path.insert(0, str(Path(__file__).parent / "src"))
 
+# Only the build at module level: each other task imports what it needs when it runs, so that
+# `invoke build` with nothing to do does not first load WeasyPrint, pdfium and Playwright (~1 s).
 from folio import BuildError, build as build_report  # noqa: E402
-from folio.check import Tools, format_report, run_checks  # noqa: E402
-from folio.proof import proof as proof_pages  # noqa: E402
-from folio.release import release as release_editions  # noqa: E402
-from folio.verify import verify as verify_build  # noqa: E402
 
 PROJECT_HELP = {"project": "the report's folder (default: this repository)",
                 "quiet": "print only errors"}
 
 
-def _build(c, editions, project, quiet):
-    log = (lambda m: None) if quiet else print
+def _call(function, *args, **kwargs):
+    """Call into folio: bad input exits 1 with its located message, and no traceback."""
     try:
-        outputs = build_report(project or c.folio.project, editions, log=log)
+        return function(*args, **kwargs)
     except BuildError as exc:
         raise Exit(str(exc), code=1) from None
+
+
+def _build(c, editions, project, quiet):
+    log = (lambda m: None) if quiet else print
+    outputs = _call(build_report, project or c.folio.project, editions, log=log)
     log(f"built {', '.join(outputs.rebuilt) or 'nothing (up to date)'} in {outputs.seconds:.1f} s")
 
 
@@ -57,11 +60,10 @@ def pdf(c, project=None, quiet=False, edition="screen"):
             "pages": "comma-separated: cover, contents, chapter, team, an id, or a page number"})
 def proof(c, project=None, pages=None, edition="screen"):
     """Render chosen PDF pages (default: cover, contents, first chapter, team) to build/proof/."""
-    try:
-        written = proof_pages(project or c.folio.project, pages.split(",") if pages else None,
-                              edition="pdf" if edition == "screen" else "print")
-    except BuildError as exc:
-        raise Exit(str(exc), code=1) from None
+    from folio.proof import proof as proof_pages
+
+    written = _call(proof_pages, project or c.folio.project, pages.split(",") if pages else None,
+                    edition="pdf" if edition == "screen" else "print")
     for path in written:
         print(f"wrote {path}")
 
@@ -75,10 +77,9 @@ def clean(c, project=None):
 @task(help={"project": PROJECT_HELP["project"]})
 def verify(c, project=None):
     """Rebuild in a temporary folder and check build/ matches build/manifest.json byte for byte."""
-    try:
-        problems = verify_build(project or c.folio.project)
-    except BuildError as exc:
-        raise Exit(str(exc), code=1) from None
+    from folio.verify import verify as verify_build
+
+    problems = _call(verify_build, project or c.folio.project)
     if problems:
         raise Exit("verify: FAILED\n" + "\n".join(problems), code=1)
     print("verify: every output matches the manifest and a fresh rebuild")
@@ -87,10 +88,9 @@ def verify(c, project=None):
 @task(help={"project": PROJECT_HELP["project"]})
 def release(c, project=None):
     """Copy the editions to dist/ with versioned names, SHA256SUMS, the manifest and an OPDS feed."""
-    try:
-        written = release_editions(project or c.folio.project)
-    except BuildError as exc:
-        raise Exit(str(exc), code=1) from None
+    from folio.release import release as release_editions
+
+    written = _call(release_editions, project or c.folio.project)
     for path in written:
         print(f"wrote {path}")
 
@@ -99,6 +99,8 @@ def release(c, project=None):
                                "only": "run only this validator (repeatable): epubcheck, ace, vnu, axe, links or pdf"})
 def check(c, project=None, only=None):
     """Run every validator on the built editions (EPUBCheck, Ace, vnu, axe, links, PDF); fail on any error."""
+    from folio.check import Tools, format_report, run_checks
+
     try:
         results = run_checks(project or c.folio.project, Tools(Path(c.folio.node_modules)), only)
     except (BuildError, ValueError) as exc:
@@ -124,10 +126,7 @@ def diff(c, rev, to=None, project=None):
     """Write build/diff/index.html: words changed between two drafts and the PDF pages they moved to."""
     from folio.diff import diff as diff_report
 
-    try:
-        diff_report(project or c.folio.project, rev, to)
-    except BuildError as exc:
-        raise Exit(str(exc), code=1) from None
+    _call(diff_report, project or c.folio.project, rev, to)
 
 
 @task(help={"project": PROJECT_HELP["project"]})
@@ -135,10 +134,7 @@ def stats(c, project=None):
     """Print words, reading time and PDF pages per section (builds the PDF if it is not up to date)."""
     from folio.stats import stats as report_stats, table
 
-    try:
-        print(table(report_stats(project or c.folio.project)))
-    except BuildError as exc:
-        raise Exit(str(exc), code=1) from None
+    print(table(_call(report_stats, project or c.folio.project)))
 
 
 ns = Collection(build, html, epub, pdf, proof, clean, verify, release, check, serve, diff, stats)

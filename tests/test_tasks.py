@@ -51,3 +51,13 @@ def test_a_build_error_exits_1_without_traceback(tmp_path):
     assert "Traceback" not in proc.stderr
     assert proc.stderr.strip() == "data/contents.yaml:6: chapter not found: manuscript/chapter2.md"
     assert not (root / "build").exists()
+
+
+def test_loading_the_tasks_leaves_the_heavy_stages_unloaded():
+    """`invoke build` with nothing to do must not first import WeasyPrint, pdfium or Playwright."""
+    heavy = ("weasyprint", "pypdfium2", "playwright", "pagefind")
+    script = "import sys, tasks; print(sorted(set(sys.argv[1:]) & set(sys.modules)))"
+    proc = subprocess.run([PYTHON, "-c", script, *heavy], cwd=REPO, capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"
