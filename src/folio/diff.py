@@ -19,12 +19,13 @@ import shutil
 import subprocess
 import tarfile
 import tempfile
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from .check.pdf import bookmarks
 from .errors import BuildError, Problem
 from .output import write_file
+from .pagelist import squash
 
 #: What is compared (and what a side needs to be built).
 COMPARED = ("manuscript", "data")
@@ -120,24 +121,8 @@ def _git(root: Path, *args: str) -> bytes:
 
 
 def _outline(reader) -> list[tuple[int, str, int]]:
-    found = []
-
-    def walk(items, level):
-        for item in items:
-            if isinstance(item, list):
-                walk(item, level + 1)
-            else:
-                found.append((level, " ".join(str(item.title).split()),
-                              reader.get_destination_page_number(item) + 1))
-
-    walk(reader.outline, 1)
-    return found
-
-
-def squash(text: str) -> str:
-    """Letters and digits only, case-folded: survives line breaks, hyphenation and ligatures."""
-    text = unicodedata.normalize("NFKC", text).casefold()
-    return "".join(c for c in text if c.isalnum())
+    """(depth, title on one line, page number from 1) of every bookmark."""
+    return [(depth, " ".join(str(title).split()), page + 1) for depth, title, page in bookmarks(reader)]
 
 
 _MARKUP = [(re.compile(r"\]\([^)]*\)"), "]"), (re.compile(r"\{[^}]*\}"), ""),

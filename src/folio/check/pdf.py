@@ -81,7 +81,7 @@ def reading_order(reader) -> list[tuple[str, str, str]]:
     """Each bookmark's title is extractable text on its page, the bookmarks in page order."""
     out, last = [], 0
     texts: dict[int, str] = {}
-    for title, page in _bookmarks(reader):
+    for _, title, page in bookmarks(reader):
         if page < last:
             out.append((f"page {page + 1}", "reading-order",
                         f"bookmark '{title}' comes before the page of the one above it"))
@@ -96,11 +96,12 @@ def reading_order(reader) -> list[tuple[str, str, str]]:
     return out
 
 
-def _bookmarks(reader):
-    def walk(items):
+def bookmarks(reader) -> list[tuple[int, str, int]]:
+    """(depth from 1, title, page index) of every bookmark of a pypdf reader, in order."""
+    def walk(items, depth):
         for item in items:
             if isinstance(item, list):
-                yield from walk(item)
+                yield from walk(item, depth + 1)
             else:
-                yield item.title, reader.get_destination_page_number(item)
-    return list(walk(reader.outline))
+                yield depth, item.title, reader.get_destination_page_number(item)
+    return list(walk(reader.outline, 1))
