@@ -173,18 +173,17 @@ def test_pdf_claims_pdf_ua_1(report):
 
 
 def test_the_pdfs_own_page_labels_name_the_pages():
-    """A PDF that declares /PageLabels (roman front matter, say) gives the EPUB its labels."""
-    import pydyf
+    """A PDF that declares /PageLabels (roman front matter, say) gives the EPUB its labels;
+    one that declares none, the numbers printed in its margins."""
     import weasyprint
 
-    def label(document, pdf):
-        pdf.catalog["PageLabels"] = pydyf.Dictionary({"Nums": pydyf.Array(
-            [0, pydyf.Dictionary({"S": "/r"}), 2, pydyf.Dictionary({"S": "/D"})])})
+    from folio.pdf import label_pages, range_labels
 
+    ranges = [(0, None, "r"), (2, None, "D")]
     document = weasyprint.HTML(string="<p style='break-after: page'>a</p>" * 4).render()
-    assert printed_labels(document.pages, document.write_pdf(finisher=label)) == \
-        ("i", "ii", "1", "2")
-    assert printed_labels(document.pages, document.write_pdf()) == ("1", "2", "3", "4")
+    document.write_pdf(finisher=lambda doc, pdf: label_pages(pdf, ranges))
+    assert range_labels(ranges, len(document.pages)) == ("i", "ii", "1", "2")
+    assert printed_labels(document.pages) == ("1", "2", "3", "4")
 
 
 def test_computed_page_labels_are_what_a_pdf_reader_reads_back():

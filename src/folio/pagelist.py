@@ -13,12 +13,10 @@ pages and LABEL being the number printed on that page.
 
 from __future__ import annotations
 
-import io
 import re
 import unicodedata
 from dataclasses import dataclass
 
-import pypdf
 from lxml import etree, html
 from markupsafe import escape
 from weasyprint.formatting_structure.boxes import FootnoteAreaBox, MarginBox, TextBox
@@ -265,18 +263,13 @@ def _opening(box, around, found) -> bool:
     return any(_opening(child, around, found) for child in getattr(box, "children", ()))
 
 
-def printed_labels(pages, pdf: bytes | None = None) -> tuple[str, ...]:
-    """The number printed on each laid-out WeasyPrint page.
+def printed_labels(pages) -> tuple[str, ...]:
+    """The number printed on each laid-out WeasyPrint page, for a PDF with no page labels
+    of its own (those that have them keep the labels they write: ``pdf.range_labels``).
 
-    The PDF's own page labels (/PageLabels) when it declares them, so that the
-    EPUB and a PDF viewer name pages alike. Else the text of a page-margin box
-    that reads as a number (arabic or roman); a page that prints none (a title
-    page) counts on from its neighbours.
+    The text of a page-margin box that reads as a number (arabic or roman); a page
+    that prints none (a title page) counts on from its neighbours.
     """
-    if pdf is not None:
-        reader = pypdf.PdfReader(io.BytesIO(pdf))
-        if "/PageLabels" in reader.trailer["/Root"]:
-            return tuple(reader.page_labels)
     shown = [_margin_number(page._page_box) for page in pages]  # WeasyPrint keeps no label
     labels = []
     for i, label in enumerate(shown):
