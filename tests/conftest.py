@@ -61,24 +61,24 @@ def fixed_environment():
         yield
 
 
-@pytest.fixture(scope="session")
-def tiny(tmp_path_factory) -> Built:
-    """The tiny fixture report, built once (all three editions)."""
-    root = assemble_tiny(tmp_path_factory.mktemp("tiny") / "report")
+def _built(root) -> Built:
+    """Build a report (every edition) and start EPUBCheck on its EPUB in the background."""
     folio.build(root)
     built = Built(root)
     built.start_epubcheck()
     return built
+
+
+@pytest.fixture(scope="session")
+def tiny(tmp_path_factory) -> Built:
+    """The tiny fixture report, built once (all three editions)."""
+    return _built(assemble_tiny(tmp_path_factory.mktemp("tiny") / "report"))
 
 
 @pytest.fixture(scope="session")
 def real(tmp_path_factory) -> Built:
     """The real report, copied and built once (all three editions)."""
-    root = copy_real(tmp_path_factory.mktemp("real") / "report")
-    folio.build(root)
-    built = Built(root)
-    built.start_epubcheck()
-    return built
+    return _built(copy_real(tmp_path_factory.mktemp("real") / "report"))
 
 
 @pytest.fixture(params=["tiny", "real"])
