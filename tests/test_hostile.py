@@ -20,7 +20,7 @@ from pypdf import PdfReader
 from conftest import PYTHON, assemble_tiny, outputs, run_cli
 from folio.config import load_project
 from folio.convert import make_pandoc
-from folio.pdf import ProjectFetcher
+from folio.printer import ProjectFetcher
 from test_errors import Case, break_copy
 
 #: Appended to chapter2.md (11 lines, ending in a newline) after a blank line: line 13.

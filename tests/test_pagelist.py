@@ -10,7 +10,8 @@ import pytest
 from lxml import etree, html
 
 from editions import MARGIN, XHTML, squash
-from folio.pagelist import PageBreak, insert_markers, page_breaks, printed_labels
+from folio.pagelist import PageBreak, insert_markers, page_breaks
+from folio.printer import printed_labels
 
 OPS = "{http://www.idpf.org/2007/ops}type"
 

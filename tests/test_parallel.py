@@ -96,3 +96,44 @@ def test_discarding_a_collected_stage_does_nothing(forking):
     job = parallel.start(os.getpid)
     assert job.result() != os.getpid()
     job.discard()  # e.g. a later stage failed after this one was collected
+
+
+def test_a_spawned_worker_loads_its_modules_before_its_request_arrives(forking):
+    # The module is loaded in the child only: this process never imports it.
+    assert "tabnanny" not in sys.modules
+    worker = parallel.spawn(_loaded_with_pid, ["tabnanny"])
+    worker.send("tabnanny", b"x" * 5_000_000)  # larger than a pipe's buffer: must not block
+    pid, loaded, size = worker.result()
+    assert pid != os.getpid() and loaded and size == 5_000_000
+    assert "tabnanny" not in sys.modules
+
+
+def test_a_spawned_worker_sends_back_located_errors(forking):
+    worker = parallel.spawn(fail)
+    worker.send()
+    with pytest.raises(BuildError, match="templates/pdf/document.html:3"):
+        worker.result()
+
+
+def test_a_worker_discarded_before_its_request_is_stopped_and_reaped(forking):
+    worker = parallel.spawn(os.getpid, ["tabnanny"])
+    worker.discard()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(worker.pid, os.WNOHANG)
+
+
+def test_with_other_threads_alive_a_worker_runs_here_on_result():
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        worker = parallel.spawn(os.getpid)
+        worker.send()
+        assert worker.result() == os.getpid()
+    finally:
+        stop.set()
+        other.join()
+
+
+def _loaded_with_pid(module, data):
+    return os.getpid(), module in sys.modules, len(data)

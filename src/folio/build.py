@@ -23,8 +23,6 @@ if TYPE_CHECKING:
 
 #: "print" is the PDF's print edition (bleed and crop marks), ``<slug>-print.pdf``.
 EDITIONS = ("html", "epub", "pdf", "print")
-#: The slow-to-import module that makes an edition (loaded while pandoc works).
-MODULES = {"epub": "folio.epub", "pdf": "folio.pdf", "print": "folio.pdf"}
 
 
 @dataclass(frozen=True)
@@ -66,41 +64,42 @@ def build(project_dir: Path | str = ".", editions=EDITIONS, out_dir: Path | str 
         return Outputs(_paths(out, plan), say.elapsed)
     todo = plan.stale
     cache = out / ".cache" / "pandoc"
-    # pandoc starts on the chapters first; loading the data schemas (~0.5 s), WeasyPrint and
-    # ebooklib (~1 s) overlaps its work. Imported here, not above: a no-op build skips them.
-    from .convert import pandoc_binary, prefetch, settle
-    conversions = prefetch(root, cache, say)
-    preload = parallel.preload(sorted({MODULES[name] for name in todo if name in MODULES}))
-    from .config import load_project
-    from .document import gather
-    from .edition import source_date
-
-    try:
-        project = load_project(root)
-        report = gather(project, cache_dir=cache, log=say)
-    finally:
-        settle(conversions)
-    say(f"gathered {len(report.sections)} sections")
-    preload.join()
-    names = edition_names(report)
+    # gather -> [HTML] || [PDF layout -> PDF, then EPUB] || [print PDF]. Each PDF is laid out
+    # in a child forked now, before pandoc's threads start: it loads WeasyPrint (~0.7 s)
+    # while pandoc converts the chapters, then waits for its document. The EPUB's page list
+    # follows the screen PDF's pages.
+    workers = {}
+    for name, edition in (("pdf", "screen"), ("print", "print")):
+        if name in todo or (name == "pdf" and "epub" in todo):
+            workers[edition] = parallel.spawn(_lay_out, ["folio.printer"])
     html = epub = pdf = printed = None
-    # gather -> [HTML] || [PDF layout -> (PDF write || EPUB)] || [print PDF]: each PDF is laid
-    # out in a forked child of its own; the EPUB's page list follows the screen PDF's pages.
-    jobs = {}
-    if {"pdf", "epub", "print"} & set(todo):
-        from .pdf import build_pdf, print_layout
-        if {"pdf", "epub"} & set(todo):
-            say("pdf: laying out pages")
-            jobs["pdf"] = parallel.start(print_layout, report)
-        if "print" in todo:
-            say("print: laying out pages")
-            jobs["print"] = parallel.start(build_pdf, report, "print")
     try:
+        # pandoc starts on the chapters first; loading the data schemas (~0.5 s) and ebooklib
+        # overlaps its work. Imported here, not above: a no-op build skips them.
+        from .convert import pandoc_binary, prefetch, settle
+        conversions = prefetch(root, cache, say)
+        preload = parallel.preload(["folio.epub"] if "epub" in todo else [])
+        from .config import load_project
+        from .document import gather
+        from .edition import source_date
+        from .pdf import layout_request
+
+        try:
+            project = load_project(root)
+            report = gather(project, cache_dir=cache, log=say)
+        finally:
+            settle(conversions)
+        say(f"gathered {len(report.sections)} sections")
+        names = edition_names(report)
+        for edition, worker in workers.items():
+            worker.send(layout_request(report, edition))
+            say(f"{'pdf' if edition == 'screen' else edition}: laying out pages")
         if "html" in todo:
             from .htmlsite import build_html
             html = build_html(report, {"PDF": f"../{names['pdf']}", "EPUB": f"../{names['epub']}"})
             say("html: made")
-        layout = jobs["pdf"].result() if "pdf" in jobs else None
+        preload.join()
+        layout = workers["screen"].result() if "screen" in workers else None
         if "pdf" in todo:
             pdf, pages = layout.data, layout.pages
             say("pdf: made")
@@ -112,13 +111,14 @@ def build(project_dir: Path | str = ".", editions=EDITIONS, out_dir: Path | str 
                               page_breaks(report.sections, layout.anchors, layout.labels,
                                           layout.first_lines))
             say("epub: made")
+        if "print" in workers:
+            print_layout = workers["print"].result()
+            printed, print_pages = print_layout.data, print_layout.pages
+            say("print: made")
     except BaseException:
-        for job in jobs.values():
-            job.discard()
+        for worker in workers.values():
+            worker.discard()
         raise
-    if "print" in jobs:
-        printed, print_pages = jobs["print"].result()
-        say("print: made")
 
     # Everything is made: now write. The manifest keeps the records of editions not rebuilt.
     records = {**_previous_records(out), **incremental.recorded(plan)}
@@ -146,6 +146,12 @@ def build(project_dir: Path | str = ".", editions=EDITIONS, out_dir: Path | str 
     _write_if_changed(out / ".cache" / incremental.STAMP,
                       incremental.stamp_bytes(plan, records, owned, manifest))
     return Outputs({**_paths(out, plan), **paths}, say.elapsed, todo)
+
+
+def _lay_out(request):
+    """The PDF stage, as the forked worker runs it (WeasyPrint is loaded there only)."""
+    from .printer import lay_out
+    return lay_out(request)
 
 
 def _paths(out: Path, plan) -> dict[str, Path]:

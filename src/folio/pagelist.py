@@ -13,20 +13,17 @@ pages and LABEL being the number printed on that page.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from dataclasses import dataclass
 
 from lxml import etree, html
 from markupsafe import escape
-from weasyprint.formatting_structure.boxes import FootnoteAreaBox, MarginBox, TextBox
 
 #: Blocks that get an id when they have none, so that any page can be located.
 BLOCKS = frozenset({"p", "li", "dt", "dd", "blockquote", "pre", "figure", "table", "tr", "div"})
 #: Parents whose content model refuses a span: the marker goes inside the element instead.
 NO_PHRASING = frozenset({"ul", "ol", "dl", "table", "thead", "tbody", "tfoot", "tr", "colgroup",
                          "menu", "select", "optgroup", "hgroup"})
-_NUMBER = re.compile(r"^(?:[0-9]+|[ivxlcdm]+)$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -233,74 +230,3 @@ def page_list_nav(breaks: list[PageBreak], file_of) -> etree._Element:
         li = etree.SubElement(ol, f"{{{xhtml}}}li")
         etree.SubElement(li, f"{{{xhtml}}}a", href=f"{file_of(brk.section)}#{brk.id}").text = brk.label
     return nav
-
-
-def first_lines(pages) -> tuple[tuple[str | None, str], ...]:
-    """Per laid-out WeasyPrint page: the id of the innermost element with an id around its
-    first text, and the page's opening words (running heads, footnotes and repeated table
-    headers left out)."""
-    out = []
-    for page in pages:
-        found = {"around": None, "text": []}
-        _opening(page._page_box, None, found)
-        out.append((found["around"], "".join(found["text"])))
-    return tuple(out)
-
-
-def _opening(box, around, found) -> bool:
-    """Collect the page's first text into ``found``; True once there is enough."""
-    if isinstance(box, (MarginBox, FootnoteAreaBox)) or getattr(box, "is_header", False) \
-            or getattr(box, "is_footer", False):
-        return False
-    element = getattr(box, "element", None)
-    if element is not None and getattr(box, "element_tag", None) != "html" and element.get("id"):
-        around = element.get("id")
-    if isinstance(box, TextBox) and box.text.strip():
-        if not found["text"]:
-            found["around"] = around
-        found["text"].append(box.text)
-        return len(squash("".join(found["text"]))) >= KEY
-    return any(_opening(child, around, found) for child in getattr(box, "children", ()))
-
-
-def printed_labels(pages) -> tuple[str, ...]:
-    """The number printed on each laid-out WeasyPrint page, for a PDF with no page labels
-    of its own (those that have them keep the labels they write: ``pdf.range_labels``).
-
-    The text of a page-margin box that reads as a number (arabic or roman); a page
-    that prints none (a title page) counts on from its neighbours.
-    """
-    shown = [_margin_number(page._page_box) for page in pages]  # WeasyPrint keeps no label
-    labels = []
-    for i, label in enumerate(shown):
-        if label is None:
-            label = _counted(shown, i)
-        labels.append(label)
-    return tuple(labels)
-
-
-def _margin_number(page_box) -> str | None:
-    for box in page_box.children:
-        if isinstance(box, MarginBox):
-            text = "".join(_texts(box)).strip()
-            if _NUMBER.match(text):
-                return text
-    return None
-
-
-def _texts(box):
-    if isinstance(box, TextBox):
-        yield box.text
-    for child in getattr(box, "children", ()):
-        yield from _texts(child)
-
-
-def _counted(shown: list[str | None], i: int) -> str:
-    """An unnumbered page's number: the next arabic number counted back, else the last counted on."""
-    for j in range(i + 1, len(shown)):
-        if shown[j] and shown[j].isdigit() and int(shown[j]) - (j - i) >= 1:
-            return str(int(shown[j]) - (j - i))
-    for j in range(i - 1, -1, -1):
-        if shown[j] and shown[j].isdigit():
-            return str(int(shown[j]) + (i - j))
-    return str(i + 1)

@@ -85,24 +85,101 @@ def start(fn, *args) -> Job:
     parent = os.getpid()
     pid = os.fork()
     if pid == 0:  # the child: run, send the outcome, and leave without any clean-up of the parent's
-        status = 0
-        try:
-            _die_with(parent)
+        def run():
             os.close(read)
-            try:
-                payload = ("ok", fn(*args))
-            except BuildError as exc:
-                payload = ("error", exc.problems)
-            except BaseException:  # noqa: BLE001 - reported by the parent, with its traceback
-                payload = ("crash", traceback.format_exc())
-            with os.fdopen(write, "wb") as fh:
-                fh.write(pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))
-        except BaseException:  # noqa: BLE001
-            status = 1
-        finally:
-            os._exit(status)
+            return fn(*args)
+        _child(parent, write, run)
     os.close(write)
     return _Forked(pid, read)
+
+
+class Worker(Job):
+    """A stage started by :func:`spawn` before its input exists: :meth:`send` gives it."""
+
+    def __init__(self, fn):
+        self.fn, self.args = fn, None
+
+    def send(self, *args) -> None:
+        """The stage's arguments: it runs when its result is asked for (no child was forked)."""
+        self.args = args
+
+
+class _ForkedWorker(_Forked, Worker):
+    def __init__(self, pid: int, fd: int, request: int):
+        super().__init__(pid, fd)
+        self.request = request
+
+    def send(self, *args) -> None:
+        fd, self.request = self.request, None
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(pickle.dumps(args, protocol=pickle.HIGHEST_PROTOCOL))
+        except BrokenPipeError:
+            pass  # the child has ended already: result() tells how
+
+    def discard(self) -> None:
+        if self.request is not None:
+            os.close(self.request)
+            self.request = None
+        super().discard()
+
+
+def spawn(fn, modules: list[str] | tuple[str, ...] = ()) -> Worker:
+    """Fork a child now that imports ``modules`` and then waits for :meth:`Worker.send`'s
+    arguments to run ``fn`` on, so that the slow imports overlap this process's own work.
+
+    As :func:`start`, it forks only when that is safe; else ``fn`` runs here, in ``result()``.
+    """
+    if not can_fork():
+        return Worker(fn)
+    read, write = os.pipe()
+    request_read, request_write = os.pipe()
+    parent = os.getpid()
+    pid = os.fork()
+    if pid == 0:
+        def run():
+            os.close(read)
+            os.close(request_write)
+            # The request is read while the modules load: a request larger than the pipe's
+            # buffer would otherwise hold the parent in send() until they had.
+            received = []
+            reader = threading.Thread(target=lambda: received.append(_read_all(request_read)))
+            reader.start()
+            for module in modules:
+                importlib.import_module(module)
+            reader.join()
+            if not received[0]:  # the parent gave up before sending anything
+                os._exit(0)
+            return fn(*pickle.loads(received[0]))
+        _child(parent, write, run)
+    os.close(write)
+    os.close(request_read)
+    return _ForkedWorker(pid, read, request_write)
+
+
+def _read_all(fd: int) -> bytes:
+    with os.fdopen(fd, "rb") as fh:
+        return fh.read()
+
+
+def _child(parent: int, write: int, run) -> None:
+    """In a forked child: ``run()``, send its outcome through ``write``, and leave (never
+    returning into the parent's code, nor running its clean-up)."""
+    status = 0
+    try:
+        _die_with(parent)
+        try:
+            payload = ("ok", run())
+        except BuildError as exc:
+            payload = ("error", exc.problems)
+        except BaseException:  # noqa: BLE001 - reported by the parent, with its traceback
+            payload = ("crash", traceback.format_exc())
+        with os.fdopen(write, "wb") as fh:
+            fh.write(pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))
+    except BaseException:  # noqa: BLE001
+        status = 1
+    finally:
+        os._exit(status)
 
 
 def _die_with(parent: int) -> None:

@@ -2,37 +2,27 @@
 
 The whole report is one HTML document: internal links stay ``#id``, notes
 become ``float: footnote`` spans, and the table of contents takes its page
-numbers from ``target-counter``. WeasyPrint may only read files inside the
-project; any warning it logs is an error, so nothing is silently dropped.
+numbers from ``target-counter``. This module makes that document and the
+request to print it; ``printer`` (the only module that loads WeasyPrint, in a
+child process forked at the start of a build) lays it out and writes the PDF.
+WeasyPrint may only read files inside the project; any warning it logs is an
+error, so nothing is silently dropped.
 """
 
 from __future__ import annotations
 
-import hashlib
-import logging
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote, urlparse
 
 import pydyf
-import weasyprint
 from lxml import etree
 from markupsafe import Markup
-from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from .document import Report
-from .edition import creators, inner_html, media_type, retarget, source_date
-from .errors import BuildError, Problem
+from .edition import creators, inner_html, retarget, source_date
 from .limits import check_pdf
-from .pagelist import first_lines, number_blocks, printed_labels
+from .pagelist import number_blocks
 from .render import make_environment, render
-
-
-#: The project's address as WeasyPrint sees it, wherever the folder is: WeasyPrint names
-#: each image in the PDF after a hash of its URL, so a real path would change the bytes.
-BASE_URL = "file:///project/"
-#: Tagged PDF (structure tree, /Lang, DisplayDocTitle) that claims PDF/UA-1.
-PDF_OPTIONS = {"pdf_variant": "pdf/ua-1"}
 
 
 @dataclass(frozen=True)
@@ -52,28 +42,18 @@ class PrintLayout:
         return len(self.labels)
 
 
-class ProjectFetcher(URLFetcher):
-    """Serves files inside the project folder and refuses everything else (no network).
+@dataclass(frozen=True)
+class LayoutRequest:
+    """What WeasyPrint needs to print a document of the project: plain values, sent as they
+    are to the child process that lays it out."""
 
-    ``data:`` URLs (in a template's CSS, say) are decoded in memory: they read nothing.
-    """
-
-    def __init__(self, root: Path):
-        # Only data: may reach WeasyPrint's own opener; files are read here, nothing else is.
-        super().__init__(fail_on_errors=True, allowed_protocols=("data",))
-        self.root = root.resolve()
-
-    def fetch(self, url, headers=None):
-        parsed = urlparse(url)
-        if parsed.scheme == "data":
-            return super().fetch(url, headers)
-        base = urlparse(BASE_URL).path
-        if parsed.scheme != "file" or not unquote(parsed.path).startswith(base):
-            raise ValueError(f"refused: {url} (only files inside the project are read)")
-        path = (self.root / unquote(parsed.path)[len(base):]).resolve()
-        if not path.is_relative_to(self.root) or not path.is_file():
-            raise ValueError(f"refused: {url} (not a file inside the project)")
-        return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": media_type(path.name)})
+    root: Path
+    document: str
+    """The HTML document (see :func:`pdf_document_html`)."""
+    identifier: str
+    """Seeds the PDF's fixed /ID."""
+    body_id: str | None = None
+    """The first body section's id, where arabic page numbers start (None: no page labels)."""
 
 
 #: The PDF editions: the screen edition (the default) and the print edition, with bleed and crop
@@ -101,63 +81,28 @@ def pdf_document_html(report: Report, edition: str = "screen") -> str:
     })
 
 
+def layout_request(report: Report, edition: str = "screen") -> LayoutRequest:
+    """The request to print a PDF edition of the report (checked against the size limit first:
+    a report too large fails at once, before WeasyPrint, in bounded memory)."""
+    if edition not in PDF_EDITIONS:
+        raise ValueError(f"unknown PDF edition: {edition!r}")
+    check_pdf(report)
+    return LayoutRequest(
+        report.project.root, pdf_document_html(report, edition=edition),
+        report.publication.identifier + ("" if edition == "screen" else f"#{edition}"),
+        next((s.id for s in report.sections if s.part == "body"), None))
+
+
+def print_layout(report: Report, edition: str = "screen") -> PrintLayout:
+    """Lay out and write a PDF edition, here; keep each page's anchors and printed number."""
+    from .printer import lay_out
+    return lay_out(layout_request(report, edition))
+
+
 def build_pdf(report: Report, edition: str = "screen") -> tuple[bytes, int]:
     """The PDF of the report (``edition`` "screen" or "print"), as bytes, and its number of pages."""
     layout = print_layout(report, edition)
     return layout.data, layout.pages
-
-
-def print_layout(report: Report, edition: str = "screen") -> PrintLayout:
-    """Lay out and write a PDF edition; keep each page's anchors and printed number."""
-    if edition not in PDF_EDITIONS:
-        raise ValueError(f"unknown PDF edition: {edition!r}")
-    check_pdf(report)  # before WeasyPrint: a report too large fails at once, in bounded memory
-    return lay_out(report, pdf_document_html(report, edition=edition),
-                   report.publication.identifier + ("" if edition == "screen" else f"#{edition}"))
-
-
-def print_html(report: Report, document: str, identifier: str) -> tuple[bytes, int]:
-    """Print an HTML document of the project with WeasyPrint: PDF bytes and page count.
-
-    ``identifier`` seeds the PDF's fixed /ID. Any WeasyPrint warning is a BuildError.
-    """
-    layout = lay_out(report, document, identifier)
-    return layout.data, layout.pages
-
-
-def lay_out(report: Report, document: str, identifier: str) -> PrintLayout:
-    """:func:`print_html`, keeping what the EPUB's page list needs of each page."""
-    root = report.project.root
-    warnings = _Capture()
-    logger = weasyprint.LOGGER
-    logger.addHandler(warnings)
-    try:
-        html = weasyprint.HTML(string=document, base_url=BASE_URL,
-                               url_fetcher=ProjectFetcher(root))
-        # A fixed file identifier, derived from the publication's: the same on every build.
-        file_id = hashlib.md5(identifier.encode("utf-8")).hexdigest()
-        body_id = next((s.id for s in report.sections if s.part == "body"), None)
-
-        ranges = []
-
-        def finish(document, pdf):
-            ranges.extend(label_ranges(document.pages, body_id))
-            label_pages(pdf, ranges)
-
-        document = html.render(**PDF_OPTIONS)
-        data = document.write_pdf(pdf_identifier=file_id.encode("ascii"), finisher=finish,
-                                  **PDF_OPTIONS)
-    except weasyprint.urls.FatalURLFetchingError as exc:
-        raise BuildError(f"PDF: {exc.__cause__ or exc}", "templates/pdf/document.html") from None
-    finally:
-        logger.removeHandler(warnings)
-    if warnings.records:
-        raise BuildError([Problem(f"PDF: {message}", "templates/pdf/document.html")
-                          for message in warnings.records])
-    # The labels the finisher wrote, computed, not read back: parsing the PDF took 0.35 s.
-    labels = range_labels(ranges, len(document.pages)) if ranges else printed_labels(document.pages)
-    return PrintLayout(data, tuple(tuple(page.anchors) for page in document.pages),
-                       labels, first_lines(document.pages))
 
 
 #: The anchor of the half-title page (templates/pdf/half-title.html), where roman folios start.
@@ -256,14 +201,3 @@ def _drop(el) -> None:
         else:
             parent.text = (parent.text or "") + el.tail
     parent.remove(el)
-
-
-class _Capture(logging.Handler):
-    """Collects WeasyPrint's warnings and errors."""
-
-    def __init__(self):
-        super().__init__(logging.WARNING)
-        self.records: list[str] = []
-
-    def emit(self, record):
-        self.records.append(record.getMessage())
