@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -137,3 +138,30 @@ def test_with_other_threads_alive_a_worker_runs_here_on_result():
 
 def _loaded_with_pid(module, data):
     return os.getpid(), module in sys.modules, len(data)
+
+
+def test_two_workers_forked_one_after_the_other_both_finish(forking):
+    # The second child must not hold the first one's request pipe open: the first would wait
+    # for ever for its end (a full build forks one worker per PDF edition).
+    # The second one's result fills the pipe, so it cannot end (and let go of what it holds)
+    # before this process reads it, after the first one's.
+    first, second = parallel.spawn(_echo), parallel.spawn(_echo)
+    first.send(b"1")
+    second.send(b"2" * 5_000_000)
+    previous = signal.signal(signal.SIGALRM, _hung)  # a hang fails the test, not the run
+    signal.alarm(60)
+    try:
+        assert first.result() == b"1" and second.result() == b"2" * 5_000_000
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+        first.discard()
+        second.discard()
+
+
+def _echo(data):
+    return data
+
+
+def _hung(signum, frame):
+    raise TimeoutError("a worker never finished: it is waiting on a pipe a sibling holds open")

@@ -92,22 +92,25 @@ def build(project_dir: Path | str = ".", editions=EDITIONS, out_dir: Path | str 
         say(f"gathered {len(report.sections)} sections")
         names = edition_names(report)
         for edition, worker in workers.items():
-            worker.send(layout_request(report, edition))
+            worker.send(layout_request(report, edition, cover=edition == "screen" and "epub" in todo))
             say(f"{'pdf' if edition == 'screen' else edition}: laying out pages")
         if "html" in todo:
             from .htmlsite import build_html
             html = build_html(report, {"PDF": f"../{names['pdf']}", "EPUB": f"../{names['epub']}"})
             say("html: made")
         preload.join()
+        if "epub" in todo:  # while the PDF is laid out
+            from .htmlsite import font_files
+            from .output import precompress
+            precompress(font_files(root).values())
         layout = workers["screen"].result() if "screen" in workers else None
         if "pdf" in todo:
             pdf, pages = layout.data, layout.pages
             say("pdf: made")
         if "epub" in todo:
-            from .cover import cover_png
             from .epub import build_epub
             from .pagelist import page_breaks
-            epub = build_epub(report, cover_png(layout.data),
+            epub = build_epub(report, layout.cover,
                               page_breaks(report.sections, layout.anchors, layout.labels,
                                           layout.first_lines))
             say("epub: made")

@@ -18,7 +18,7 @@ from .a11y import accessibility_metadata, page_break_source
 from .document import Report
 from .edition import creators, inner_xhtml, media_type, outline, retarget, source_date
 from .htmlsite import font_files
-from .output import add_to_zip
+from .output import zip_bytes
 from .pagelist import PageBreak, insert_markers, page_list_nav
 from .render import make_environment, render
 
@@ -175,10 +175,7 @@ def _item(rel: str, data: bytes) -> epub.EpubItem:
 
 def repack(data: bytes) -> bytes:
     """Re-write an EPUB zip with fixed times and attributes; mimetype first and stored."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+    with zipfile.ZipFile(io.BytesIO(data)) as src:
         names = src.namelist()
         order = ["mimetype"] + [n for n in names if n != "mimetype"]
-        for name in order:
-            add_to_zip(dst, name, src.read(name), stored=name == "mimetype")
-    return out.getvalue()
+        return zip_bytes([(name, src.read(name)) for name in order], stored={"mimetype"})

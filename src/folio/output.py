@@ -8,11 +8,16 @@ half-written edition in place.
 
 from __future__ import annotations
 
+import functools
+import io
 import os
 import re
 import shutil
+import struct
 import tempfile
+import threading
 import zipfile
+import zlib
 from pathlib import Path
 
 
@@ -70,11 +75,69 @@ ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 def add_to_zip(zf: zipfile.ZipFile, name: str, data: bytes, stored: bool = False) -> None:
     """Add one entry with fixed time, mode and host system, so a zip's bytes depend only on
     its contents and order."""
+    zf.writestr(_entry_info(name, stored), data, compresslevel=None if stored else ZIP_LEVEL)
+
+
+#: Deflate level of every compressed zip entry.
+ZIP_LEVEL = 9
+
+
+def _entry_info(name: str, stored: bool) -> zipfile.ZipInfo:
     info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
     info.create_system = 3
     info.external_attr = 0o100644 << 16
     info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
-    zf.writestr(info, data, compresslevel=None if stored else 9)
+    return info
+
+
+@functools.lru_cache(maxsize=64)
+def deflated(data: bytes) -> bytes:
+    """``data`` deflated as a zip entry holds it, remembered: the EPUB's fonts (nine tenths
+    of its compression time) are compressed once, while the PDF is laid out
+    (:func:`precompress`), not after it."""
+    compressor = zlib.compressobj(ZIP_LEVEL, zlib.DEFLATED, -15)
+    return compressor.compress(data) + compressor.flush()
+
+
+def precompress(blobs) -> threading.Thread:
+    """Deflate ``blobs`` into :func:`deflated`'s memory, from a thread (zlib lets go of the
+    GIL while it works); ``join()`` it, or not: a blob not done yet is compressed when used."""
+    thread = threading.Thread(target=lambda: [deflated(blob) for blob in blobs],
+                              name="folio-deflate", daemon=True)
+    thread.start()
+    return thread
+
+
+def zip_bytes(entries, stored=frozenset()) -> bytes:
+    """A zip of ``entries`` ((name, data) in order), byte for byte what :func:`add_to_zip`
+    gives entry by entry, its deflated data taken from :func:`deflated`; the entries named
+    in ``stored`` are left uncompressed."""
+    out, directory = io.BytesIO(), []
+    for name, data in entries:
+        info = _entry_info(name, name in stored)
+        packed = data if name in stored else deflated(data)
+        info.CRC, info.file_size, info.compress_size = zlib.crc32(data), len(data), len(packed)
+        info.header_offset = out.tell()
+        out.write(info.FileHeader(zip64=False))
+        out.write(packed)
+        directory.append(info)
+    start = out.tell()
+    for info in directory:
+        filename, flags = info.filename.encode("utf-8"), 0
+        if not info.filename.isascii():
+            flags = 0x800
+        year, month, day, hour, minute, second = info.date_time
+        dosdate, dostime = (year - 1980) << 9 | month << 5 | day, hour << 11 | minute << 5 | second // 2
+        out.write(struct.pack("<4s4B4HL2L5H2L", b"PK\x01\x02", info.create_version,
+                              info.create_system, info.extract_version, info.reserved, flags,
+                              info.compress_type, dostime, dosdate, info.CRC, info.compress_size,
+                              info.file_size, len(filename), 0, 0, 0, info.internal_attr,
+                              info.external_attr, info.header_offset))
+        out.write(filename)
+    size = out.tell() - start
+    out.write(struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, len(directory), len(directory),
+                          size, start, 0))
+    return out.getvalue()
 
 
 #: Names the atomic writers give their temporary files and folders, beside their targets.

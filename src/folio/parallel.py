@@ -39,17 +39,35 @@ class Job:
         """Give up on the stage (another stage failed): nothing to stop here."""
 
 
+#: This process's ends of the pipes to its live children. A child forked later closes them
+#: at once: holding a sibling's request pipe open would keep the sibling from ever reading
+#: its end (it waits for the parent to close it), and the build would hang.
+_OURS: set[int] = set()
+
+
+def _close(fd: int) -> None:
+    _OURS.discard(fd)
+    os.close(fd)
+
+
 class _Forked(Job):
     def __init__(self, pid: int, fd: int):
-        self.pid, self.fd = pid, fd
+        self.pid, self.fd, self.reaped = pid, fd, False
+        _OURS.add(fd)
 
     def result(self):
         # Read the whole pipe before waiting: a result larger than the pipe's buffer
         # would otherwise block the child and this process on each other.
-        with os.fdopen(self.fd, "rb") as fh:
-            data = fh.read()
+        fd, self.fd = self.fd, None
+        _OURS.discard(fd)
+        try:
+            with os.fdopen(fd, "rb") as fh:
+                data = fh.read()
+        except BaseException:  # interrupted (Ctrl-C): the child must not outlive the build
+            self.discard()
+            raise
         _, status = os.waitpid(self.pid, 0)
-        self.fd = None  # reaped: nothing left to discard
+        self.reaped = True  # nothing left to discard
         if not data:
             raise RuntimeError(f"the child process of a build stage died (status {status})")
         kind, value = pickle.loads(data)
@@ -61,15 +79,17 @@ class _Forked(Job):
 
     def discard(self) -> None:
         """Stop the child and reap it, so that no process outlives a failed build."""
-        if self.fd is None:
+        if self.reaped:
             return
         try:
             os.kill(self.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
-        os.close(self.fd)
+        if self.fd is not None:
+            _close(self.fd)
+            self.fd = None
         os.waitpid(self.pid, 0)
-        self.fd = None
+        self.reaped = True
 
 
 def can_fork() -> bool:
@@ -108,9 +128,11 @@ class _ForkedWorker(_Forked, Worker):
     def __init__(self, pid: int, fd: int, request: int):
         super().__init__(pid, fd)
         self.request = request
+        _OURS.add(request)
 
     def send(self, *args) -> None:
         fd, self.request = self.request, None
+        _OURS.discard(fd)
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(pickle.dumps(args, protocol=pickle.HIGHEST_PROTOCOL))
@@ -119,7 +141,7 @@ class _ForkedWorker(_Forked, Worker):
 
     def discard(self) -> None:
         if self.request is not None:
-            os.close(self.request)
+            _close(self.request)
             self.request = None
         super().discard()
 
@@ -168,6 +190,8 @@ def _child(parent: int, write: int, run) -> None:
     status = 0
     try:
         _die_with(parent)
+        for fd in list(_OURS):  # a sibling's, or an earlier job's: not this child's to hold
+            _close(fd)
         try:
             payload = ("ok", run())
         except BuildError as exc:

@@ -36,6 +36,8 @@ class PrintLayout:
     """Per page, its label: the PDF's /PageLabels, else the number printed in its margin."""
     first_lines: tuple[tuple[str | None, str], ...] = ()
     """Per page, the id of the element around its first line, and the line's words."""
+    cover: bytes | None = None
+    """Page 1 as a PNG (``folio.cover.cover_png``), when the request asked for it."""
 
     @property
     def pages(self) -> int:
@@ -54,6 +56,8 @@ class LayoutRequest:
     """Seeds the PDF's fixed /ID."""
     body_id: str | None = None
     """The first body section's id, where arabic page numbers start (None: no page labels)."""
+    cover: bool = False
+    """Also make the EPUB's cover image, a PNG of page 1."""
 
 
 #: The PDF editions: the screen edition (the default) and the print edition, with bleed and crop
@@ -81,7 +85,7 @@ def pdf_document_html(report: Report, edition: str = "screen") -> str:
     })
 
 
-def layout_request(report: Report, edition: str = "screen") -> LayoutRequest:
+def layout_request(report: Report, edition: str = "screen", cover: bool = False) -> LayoutRequest:
     """The request to print a PDF edition of the report (checked against the size limit first:
     a report too large fails at once, before WeasyPrint, in bounded memory)."""
     if edition not in PDF_EDITIONS:
@@ -90,7 +94,7 @@ def layout_request(report: Report, edition: str = "screen") -> LayoutRequest:
     return LayoutRequest(
         report.project.root, pdf_document_html(report, edition=edition),
         report.publication.identifier + ("" if edition == "screen" else f"#{edition}"),
-        next((s.id for s in report.sections if s.part == "body"), None))
+        next((s.id for s in report.sections if s.part == "body"), None), cover)
 
 
 def print_layout(report: Report, edition: str = "screen") -> PrintLayout:
