@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import mimetypes
 import os
 from dataclasses import dataclass
 
@@ -69,17 +68,6 @@ def inner_xhtml(body: etree._Element) -> str:
 
 def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-#: Built-in table only: mimetypes.guess_type() would also read the machine's /etc/mime.types.
-_TYPES = mimetypes.MimeTypes(filenames=())
-_FONTS = {".otf": "font/otf", ".ttf": "font/ttf"}
-
-
-def media_type(name: str) -> str:
-    """The media type of a file name, the same on every machine."""
-    suffix = name[name.rfind("."):].lower() if "." in name else ""
-    return _FONTS.get(suffix) or _TYPES.guess_type(name)[0] or "application/octet-stream"
 
 
 def outline(report: Report, file_of, depth: int = 2) -> list[NavItem]:

@@ -16,7 +16,8 @@ from markupsafe import Markup
 
 from .a11y import accessibility_metadata, page_break_source
 from .document import Report
-from .edition import creators, inner_xhtml, media_type, outline, retarget, source_date
+from .edition import creators, inner_xhtml, outline, retarget, source_date
+from .media import media_type
 from .htmlsite import font_files
 from .output import zip_bytes
 from .pagelist import PageBreak, insert_markers, page_list_nav

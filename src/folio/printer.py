@@ -19,7 +19,7 @@ import weasyprint
 from weasyprint.formatting_structure.boxes import FootnoteAreaBox, MarginBox, TextBox
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from .edition import media_type
+from .media import media_type
 from .errors import BuildError, Problem
 from .pagelist import KEY, squash
 from .pdf import LayoutRequest, PrintLayout, label_pages, label_ranges, range_labels
