@@ -10,8 +10,9 @@ start-up included, as an editor pays it):
 - no-op: the same again, nothing changed;
 - html, one chapter: ``python -m folio html`` after a one-sentence edit of a chapter;
 - all, one chapter: ``python -m folio`` after another such edit;
-- the same two one-chapter edits rebuilt inside one long-lived process, as ``invoke serve``
-  (and ``serve --all``) does: no Python start-up, WeasyPrint already loaded;
+- the same two one-chapter edits rebuilt inside a live preview (``folio.serve.Preview``, as
+  ``invoke serve`` and ``serve --all`` run them): no Python start-up, the PDF laid out by a
+  child of the fork server, which has loaded WeasyPrint already;
 - 10x: a cold build of the report with every chapter's paragraphs ten times over.
 
 The CPU column is the user and system time of the whole process tree (a
@@ -142,21 +143,25 @@ def edit_chapter(project: Path, n: int) -> None:
     path.write_text(path.read_text("utf-8") + EDIT.format(n=n), "utf-8")
 
 
-#: Run in one long-lived process, as ``invoke serve`` (``--all``) rebuilds: imports already done.
+#: Rebuilds inside a live preview, as ``invoke serve`` (``--all``) runs them: no Python start-up,
+#: the server's threads running, the PDFs laid out by the fork server's children.
 WARM = """
 import json, sys, time
 from pathlib import Path
 sys.path.insert(0, {bench!r})
 from run import edit_chapter
-import folio
+from folio.serve import Preview
 root, editions, repeat = Path(sys.argv[1]), tuple(sys.argv[2].split(",")), int(sys.argv[3])
-folio.build(root, ("html", "epub", "pdf"))
+preview = Preview(root, ("html", "epub", "pdf"), log=lambda message: None)
+preview.start(port=0, interval=3600)  # serves; the benchmark makes the edits and rebuilds
 times = []
 for n in range(repeat):
     edit_chapter(root, 1000 + n)
     start = time.perf_counter()
-    folio.build(root, editions)
+    preview.rebuild(editions)
     times.append(time.perf_counter() - start)
+    assert preview.error is None, preview.error
+preview.stop()
 print(json.dumps(times))
 """
 

@@ -1,4 +1,4 @@
-"""A build stage in a forked child: its result, its located errors, and its crashes come back."""
+"""A build stage in a child process: its result, its located errors, and its crashes come back."""
 
 from __future__ import annotations
 
@@ -22,6 +22,13 @@ def forking(monkeypatch):
     monkeypatch.setattr(threading, "active_count", lambda: 1)
 
 
+def started(fn, *args):
+    """A worker given its arguments at once."""
+    worker = parallel.spawn(fn)
+    worker.send(*args)
+    return worker
+
+
 def fail():
     raise BuildError([Problem("PDF: no anchor #x", "templates/pdf/document.html", 3),
                       Problem("second problem")])
@@ -32,20 +39,20 @@ def crash():
 
 
 def test_the_result_comes_from_a_child_and_may_exceed_a_pipe_buffer(forking):
-    job = parallel.start(lambda n: (os.getpid(), b"x" * n), 5_000_000)
+    job = started(lambda n: (os.getpid(), b"x" * n), 5_000_000)
     pid, data = job.result()
     assert pid != os.getpid() and data == b"x" * 5_000_000
 
 
 def test_a_build_error_keeps_its_located_problems(forking):
     with pytest.raises(BuildError) as info:
-        parallel.start(fail).result()
+        started(fail).result()
     assert str(info.value) == "templates/pdf/document.html:3: PDF: no anchor #x\nsecond problem"
 
 
 def test_a_crash_in_the_child_is_a_bug_with_its_traceback(forking):
     with pytest.raises(RuntimeError, match=r"(?s)ZeroDivisionError: boom"):
-        parallel.start(crash).result()
+        started(crash).result()
 
 
 def test_with_other_threads_alive_the_stage_runs_here():
@@ -54,14 +61,14 @@ def test_with_other_threads_alive_the_stage_runs_here():
     other.start()
     try:
         assert not parallel.can_fork()
-        assert parallel.start(os.getpid).result() == os.getpid()
+        assert started(os.getpid).result() == os.getpid()
     finally:
         stop.set()
         other.join()
 
 
 def test_a_discarded_child_is_stopped_and_reaped(forking):
-    job = parallel.start(threading.Event().wait)  # would wait for ever
+    job = started(threading.Event().wait)  # would wait for ever
     job.discard()
     with pytest.raises(ChildProcessError):
         os.waitpid(job.pid, os.WNOHANG)
@@ -73,7 +80,8 @@ def test_the_child_ends_when_its_parent_is_killed(tmp_path):
     script = f"""
 import os, sys, threading
 from folio import parallel
-job = parallel.start(threading.Event().wait)
+job = parallel.spawn(threading.Event().wait)
+job.send()
 open({str(tmp_path / 'pid')!r}, "w").write(str(job.pid))
 os.kill(os.getpid(), 9)
 """
@@ -94,7 +102,7 @@ def _alive(pid: int) -> bool:
 
 
 def test_discarding_a_collected_stage_does_nothing(forking):
-    job = parallel.start(os.getpid)
+    job = started(os.getpid)
     assert job.result() != os.getpid()
     job.discard()  # e.g. a later stage failed after this one was collected
 
@@ -121,19 +129,6 @@ def test_a_worker_discarded_before_its_request_is_stopped_and_reaped(forking):
     worker.discard()
     with pytest.raises(ChildProcessError):
         os.waitpid(worker.pid, os.WNOHANG)
-
-
-def test_with_other_threads_alive_a_worker_runs_here_on_result():
-    stop = threading.Event()
-    other = threading.Thread(target=stop.wait)
-    other.start()
-    try:
-        worker = parallel.spawn(os.getpid)
-        worker.send()
-        assert worker.result() == os.getpid()
-    finally:
-        stop.set()
-        other.join()
 
 
 def _loaded_with_pid(module, data):
@@ -165,3 +160,48 @@ def _echo(data):
 
 def _hung(signum, frame):
     raise TimeoutError("a worker never finished: it is waiting on a pipe a sibling holds open")
+
+
+@pytest.fixture
+def threads_and_fork_server(monkeypatch):
+    """As in ``invoke serve``: other threads run, and a fork server has been started."""
+    monkeypatch.setattr(parallel, "_SERVER", [])
+    parallel.use_fork_server(["folio.printer"])
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    yield
+    stop.set()
+    other.join()
+    parallel.stop_fork_server()
+
+
+def test_with_threads_alive_a_stage_runs_in_a_child_of_the_fork_server(threads_and_fork_server):
+    assert not parallel.can_fork()
+    pid, loaded, size = started(_loaded_with_pid, "weasyprint", b"x" * 5_000_000).result()
+    assert pid != os.getpid() and loaded and size == 5_000_000
+
+
+def test_the_fork_server_s_children_send_back_errors_and_crashes(threads_and_fork_server):
+    with pytest.raises(BuildError) as info:
+        started(fail).result()
+    assert str(info.value) == "templates/pdf/document.html:3: PDF: no anchor #x\nsecond problem"
+    with pytest.raises(RuntimeError, match=r"(?s)ZeroDivisionError: boom"):
+        started(crash).result()
+
+
+def test_a_discarded_stage_of_the_fork_server_is_stopped(threads_and_fork_server):
+    worker = started(time.sleep, 3600)
+    pid = worker.pid
+    worker.discard()
+    deadline = time.monotonic() + 30
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(pid)
+
+
+def test_if_the_fork_server_has_died_a_stage_runs_here(threads_and_fork_server):
+    process, _ = parallel._SERVER
+    process.kill()
+    process.wait()
+    assert started(os.getpid).result() == os.getpid()

@@ -24,6 +24,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from . import parallel
 from .build import EDITIONS, build
 from .errors import BuildError
 
@@ -113,6 +114,9 @@ class Preview:
 
     def start(self, port: int = 8000, interval: float = 0.3) -> ThreadingHTTPServer:
         """Build, then serve and watch from background threads; returns the running server."""
+        # Once the threads run, a rebuild may not fork: its PDFs are laid out by children of
+        # a fork server that has loaded WeasyPrint once, beside the HTML (see parallel.py).
+        parallel.use_fork_server(["folio.printer"])
         self.rebuild()
         handler = partial(_Handler, self)
         self.server = ThreadingHTTPServer((HOST, port), handler)
@@ -124,6 +128,7 @@ class Preview:
     def stop(self) -> None:
         """Stop watching and serving."""
         self._stop.set()
+        parallel.stop_fork_server()
         if self.server is not None:
             self.server.shutdown()
             self.server.server_close()
