@@ -115,8 +115,8 @@ def build(project_dir: Path | str = ".", editions=EDITIONS, out_dir: Path | str 
                                           layout.first_lines))
             say("epub: made")
         if "print" in workers:
-            print_layout = workers["print"].result()
-            printed, print_pages = print_layout.data, print_layout.pages
+            printed_layout = workers["print"].result()
+            printed, print_pages = printed_layout.data, printed_layout.pages
             say("print: made")
     except BaseException:
         for worker in workers.values():

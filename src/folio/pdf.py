@@ -106,18 +106,6 @@ def layout_request(report: Report, edition: str = "screen", cover: bool = False)
         next((s.id for s in report.sections if s.part == "body"), None), cover)
 
 
-def print_layout(report: Report, edition: str = "screen") -> PrintLayout:
-    """Lay out and write a PDF edition, here; keep each page's anchors and printed number."""
-    from .printer import lay_out
-    return lay_out(layout_request(report, edition))
-
-
-def build_pdf(report: Report, edition: str = "screen") -> tuple[bytes, int]:
-    """The PDF of the report (``edition`` "screen" or "print"), as bytes, and its number of pages."""
-    layout = print_layout(report, edition)
-    return layout.data, layout.pages
-
-
 #: The anchor of the half-title page (templates/pdf/half-title.html), where roman folios start.
 HALF_TITLE_ID = "folio-half-title"
 
