@@ -98,7 +98,7 @@ def build(project_dir: Path | str = ".", editions=EDITIONS, out_dir: Path | str 
             from .htmlsite import build_html
             html = build_html(report, {"PDF": f"../{names['pdf']}", "EPUB": f"../{names['epub']}"})
             say("html: made")
-        preload.join()
+        preload.result()
         if "epub" in todo:  # while the PDF is laid out
             from .htmlsite import font_files
             from .output import precompress

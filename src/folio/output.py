@@ -15,10 +15,11 @@ import re
 import shutil
 import struct
 import tempfile
-import threading
 import zipfile
 import zlib
 from pathlib import Path
+
+from .parallel import background
 
 
 def write_file(target: Path, data: bytes) -> Path:
@@ -99,13 +100,10 @@ def deflated(data: bytes) -> bytes:
     return compressor.compress(data) + compressor.flush()
 
 
-def precompress(blobs) -> threading.Thread:
+def precompress(blobs) -> None:
     """Deflate ``blobs`` into :func:`deflated`'s memory, from a thread (zlib lets go of the
-    GIL while it works); ``join()`` it, or not: a blob not done yet is compressed when used."""
-    thread = threading.Thread(target=lambda: [deflated(blob) for blob in blobs],
-                              name="folio-deflate", daemon=True)
-    thread.start()
-    return thread
+    GIL while it works); a blob not done yet when it is used is compressed then."""
+    background(lambda: [deflated(blob) for blob in blobs], name="folio-deflate")
 
 
 def zip_bytes(entries, stored=frozenset()) -> bytes:

@@ -30,6 +30,7 @@ import subprocess
 import sys
 import threading
 import traceback
+from concurrent.futures import Future
 
 from .errors import BuildError
 
@@ -72,9 +73,12 @@ def spawn(fn, modules: list[str] | tuple[str, ...] = ()) -> Worker:
     return Worker(fn)
 
 
-def _outcome(payload):
-    """A child's payload as a value or the exception it stands for."""
-    kind, value = payload
+def _outcome(data: bytes, died: str):
+    """A child's pickled payload as a value or the exception it stands for; ``died`` says what
+    happened when there is none (the child ended without sending it)."""
+    if not data:
+        raise RuntimeError(died)
+    kind, value = pickle.loads(data)
     if kind == "error":
         raise BuildError(value)
     if kind == "crash":
@@ -82,14 +86,15 @@ def _outcome(payload):
     return value
 
 
-def _run(call):
-    """Run the stage in a child: its payload for the parent."""
+def _run(call) -> bytes:
+    """Run the stage in a child: its pickled payload for the parent (see :func:`_outcome`)."""
     try:
-        return ("ok", call())
+        payload = ("ok", call())
     except BuildError as exc:
-        return ("error", exc.problems)
+        payload = ("error", exc.problems)
     except BaseException:  # noqa: BLE001 - reported by the parent, with its traceback
-        return ("crash", traceback.format_exc())
+        payload = ("crash", traceback.format_exc())
+    return pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 # -- a child forked here --------------------------------------------------------------------
@@ -124,17 +129,10 @@ class _Forked(Worker):
         # would otherwise block the child and this process on each other.
         fd, self.fd = self.fd, None
         _OURS.discard(fd)
-        try:
-            with os.fdopen(fd, "rb") as fh:
-                data = fh.read()
-        except BaseException:  # interrupted (Ctrl-C): the child must not outlive the build
-            self.discard()
-            raise
+        data = _read_all(fd, self.discard)
         _, status = os.waitpid(self.pid, 0)
         self.reaped = True  # nothing left to discard
-        if not data:
-            raise RuntimeError(f"the child process of a build stage died (status {status})")
-        return _outcome(pickle.loads(data))
+        return _outcome(data, f"the child process of a build stage died (status {status})")
 
     def discard(self) -> None:
         if self.reaped:
@@ -166,7 +164,7 @@ def _spawn_child(fn, modules) -> Worker:
             os.close(request_write)
             payload = _run(_request_then(fn, modules, request_read))
             with os.fdopen(write, "wb") as fh:
-                fh.write(pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))
+                fh.write(payload)
         except BaseException:  # noqa: BLE001
             status = 1
         finally:
@@ -192,9 +190,16 @@ def _request_then(fn, modules, request_fd: int):
     return run
 
 
-def _read_all(fd: int) -> bytes:
-    with os.fdopen(fd, "rb") as fh:
-        return fh.read()
+def _read_all(fd: int, stop=None) -> bytes:
+    """Everything until the other end closes. Interrupted (Ctrl-C), call ``stop``: the child
+    writing must not outlive the build."""
+    try:
+        with os.fdopen(fd, "rb") as fh:
+            return fh.read()
+    except BaseException:
+        if stop is not None:
+            stop()
+        raise
 
 
 def _die_with(parent: int) -> None:
@@ -214,7 +219,8 @@ def _die_with(parent: int) -> None:
 #: The fork server, once :func:`use_fork_server` has started it: its process and our socket.
 _SERVER: list = []
 _SERVER_LOCK = threading.Lock()
-_HEAD = struct.Struct("<Q")
+_HEAD = struct.Struct("<Q")  # a request's size
+_PID = struct.Struct("<q")  # the first thing a child of the server sends
 
 
 def use_fork_server(modules: list[str] | tuple[str, ...]) -> None:
@@ -254,16 +260,15 @@ def _serve_forks(fd: int, modules: list[str]) -> None:
         head, fds, _, _ = socket.recv_fds(sock, _HEAD.size, 1)
         if not head:
             return  # the serving process has gone
-        head += _receive(sock, _HEAD.size - len(head))
-        body = _receive(sock, _HEAD.unpack(head)[0])
+        head += _exactly(sock.recv, _HEAD.size - len(head))
+        body = _exactly(sock.recv, _HEAD.unpack(head)[0])
         if os.fork() == 0:
             sock.close()
             signal.signal(signal.SIGCHLD, signal.SIG_DFL)
             with os.fdopen(fds[0], "wb") as fh:
-                fh.write(struct.pack("<q", os.getpid()))
+                fh.write(_PID.pack(os.getpid()))
                 fh.flush()
-                fh.write(pickle.dumps(_run(lambda: _call(pickle.loads(body))),
-                                      protocol=pickle.HIGHEST_PROTOCOL))
+                fh.write(_run(lambda: _call(pickle.loads(body))))
             os._exit(0)
         os.close(fds[0])
 
@@ -273,12 +278,13 @@ def _call(stage):
     return fn(*args)
 
 
-def _receive(sock: socket.socket, size: int) -> bytes:
+def _exactly(read, size: int) -> bytes:
+    """``size`` bytes from ``read(n)`` (a socket's recv, a pipe's os.read), however they come."""
     chunks = []
     while size > 0:
-        chunk = sock.recv(min(size, 1 << 20))
+        chunk = read(min(size, 1 << 20))
         if not chunk:
-            raise EOFError("the fork server's socket closed in the middle of a request")
+            raise EOFError("the other end closed before sending all it had to")
         chunks.append(chunk)
         size -= len(chunk)
     return b"".join(chunks)
@@ -306,21 +312,16 @@ class _Served(Worker):
         finally:
             os.close(write)
         self.fd = read
-        self.pid = struct.unpack("<q", _read_exactly(read, 8))[0]
+        try:
+            self.pid = _PID.unpack(_exactly(lambda n: os.read(read, n), _PID.size))[0]
+        except EOFError:
+            raise RuntimeError("the fork server did not start the build stage") from None
 
     def result(self):
         if self.fd is None:
             return super().result()
         fd, self.fd = self.fd, None
-        try:
-            with os.fdopen(fd, "rb") as fh:
-                data = fh.read()
-        except BaseException:
-            self._kill()
-            raise
-        if not data:
-            raise RuntimeError("the child process of a build stage died")
-        return _outcome(pickle.loads(data))
+        return _outcome(_read_all(fd, self._kill), "the child process of a build stage died")
 
     def discard(self) -> None:
         self._kill()
@@ -337,20 +338,22 @@ class _Served(Worker):
             self.pid = None
 
 
-def _read_exactly(fd: int, size: int) -> bytes:
-    data = b""
-    while len(data) < size:
-        chunk = os.read(fd, size - len(data))
-        if not chunk:
-            raise RuntimeError("the fork server did not start the build stage")
-        data += chunk
-    return data
+def background(fn, *args, name: str) -> Future:
+    """Run ``fn(*args)`` in a daemon thread, for work that lets go of the GIL (imports while
+    pandoc runs, zlib, pdfium); its ``result()`` waits for the value or raises its error."""
+    future: Future = Future()
+
+    def run():
+        try:
+            future.set_result(fn(*args))
+        except BaseException as exc:  # noqa: BLE001 - raised again by result()
+            future.set_exception(exc)
+
+    threading.Thread(target=run, name=name, daemon=True).start()
+    return future
 
 
-def preload(modules: list[str]) -> threading.Thread:
+def preload(modules: list[str]) -> Future:
     """Import ``modules`` in a thread while this one waits on other processes (pandoc).
     Spawn the workers first: :func:`spawn` forks only while no other thread runs."""
-    thread = threading.Thread(target=lambda: [importlib.import_module(m) for m in modules],
-                              name="folio-preload", daemon=True)
-    thread.start()
-    return thread
+    return background(lambda: [importlib.import_module(m) for m in modules], name="folio-preload")

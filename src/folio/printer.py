@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-import threading
+from concurrent.futures import Future
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -19,9 +19,10 @@ import weasyprint
 from weasyprint.formatting_structure.boxes import FootnoteAreaBox, MarginBox, TextBox
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from .media import media_type
 from .errors import BuildError, Problem
+from .media import media_type
 from .pagelist import KEY, squash
+from .parallel import background
 from .pdf import LayoutRequest, PrintLayout, label_pages, label_ranges, range_labels
 
 #: The project's address as WeasyPrint sees it, wherever the folder is: WeasyPrint names
@@ -76,7 +77,7 @@ def lay_out(request: LayoutRequest) -> PrintLayout:
             label_pages(pdf, ranges)
 
         document = html.render(**PDF_OPTIONS)
-        cover = _Cover(document) if request.cover else None
+        cover = _cover(document) if request.cover else None
         data = document.write_pdf(pdf_identifier=file_id.encode("ascii"), finisher=finish,
                                   **PDF_OPTIONS)
     except weasyprint.urls.FatalURLFetchingError as exc:
@@ -89,27 +90,16 @@ def lay_out(request: LayoutRequest) -> PrintLayout:
     # The labels the finisher wrote, computed, not read back: parsing the PDF took 0.35 s.
     labels = range_labels(ranges, len(document.pages)) if ranges else printed_labels(document.pages)
     return PrintLayout(data, tuple(tuple(page.anchors) for page in document.pages),
-                       labels, first_lines(document.pages), cover.png() if cover else None)
+                       labels, first_lines(document.pages), cover.result() if cover else None)
 
 
-class _Cover:
+def _cover(document) -> Future:
     """The cover image, rasterised by pdfium from a PDF of page 1 alone, in a thread, while
     WeasyPrint writes the whole PDF (pdfium and the PNG encoder let go of the GIL): the
     same pixels as page 1 of the whole PDF, 0.15 s sooner."""
-
-    def __init__(self, document):
-        from .cover import cover_png
-        page_one = document.copy(document.pages[:1]).write_pdf()
-        self.result: list = []
-        self.thread = threading.Thread(target=lambda: self.result.append(cover_png(page_one)),
-                                       name="folio-cover", daemon=True)
-        self.thread.start()
-
-    def png(self) -> bytes:
-        self.thread.join()
-        if not self.result:
-            raise RuntimeError("the cover image could not be made (see the error above)")
-        return self.result[0]
+    from .cover import cover_png
+    page_one = document.copy(document.pages[:1]).write_pdf()
+    return background(cover_png, page_one, name="folio-cover")
 
 
 def first_lines(pages) -> tuple[tuple[str | None, str], ...]:
