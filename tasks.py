@@ -60,7 +60,7 @@ def pdf(c, project=None, quiet=False, edition="screen"):
             "pages": "comma-separated: cover, contents, chapter, team, an id, or a page number"})
 def proof(c, project=None, pages=None, edition="screen"):
     """Render chosen PDF pages (default: cover, contents, first chapter, team) to build/proof/."""
-    from folio.proof import proof as proof_pages
+    from folio.commands.proof import proof as proof_pages
 
     written = _call(proof_pages, project or c.folio.project, pages.split(",") if pages else None,
                     edition="pdf" if edition == "screen" else "print")
@@ -77,7 +77,7 @@ def clean(c, project=None):
 @task(help={"project": PROJECT_HELP["project"]})
 def verify(c, project=None):
     """Rebuild in a temporary folder and check build/ matches build/manifest.json byte for byte."""
-    from folio.verify import verify as verify_build
+    from folio.commands.verify import verify as verify_build
 
     problems = _call(verify_build, project or c.folio.project)
     if problems:
@@ -88,7 +88,7 @@ def verify(c, project=None):
 @task(help={"project": PROJECT_HELP["project"]})
 def release(c, project=None):
     """Copy the editions to dist/ with versioned names, SHA256SUMS, the manifest and an OPDS feed."""
-    from folio.release import release as release_editions
+    from folio.commands.release import release as release_editions
 
     written = _call(release_editions, project or c.folio.project)
     for path in written:
@@ -114,7 +114,7 @@ def check(c, project=None, only=None):
             "all": "rebuild the PDF and EPUB on every change too, not only on request"})
 def serve(c, project=None, port=8000, all=False):  # noqa: A002 - the option is --all
     """Preview the HTML edition at http://127.0.0.1:PORT/, rebuilt and reloaded on each save."""
-    from folio.serve import serve as serve_preview
+    from folio.commands.serve import serve as serve_preview
 
     serve_preview(project or c.folio.project, int(port), all_editions=all)
 
@@ -124,7 +124,7 @@ def serve(c, project=None, port=8000, all=False):  # noqa: A002 - the option is 
             "project": PROJECT_HELP["project"]})
 def diff(c, rev, to=None, project=None):
     """Write build/diff/index.html: words changed between two drafts and the PDF pages they moved to."""
-    from folio.diff import diff as diff_report
+    from folio.commands.diff import diff as diff_report
 
     _call(diff_report, project or c.folio.project, rev, to)
 
@@ -132,7 +132,7 @@ def diff(c, rev, to=None, project=None):
 @task(help={"project": PROJECT_HELP["project"]})
 def stats(c, project=None):
     """Print words, reading time and PDF pages per section (builds the PDF if it is not up to date)."""
-    from folio.stats import stats as report_stats, table
+    from folio.commands.stats import stats as report_stats, table
 
     print(table(_call(report_stats, project or c.folio.project)))
 

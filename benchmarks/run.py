@@ -10,7 +10,7 @@ start-up included, as an editor pays it):
 - no-op: the same again, nothing changed;
 - html, one chapter: ``python -m folio html`` after a one-sentence edit of a chapter;
 - all, one chapter: ``python -m folio`` after another such edit;
-- the same two one-chapter edits rebuilt inside a live preview (``folio.serve.Preview``, as
+- the same two one-chapter edits rebuilt inside a live preview (``folio.commands.serve.Preview``, as
   ``invoke serve`` and ``serve --all`` run them): no Python start-up, the PDF laid out by a
   child of the fork server, which has loaded WeasyPrint already;
 - 10x: a cold build of the report with every chapter's paragraphs ten times over.
@@ -150,7 +150,7 @@ import json, sys, time
 from pathlib import Path
 sys.path.insert(0, {bench!r})
 from run import edit_chapter
-from folio.serve import Preview
+from folio.commands.serve import Preview
 root, editions, repeat = Path(sys.argv[1]), tuple(sys.argv[2].split(",")), int(sys.argv[3])
 preview = Preview(root, ("html", "epub", "pdf"), log=lambda message: None)
 preview.start(port=0, interval=3600)  # serves; the benchmark makes the edits and rebuilds

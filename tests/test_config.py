@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from folio.config import load_project
+from folio.inputs.load import load_project
 from folio.errors import BuildError
 
 PUBLICATION = """\

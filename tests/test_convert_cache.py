@@ -7,7 +7,7 @@ import subprocess
 import pytest
 
 from conftest import assemble_tiny
-from folio.convert import _pandoc_env, make_pandoc, to_html
+from folio.content.convert import _pandoc_env, make_pandoc, to_html
 
 
 @pytest.mark.parametrize("text, cites", [

@@ -20,9 +20,9 @@ from pypdf import PdfReader
 
 from conftest import run_cli
 from editions import MARGIN, spaced
-from folio.cover import cover_png, page_png
-from folio.proof import proof
-from folio.search import search_bundle
+from folio.editions.pdf.cover import cover_png, page_png
+from folio.commands.proof import proof
+from folio.editions.search import search_bundle
 
 ROMAN = re.compile(r"^[ivxlc]+$")
 BLEED = 3 / 25.4 * 72  # 3 mm in points

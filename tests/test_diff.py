@@ -10,7 +10,7 @@ import pytest
 from lxml import html as lhtml
 
 from conftest import assemble_tiny
-from folio.diff import diff
+from folio.commands.diff import diff
 from folio.errors import BuildError
 
 GIT_ENV = {"GIT_AUTHOR_NAME": "Editor", "GIT_AUTHOR_EMAIL": "editor@example.org",

@@ -18,9 +18,9 @@ import pytest
 from pypdf import PdfReader
 
 from conftest import PYTHON, assemble_tiny, outputs, run_cli
-from folio.config import load_project
-from folio.convert import make_pandoc
-from folio.printer import ProjectFetcher
+from folio.inputs.load import load_project
+from folio.content.convert import make_pandoc
+from folio.editions.pdf.layout import ProjectFetcher
 from test_errors import Case, break_copy
 
 #: Appended to chapter2.md (11 lines, ending in a newline) after a blank line: line 13.
@@ -211,7 +211,7 @@ def test_debug_shows_the_traceback_of_a_problem(tiny, copy_built):
 def test_an_unexpected_exception_is_called_a_bug(tmp_path):
     root = assemble_tiny(tmp_path / "report")  # never built: nothing is up to date
     script = ("import importlib, sys\nfrom folio.cli import main\n"
-              "document = importlib.import_module('folio.document')\n"
+              "document = importlib.import_module('folio.content.gather')\n"
               "def broken(*args): raise RuntimeError('oops')\n"
               "document._check = broken\nsys.exit(main(['--project', sys.argv[1]]))\n")
     proc = subprocess.run([PYTHON, "-c", script, str(root)], capture_output=True, text=True,

@@ -10,7 +10,8 @@ import pytest
 
 import folio
 from conftest import CACHE, assemble_tiny, outputs
-from folio import convert, incremental
+from folio.content import convert
+from folio.pipeline import incremental
 from folio.errors import BuildError
 
 ALL = folio.EDITIONS

@@ -2,7 +2,7 @@
 
 A build runs in a subprocess that signals itself at a chosen moment: while gathering, or just
 before one of the renames that put the editions in place (found by wrapping ``os.replace``
-in folio.output). Hook points, not delays: the moments are exact on any machine.
+in folio.pipeline.output). Hook points, not delays: the moments are exact on any machine.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ import pytest
 from pypdf import PdfReader
 
 from conftest import PYTHON, outputs, run_cli
-from folio.lock import LOCK, build_lock
-from folio.output import sweep_debris, write_file, write_tree
+from folio.pipeline.lock import LOCK, build_lock
+from folio.pipeline.output import sweep_debris, write_file, write_tree
 
 pytestmark = pytest.mark.slow
 
@@ -28,7 +28,7 @@ KILLER = """
 import importlib, os, signal, sys
 from pathlib import Path
 from folio.cli import main
-document, output = importlib.import_module("folio.document"), importlib.import_module("folio.output")
+document, output = importlib.import_module("folio.content.gather"), importlib.import_module("folio.pipeline.output")
 sig, at, project = getattr(signal, sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 # As in a terminal: a shell's background job (a CI step, say) starts with SIGINT ignored.
 signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -149,7 +149,7 @@ def test_a_second_build_fails_at_once_naming_the_lock_and_its_holder(tiny, copy_
 HOLDER = """
 import sys, time
 from pathlib import Path
-from folio.lock import build_lock
+from folio.pipeline.lock import build_lock
 with build_lock(Path(sys.argv[1])):
     print("locked", flush=True)
     time.sleep(300)

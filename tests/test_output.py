@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from folio import output
-from folio.output import add_to_zip, deflated, write_file, write_tree, zip_bytes
+from folio.pipeline import output
+from folio.pipeline.output import add_to_zip, deflated, write_file, write_tree, zip_bytes
 
 
 def listing(folder: Path) -> dict[str, bytes]:

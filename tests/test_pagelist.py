@@ -10,8 +10,8 @@ import pytest
 from lxml import etree, html
 
 from editions import MARGIN, XHTML, squash
-from folio.pagelist import PageBreak, insert_markers, page_breaks
-from folio.printer import printed_labels
+from folio.editions.pagelist import PageBreak, insert_markers, page_breaks
+from folio.editions.pdf.layout import printed_labels
 
 OPS = "{http://www.idpf.org/2007/ops}type"
 
@@ -178,7 +178,7 @@ def test_the_pdfs_own_page_labels_name_the_pages():
     one that declares none, the numbers printed in its margins."""
     import weasyprint
 
-    from folio.pdf import label_pages, range_labels
+    from folio.editions.pdf.document import label_pages, range_labels
 
     ranges = [(0, None, "r"), (2, None, "D")]
     document = weasyprint.HTML(string="<p style='break-after: page'>a</p>" * 4).render()
@@ -194,7 +194,7 @@ def test_computed_page_labels_are_what_a_pdf_reader_reads_back():
     import pypdf
     import weasyprint
 
-    from folio.pdf import label_pages, range_labels
+    from folio.editions.pdf.document import label_pages, range_labels
 
     ranges = [(0, "Cover", None), (1, "Inside cover", None), (3, None, "r"), (7, None, "D")]
     document = weasyprint.HTML(string="<p style='break-after: page'>a</p>" * 22).render()

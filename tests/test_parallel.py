@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from folio import parallel
+from folio.pipeline import workers as parallel
 from folio.errors import BuildError, Problem
 
 
@@ -79,7 +79,7 @@ def test_the_child_ends_when_its_parent_is_killed(tmp_path):
     # child must not outlive it (it would hold the build's files and lock).
     script = f"""
 import os, sys, threading
-from folio import parallel
+from folio.pipeline import workers as parallel
 job = parallel.spawn(threading.Event().wait)
 job.send()
 open({str(tmp_path / 'pid')!r}, "w").write(str(job.pid))
@@ -166,7 +166,7 @@ def _hung(signum, frame):
 def threads_and_fork_server(monkeypatch):
     """As in ``invoke serve``: other threads run, and a fork server has been started."""
     monkeypatch.setattr(parallel, "_SERVER", [])
-    parallel.use_fork_server(["folio.printer"])
+    parallel.use_fork_server(["folio.editions.pdf.layout"])
     stop = threading.Event()
     other = threading.Thread(target=stop.wait)
     other.start()

@@ -13,10 +13,10 @@ import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from folio.config import load_project
-from folio.document import gather
+from folio.inputs.load import load_project
+from folio.content.gather import gather
 from folio.errors import BuildError
-from folio.yamlload import load_yaml
+from folio.inputs.yamlload import load_yaml
 from test_config import make_project
 
 SETTINGS = settings(max_examples=60, deadline=None,

@@ -12,8 +12,8 @@ from PIL import Image
 
 import folio
 from conftest import assemble_tiny
-from folio.release import release
-from folio.verify import verify
+from folio.commands.release import release
+from folio.commands.verify import verify
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import assemble_tiny
-from folio.serve import Preview
+from folio.commands.serve import Preview
 
 #: Generous: the preview answers in about a second, but the machine may be busy.
 PATIENCE = 60.0

@@ -6,7 +6,7 @@ from pypdf import PdfReader
 
 from conftest import assemble_tiny
 from editions import markdown_text, read_sections
-from folio.stats import WPM, stats, table
+from folio.commands.stats import WPM, stats, table
 
 
 def test_stats_builds_the_pdf_and_counts_each_section(tmp_path):

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from folio.errors import BuildError
-from folio.yamlload import line_of, load_yaml
+from folio.inputs.yamlload import line_of, load_yaml
 
 TEAM = """\
 title: The Team

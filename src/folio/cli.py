@@ -12,9 +12,9 @@ import argparse
 import sys
 import traceback
 
-from .build import EDITIONS, build
-from .errors import BuildError
-from .lock import Terminated
+from folio.pipeline.build import EDITIONS, build
+from folio.errors import BuildError
+from folio.pipeline.lock import Terminated
 
 #: Exit codes: bad input, a bug (EX_SOFTWARE), and the shell's codes for SIGINT and SIGTERM.
 BAD_INPUT, BUG, INTERRUPTED, TERMINATED = 1, 70, 130, 143

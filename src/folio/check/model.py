@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..config import load_project
+from folio.inputs.load import load_project
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@ text extractable in reading order."""
 
 from __future__ import annotations
 
-from ..pagelist import squash
+from folio.editions.pagelist import squash
 from .model import Editions, Finding, Result, Tools
 
 NAME = "PDF structure"

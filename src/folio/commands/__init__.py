@@ -1,0 +1,1 @@
+"""Commands beside the build: serve, diff, stats, proof, verify, release."""

@@ -1,0 +1,167 @@
+"""``release``: the editions under versioned names in ``dist/``, with checksums and an OPDS feed.
+
+``dist/`` receives ``<slug>-<version>.pdf``, ``.epub`` and ``-html.zip`` (and
+``-print.pdf``, the printer's file, when it was built), the cover as
+``-cover.png`` with a ``-thumbnail.png``, ``SHA256SUMS``, the build's
+``manifest.json`` and ``opds.xml``, an OPDS 1.2 acquisition feed that reading
+apps and library systems can read. The feed offers the reading editions (not
+the printer's file) and shows the cover. Everything is made from ``build/`` as
+it is, and is reproducible: the zip has fixed times and order, the images are
+taken from the EPUB or scaled with a fixed filter and carry no metadata, the
+feed's dates come from the build's source date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+from pathlib import Path
+
+from lxml import etree
+from PIL import Image
+
+from folio.inputs.load import load_project
+from folio.editions.pdf.cover import png_bytes
+from folio.errors import BuildError
+from folio.pipeline.provenance import MANIFEST, read_manifest, sha256
+from folio.pipeline.output import add_to_zip, write_file
+
+ATOM = "http://www.w3.org/2005/Atom"
+NSMAP = {None: ATOM, "dc": "http://purl.org/dc/terms/", "opds": "http://opds-spec.org/2010/catalog"}
+ACQUISITION = "http://opds-spec.org/acquisition"
+MEDIA = {".pdf": "application/pdf", ".epub": "application/epub+zip", ".zip": "application/zip"}
+IMAGE = "http://opds-spec.org/image"
+THUMBNAIL = "http://opds-spec.org/image/thumbnail"
+#: Pixels on the long side of the feed's thumbnail.
+THUMBNAIL_LONG_SIDE = 300
+OPF = "http://www.idpf.org/2007/opf"
+
+
+def release(project_dir: Path | str, build_dir: Path | str | None = None,
+            dist_dir: Path | str | None = None) -> list[Path]:
+    """Copy the built editions into dist/ with versioned names; return the files written."""
+    project = load_project(project_dir)
+    pub = project.publication
+    out = Path(build_dir) if build_dir else project.root / "build"
+    dist = Path(dist_dir) if dist_dir else project.root / "dist"
+    manifest_path = out / MANIFEST
+    if not manifest_path.is_file():
+        raise BuildError("no manifest: run 'invoke build' before 'invoke release'", str(out))
+    manifest = read_manifest(manifest_path)
+    stem = f"{pub.slug}-{pub.version}"
+    editions = {
+        f"{stem}.pdf": _read(out / f"{pub.slug}.pdf"),
+        f"{stem}.epub": _read(out / f"{pub.slug}.epub"),
+        f"{stem}-html.zip": zip_tree(out / "html", f"{stem}-html"),
+    }
+    cover = epub_cover(editions[f"{stem}.epub"], out / f"{pub.slug}.epub")
+    images = {f"{stem}-cover.png": cover, f"{stem}-thumbnail.png": thumbnail(cover)} if cover else {}
+    printer = f"{pub.slug}-print.pdf"
+    extra = {f"{stem}-print.pdf": _read(out / printer)} if _recorded(manifest, printer) else {}
+    files = {**editions, **extra, **images}
+    written = [write_file(dist / name, data) for name, data in files.items()]
+    written.append(write_file(dist / MANIFEST, manifest_path.read_bytes()))
+    updated = dt.datetime.fromtimestamp(manifest["source_date_epoch"], tz=dt.timezone.utc)
+    written.append(write_file(dist / "opds.xml", opds_feed(project, editions, updated, images)))
+    sums = "".join(f"{sha256(p.read_bytes())}  {p.name}\n" for p in sorted(written))
+    written.append(write_file(dist / "SHA256SUMS", sums.encode("ascii")))
+    return written
+
+
+def _read(path: Path) -> bytes:
+    if not path.is_file():
+        raise BuildError("edition missing: run 'invoke build' before 'invoke release'", str(path))
+    return path.read_bytes()
+
+
+def _recorded(manifest: dict, name: str) -> bool:
+    return any(entry["path"] == name for entry in manifest.get("outputs", ()))
+
+
+def epub_cover(data: bytes, path: Path) -> bytes | None:
+    """The image an EPUB declares as its ``cover-image``, or None when it has none."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            container = etree.fromstring(zf.read("META-INF/container.xml"))
+            opf_path = container.find(".//{*}rootfile").get("full-path")
+            opf = etree.fromstring(zf.read(opf_path))
+            for item in opf.iterfind(f".//{{{OPF}}}manifest/{{{OPF}}}item"):
+                if "cover-image" in (item.get("properties") or "").split():
+                    base = opf_path.rpartition("/")[0]
+                    return zf.read(f"{base}/{item.get('href')}" if base else item.get("href"))
+    except (zipfile.BadZipFile, KeyError, AttributeError, etree.XMLSyntaxError) as exc:
+        raise BuildError(f"cannot read the EPUB's cover: {exc}", str(path)) from exc
+    return None
+
+
+def thumbnail(png: bytes) -> bytes:
+    """The cover scaled to THUMBNAIL_LONG_SIDE pixels on its long side (a fixed filter: same bytes)."""
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    scale = THUMBNAIL_LONG_SIDE / max(image.size)
+    size = (round(image.width * scale), round(image.height * scale))
+    return png_bytes(image.resize(size, Image.Resampling.LANCZOS))
+
+
+def zip_tree(folder: Path, prefix: str) -> bytes:
+    """A folder as a zip with fixed times, modes and order, under one top folder."""
+    if not folder.is_dir():
+        raise BuildError("edition missing: run 'invoke build' before 'invoke release'", str(folder))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zf:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                add_to_zip(zf, f"{prefix}/{path.relative_to(folder).as_posix()}", path.read_bytes())
+    return out.getvalue()
+
+
+def opds_feed(project, editions: dict[str, bytes], updated: dt.datetime,
+              images: dict[str, bytes] | None = None) -> bytes:
+    """An OPDS 1.2 acquisition feed with one entry: the report, its cover and its editions.
+
+    ``images`` maps the cover's file name, then its thumbnail's, to their bytes.
+    """
+    pub = project.publication
+    stamp = updated.strftime("%Y-%m-%dT%H:%M:%SZ")
+    feed = etree.Element(f"{{{ATOM}}}feed", nsmap=NSMAP)
+    _sub(feed, "id", f"{pub.identifier}:opds")
+    _sub(feed, "title", f"{pub.publisher}: {pub.title}")
+    _sub(feed, "updated", stamp)
+    _link(feed, "self", "opds.xml", "application/atom+xml;profile=opds-catalog;kind=acquisition")
+    _link(feed, "start", "opds.xml", "application/atom+xml;profile=opds-catalog;kind=acquisition")
+    author = _sub(feed, "author")
+    _sub(author, "name", pub.publisher)
+    entry = _sub(feed, "entry")
+    _sub(entry, "title", pub.full_title)
+    _sub(entry, "id", pub.identifier)
+    _sub(entry, "updated", stamp)
+    team = project.data.get("team")
+    for role in team.roles if team else ():
+        if role.relator == "aut":
+            for person in role.members:
+                _sub(_sub(entry, "author"), "name", person.name)
+    _sub(entry, "{http://purl.org/dc/terms/}language", pub.language)
+    _sub(entry, "{http://purl.org/dc/terms/}publisher", pub.publisher)
+    _sub(entry, "{http://purl.org/dc/terms/}issued", pub.date.isoformat())
+    _sub(entry, "rights", pub.rights)
+    for subject in pub.subjects:
+        _sub(entry, "category", term=subject, label=subject)
+    if pub.description:
+        _sub(entry, "summary", " ".join(pub.description.split()))
+    for rel, name in zip((IMAGE, THUMBNAIL), images or {}):
+        _link(entry, rel, name, "image/png")
+    for name, data in editions.items():
+        link = _link(entry, ACQUISITION, name, MEDIA[name[name.rfind("."):]])
+        link.set("length", str(len(data)))
+    return etree.tostring(feed, xml_declaration=True, encoding="utf-8", pretty_print=True)
+
+
+def _sub(parent, tag: str, text: str | None = None, **attrs):
+    el = etree.SubElement(parent, tag if tag.startswith("{") else f"{{{ATOM}}}{tag}", attrs)
+    if text is not None:
+        el.text = text
+    return el
+
+
+def _link(parent, rel: str, href: str, media_type: str):
+    return _sub(parent, "link", rel=rel, href=href, type=media_type)

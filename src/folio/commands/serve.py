@@ -1,0 +1,212 @@
+"""``invoke serve``: a live preview of the HTML edition while the editor writes.
+
+A standard-library HTTP server (bound to 127.0.0.1 only) serves ``build/html``
+from a thread; another thread polls ``manuscript/``, ``data/`` and
+``templates/`` and rebuilds the HTML edition when a file changes (an
+incremental build: only the edited chapter goes through pandoc again). Each
+served page gets one small script, added as it is sent and never written to
+the edition, that polls ``/__folio/state`` and reloads the page after each
+rebuild. A broken edit does not stop the server: its located errors are
+printed in the terminal and shown at the top of every page until it is fixed.
+The PDF and EPUB are rebuilt on request (``/__rebuild?all``), or on every
+change with ``--all``.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import threading
+import time
+from functools import partial
+from http import HTTPStatus
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from folio.pipeline import workers
+from folio.pipeline.build import EDITIONS, build
+from folio.errors import BuildError
+
+#: Folders whose files the preview watches.
+WATCHED = ("manuscript", "data", "templates")
+HOST = "127.0.0.1"
+STATE = "/__folio/state"
+SCRIPT = "/__folio/reload.js"
+REBUILD = "/__rebuild"
+#: Reloads the page when the server's build count moves on (after a good or a broken edit).
+RELOAD_JS = b"""(function () {
+  var seen = null;
+  function poll() {
+    fetch("%s", {cache: "no-store"}).then(function (r) { return r.json(); }).then(function (s) {
+      if (seen === null) { seen = window.folioPreviewVersion = s.version; }
+      else if (s.version !== seen) { location.reload(); return; }
+      setTimeout(poll, 400);
+    }).catch(function () { setTimeout(poll, 1000); });
+  }
+  poll();
+})();
+""" % STATE.encode("ascii")
+_BAR = ('<div id="folio-preview" style="position:fixed;bottom:0;right:0;z-index:9999;'
+        'background:#fff;border:1px solid #888;padding:.2em .5em;font:12px sans-serif">'
+        'preview · <a href="%s?all">rebuild PDF and EPUB</a></div>' % REBUILD)
+_ERROR = ('<pre id="folio-error" role="alert" style="position:relative;z-index:9999;margin:0;'
+          'padding:1em;background:#fee;color:#900;border-bottom:3px solid #900;white-space:pre-wrap;'
+          'font:14px monospace">The last edit did not build; this page is from the last good build.'
+          '\n\n%s</pre>')
+
+
+def snapshot(root: Path) -> dict[str, tuple[int, int]]:
+    """(mtime, size) of every watched file: a change to either means the file changed."""
+    found = {}
+    for folder in WATCHED:
+        for path in (root / folder).rglob("*"):
+            try:
+                if path.is_file():
+                    stat = path.stat()
+                    found[path.relative_to(root).as_posix()] = (stat.st_mtime_ns, stat.st_size)
+            except OSError:  # removed while we looked: the next poll sees it
+                continue
+    return found
+
+
+class Preview:
+    """The state of a live preview: the last build's outcome, and a count of builds."""
+
+    def __init__(self, root: Path | str, editions=("html",), log=print):
+        self.root = Path(root).resolve()
+        self.out = self.root / "build"
+        self.editions = tuple(editions)
+        self.log = log
+        self.version = 0
+        self.error: str | None = None
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self.server: ThreadingHTTPServer | None = None
+
+    def rebuild(self, editions=None) -> None:
+        """Build (by default the preview's editions); record and print the outcome."""
+        editions = tuple(editions or self.editions)
+        with self._lock:
+            try:
+                outputs = build(self.root, editions)
+            except BuildError as exc:
+                self.error = str(exc)
+                self.log(f"build failed:\n{exc}")
+            else:
+                self.error = None
+                if outputs.rebuilt:
+                    self.log(f"built {', '.join(outputs.rebuilt)} in {outputs.seconds:.1f} s")
+                else:
+                    self.log(f"up to date ({outputs.seconds:.1f} s)")
+            self.version += 1
+
+    def watch(self, interval: float = 0.3) -> None:
+        """Poll the sources and rebuild after each change, until :meth:`stop`."""
+        seen = snapshot(self.root)
+        while not self._stop.wait(interval):
+            now = snapshot(self.root)
+            if now != seen:
+                changed = sorted(k for k in now.keys() | seen.keys() if now.get(k) != seen.get(k))
+                self.log(f"changed: {', '.join(changed[:5])}{' ...' if len(changed) > 5 else ''}")
+                seen = now
+                self.rebuild()
+
+    def start(self, port: int = 8000, interval: float = 0.3) -> ThreadingHTTPServer:
+        """Build, then serve and watch from background threads; returns the running server."""
+        # Once the threads run, a rebuild may not fork: its PDFs are laid out by children of
+        # a fork server that has loaded WeasyPrint once, beside the HTML (see parallel.py).
+        workers.use_fork_server(["folio.editions.pdf.layout"])
+        self.rebuild()
+        handler = partial(_Handler, self)
+        self.server = ThreadingHTTPServer((HOST, port), handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, name="folio-serve", daemon=True).start()
+        threading.Thread(target=self.watch, args=(interval,), name="folio-watch", daemon=True).start()
+        return self.server
+
+    def stop(self) -> None:
+        """Stop watching and serving."""
+        self._stop.set()
+        workers.stop_fork_server()
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+
+    @property
+    def url(self) -> str:
+        """The address the preview is served at."""
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}/"
+
+
+def serve(project_dir: Path | str = ".", port: int = 8000, all_editions: bool = False,
+          log=print) -> None:
+    """Run the live preview until interrupted (Ctrl-C)."""
+    preview = Preview(project_dir, EDITIONS if all_editions else ("html",), log)
+    preview.start(port)
+    log(f"serving {preview.out / 'html'} at {preview.url} (Ctrl-C to stop)")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        log("stopped")
+    finally:
+        preview.stop()
+
+
+class _Handler(SimpleHTTPRequestHandler):
+    """Serves build/html (and the PDF and EPUB beside it), adding the reload script to pages."""
+
+    def __init__(self, preview: Preview, *args, **kwargs):
+        self.preview = preview
+        super().__init__(*args, directory=str(preview.out / "html"), **kwargs)
+
+    def do_GET(self):  # noqa: N802 - the name http.server calls
+        path = urlsplit(self.path).path
+        if path == STATE:
+            body = {"version": self.preview.version, "error": self.preview.error}
+            return self._send(json.dumps(body).encode("utf-8"), "application/json")
+        if path == SCRIPT:
+            return self._send(RELOAD_JS, "text/javascript")
+        if path == REBUILD:
+            self.preview.rebuild(EDITIONS)
+            self.send_response(HTTPStatus.SEE_OTHER)
+            self.send_header("Location", "/")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return None
+        file = Path(self.translate_path(path))
+        if path.endswith("/"):
+            file = file / "index.html"
+        beside = self.preview.out / Path(path).name  # "../x.pdf" from a page: the editions
+        if not file.is_file() and "/" not in path.strip("/") and beside.suffix in (".pdf", ".epub") \
+                and beside.is_file():
+            return self._send(beside.read_bytes(), self.guess_type(beside.name))
+        if file.suffix == ".html" and file.is_file():
+            return self._send(self._page(file.read_bytes()), "text/html; charset=utf-8")
+        if not file.exists() and self.preview.error:
+            return self._send(self._page(b"<!DOCTYPE html><title>Build failed</title><body></body>"),
+                              "text/html; charset=utf-8", HTTPStatus.INTERNAL_SERVER_ERROR)
+        return super().do_GET()
+
+    def _page(self, page: bytes) -> bytes:
+        """A page as served: the reload script and bar, and the last build's error if any."""
+        extra = _BAR
+        if self.preview.error:
+            extra = _ERROR % html.escape(self.preview.error) + extra
+        extra += f'<script src="{SCRIPT}"></script>'
+        text = page.decode("utf-8")
+        at = text.find(">", text.find("<body")) + 1 if "<body" in text else len(text)
+        return (text[:at] + extra + text[at:]).encode("utf-8")
+
+    def _send(self, body: bytes, kind: str, status=HTTPStatus.OK) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format, *args):  # noqa: A002 - http.server's signature
+        pass  # the terminal shows builds and their errors, not every request

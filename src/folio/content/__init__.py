@@ -1,0 +1,1 @@
+"""Content: the chapters converted and the sections rendered, gathered into one checked Report."""

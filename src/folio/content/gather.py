@@ -1,0 +1,279 @@
+"""Gather the report: convert every chapter, render every template, check ids and links.
+
+The result, a :class:`Report`, is what all three editions are written from:
+each section is an HTML tree whose internal links are plain ``#id`` fragments
+that the editions later point at the right file. Nothing is written here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lxml import etree, html
+from markupsafe import Markup
+
+from folio.inputs.load import Project, Spec
+from folio.content.convert import Pandoc, convert_all, make_pandoc
+from folio.errors import BuildError, Problems
+from folio.content.limits import check_chapters
+from folio.content.lint import lint
+from folio.content.render import data_namespace, make_environment, render
+from folio.content.sanitize import Locator, scheme_of, unsafe_characters, unsafe_markup
+
+#: Section ids that would collide with files the editions write themselves.
+RESERVED_IDS = frozenset({"index", "nav", "toc", "cover", "style", "search"})
+_EXPLICIT_ID = re.compile(r"\{[^}]*#([^\s}]+)")
+
+
+@dataclass
+class Section:
+    """One section of the reading order, converted and checked."""
+
+    spec: Spec
+    id: str
+    title: str
+    body: etree._Element
+    """A ``<section>`` element holding the content."""
+    origin: str
+    """Project-relative path named in errors: the Markdown file, else the template."""
+    headings: list[tuple[int, str, str]] = field(default_factory=list)
+    """(level, id, text) of every h1 and h2, for the tables of contents."""
+
+    @property
+    def part(self) -> str:
+        return self.spec.part
+
+    @property
+    def type(self) -> str:
+        return self.spec.entry.type or ("chapter" if self.part == "body" else self.part + "matter")
+
+    @property
+    def in_toc(self) -> bool:
+        return self.spec.entry.toc
+
+
+@dataclass
+class Report:
+    """Everything the editions need, gathered and validated."""
+
+    project: Project
+    sections: list[Section]
+    ids: dict[str, Section]
+    """Every id in the report and the section that holds it."""
+    images: dict[str, Path]
+    """Images used: project-relative path -> absolute file."""
+
+    @property
+    def publication(self):
+        return self.project.publication
+
+
+def gather(project: Project, cache_dir: Path | None = None, log=None) -> Report:
+    """Build the validated Report of a project (converts, renders, checks; writes nothing but cache).
+
+    ``log(message)``, if given, hears of each chapter pandoc converts (not cache hits).
+    """
+    csl = _csl(project)
+    pandoc = make_pandoc(project.root, project.bibliography, csl, cache_dir)
+    env = make_environment(project.root / "templates")
+    problems = Problems()
+    markdown = [s for s in project.specs if s.text is not None]
+    check_chapters(markdown)
+    unsafe = [p for s in markdown for p in unsafe_characters(s.text, s.source)]
+    if unsafe:
+        raise BuildError(unsafe)
+    *texts, bibliography = convert_all(pandoc, [(s.text, s.source) for s in markdown], log,
+                                       bibliography=True)
+    converted = dict(zip((s.source for s in markdown), texts))
+    context = {"pub": project.publication, "data": data_namespace(project.data),
+               "bibliography": Markup(bibliography)}
+    sections: list[Section | None] = [None] * len(project.specs)
+    # Tables of contents are rendered last, once every other title is known.
+    order = sorted(range(len(project.specs)), key=lambda i: project.specs[i].entry.type == "toc")
+    for i in order:
+        spec = project.specs[i]
+        try:
+            content = converted.get(spec.source, "")
+            if spec.entry.template:
+                outline = [_outline(s) for s in sections if s is not None]
+                content = render(env, f"sections/{spec.entry.template}",
+                                 {**context, "content": Markup(content), "outline": outline,
+                                  "section": spec.entry})
+            sections[i] = _section(spec, content)
+        except BuildError as exc:
+            problems.extend(exc)
+    problems.raise_if_any()
+    report = Report(project, [s for s in sections if s is not None], {}, {})
+    _check(report, problems)
+    lint(report.sections, problems)
+    problems.raise_if_any()
+    return report
+
+
+def _csl(project: Project) -> str | None:
+    styles = sorted((project.root / "templates" / "csl").glob("*.csl"))
+    if len(styles) > 1:
+        raise BuildError("keep one citation style in templates/csl/", "templates/csl")
+    return f"templates/csl/{styles[0].name}" if styles else None
+
+
+def _outline(section: Section) -> dict:
+    """What a contents template may read of a section."""
+    return {"id": section.id, "title": section.title, "part": section.part,
+            "type": section.type, "toc": section.in_toc,
+            "headings": [{"level": lv, "id": i, "title": t} for lv, i, t in section.headings]}
+
+
+def _section(spec: Spec, content: str) -> Section:
+    """Parse one section's HTML and find its title heading."""
+    origin = spec.source or f"templates/sections/{spec.entry.template}"
+    body = html.fragment_fromstring(content or "<p></p>", create_parent="section")
+    h1 = body.find(".//h1")
+    if h1 is None:
+        raise BuildError("a section must start with a level-1 heading (# Title)", origin, 1)
+    title = spec.entry.title or _text(h1)
+    sid = spec.entry.id or h1.get("id") or _slug(title)
+    h1.set("id", sid)
+    if sid in RESERVED_IDS:
+        raise BuildError(f"the id '{sid}' is reserved; choose another", origin, _line(spec, sid))
+    _footnote_ids(body, sid)
+    headings = []
+    for el in body.iter("h1", "h2", "h3", "h4", "h5", "h6"):
+        if not el.get("id"):
+            el.set("id", f"{sid}-{_slug(_text(el))}")
+        if el.tag in ("h1", "h2"):
+            headings.append((int(el.tag[1]), el.get("id"), _text(el)))
+    return Section(spec, sid, title, body, origin, headings)
+
+
+def _footnote_ids(body, sid: str) -> None:
+    """pandoc numbers notes fn1, fn2... in every chapter; make them unique to the section."""
+    rename = {}
+    for el in body.iter():
+        old = el.get("id")
+        if old and (old == "footnotes" or re.fullmatch(r"fn(ref)?\d+", old)):
+            rename[old] = f"{sid}-{old}"
+            el.set("id", rename[old])
+    for a in body.iter("a"):
+        href = a.get("href", "")
+        if href.startswith("#") and href[1:] in rename:
+            a.set("href", "#" + rename[href[1:]])
+
+
+def _check(report: Report, problems: Problems) -> None:
+    """Unique ids across the report; every internal link, citation and image resolves."""
+    ids = report.ids
+    renamed: dict[int, set[str]] = {}  # per section: automatic ids renamed for a clash
+    for section in report.sections:
+        explicit = set(_EXPLICIT_ID.findall(section.spec.text or ""))
+        for el in section.body.iter():
+            eid = el.get("id")
+            if not eid:
+                continue
+            if eid in ids:
+                if eid in explicit or el.tag == "h1" and section.spec.entry.id:
+                    problems.add(f"duplicate id '{eid}' (also in {ids[eid].origin})",
+                                 section.origin, _id_line(section.spec, eid))
+                    continue
+                renamed.setdefault(id(section), set()).add(eid)
+                eid = f"{section.id}-{eid}"  # an automatic heading id: make it unique
+                el.set("id", eid)
+            ids[eid] = section
+    for section in report.sections:
+        problems.items.extend(unsafe_markup(section.body, section.origin, _source(report, section),
+                                            template=section.spec.source is None))
+        _link_citations(section, ids)
+        for a in section.body.iter("a"):
+            href = a.get("href")
+            if href is None:
+                continue
+            if href.startswith("#"):
+                if href[1:] in renamed.get(id(section), ()):
+                    problems.add(f"ambiguous link '{href}': this section and {ids[href[1:]].origin}"
+                                 " both have that heading; give the one you mean an explicit {#id}",
+                                 section.origin, _line(section.spec, href))
+                elif href[1:] not in ids:
+                    problems.add(f"link to a missing id '{href}'", section.origin,
+                                 _line(section.spec, href))
+            elif scheme_of(href) is None:
+                problems.add(f"link to a file '{href}': link to a section with #id instead",
+                             section.origin, _line(section.spec, href))
+        where = Locator(section.origin, section.spec.text or "")  # the n-th use of a path
+        for img in section.body.iter("img"):
+            _image(report, section, img, problems, where)
+
+
+def _source(report: Report, section: Section) -> str:
+    """The text a section comes from, to locate its problems: Markdown, else its template."""
+    if section.spec.text is not None:
+        return section.spec.text
+    path = report.project.root / section.origin
+    return path.read_text("utf-8", "replace") if path.is_file() else ""
+
+
+def _link_citations(section: Section, ids: dict) -> None:
+    """Make each in-text citation a link to its entry in the references section."""
+    for span in section.body.iter("span"):
+        keys = (span.get("data-cites") or "").split()
+        if "citation" in (span.get("class") or "") and keys and f"ref-{keys[0]}" in ids \
+                and span.find(".//a") is None:
+            a = etree.SubElement(span, "a", href=f"#ref-{keys[0]}", role="doc-biblioref")
+            a.text, span.text = span.text, None
+            for child in list(span):
+                if child is not a:
+                    a.append(child)
+
+
+def _image(report: Report, section: Section, img, problems: Problems, where: Locator) -> None:
+    """An image must be a file inside the project; its path becomes project-relative."""
+    src = img.get("src", "")
+    use = r"(?:!\[[^\]]*\]\(\s*<?|<img\b[^>]*?\bsrc\s*=\s*[\"']?)"  # ![alt](src) or <img src=
+    line = where.line(use + re.escape(src), re.escape(src)) if src else None
+    if not img.get("alt"):
+        img.set("alt", "")
+    if scheme_of(src) in ("http", "https", "ftp"):
+        problems.add(f"image '{src}' is on the network, which the build never reads:"
+                     " save it inside the project and give its relative path", section.origin, line)
+        return
+    if scheme_of(src) or src.startswith(("/", "\\")):
+        problems.add(f"image '{src}' must be a relative path inside the project", section.origin, line)
+        return
+    base = report.project.root / (Path(section.spec.source).parent if section.spec.source
+                                  else "templates")
+    path = (base / src).resolve()
+    root = report.project.root.resolve()
+    if not path.is_relative_to(root):
+        problems.add(f"image '{src}' lies outside the project", section.origin, line)
+    elif not path.is_file():
+        problems.add(f"image not found: '{src}'", section.origin, line)
+    else:
+        rel = path.relative_to(root).as_posix()
+        report.images[rel] = path
+        img.set("src", rel)
+
+
+def _line(spec: Spec, needle: str) -> int | None:
+    """The first line of a section's Markdown that mentions ``needle``."""
+    if not spec.text:
+        return None
+    index = spec.text.find(needle)
+    return spec.text.count("\n", 0, index) + 1 if index >= 0 else None
+
+
+def _id_line(spec: Spec, ident: str) -> int | None:
+    """The line that declares ``{#ident}`` (a link to it may come first), else any mention."""
+    for match in _EXPLICIT_ID.finditer(spec.text or ""):
+        if match.group(1) == ident:
+            return spec.text.count("\n", 0, match.start()) + 1
+    return _line(spec, "#" + ident)
+
+
+def _text(el) -> str:
+    return " ".join("".join(el.itertext()).split())
+
+
+def _slug(text: str) -> str:
+    slug = re.sub(r"[^\w]+", "-", text.lower(), flags=re.UNICODE).strip("-")
+    return slug if slug and slug[0].isalpha() else f"s-{slug}"

@@ -1,0 +1,74 @@
+"""The Jinja2 environment: strict, autoescaped, with errors located in templates.
+
+Templates read data by dotted name (``data.team.roles``) from the validated
+models, never by re-reading YAML. An undefined variable is an error
+(``StrictUndefined``) that names the template and its line.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from types import SimpleNamespace
+
+import jinja2
+from markupsafe import Markup
+
+from folio.errors import BuildError
+
+
+def make_environment(templates: Path) -> jinja2.Environment:
+    """A Jinja2 environment over a project's ``templates/`` folder."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates)),
+        undefined=jinja2.StrictUndefined,
+        autoescape=jinja2.select_autoescape(("html", "xhtml", "xml")),
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        # An optional field left out of data/*.yaml is None: print nothing, not "None".
+        finalize=lambda value: "" if value is None else value,
+    )
+    env.filters["join_and"] = join_and
+    return env
+
+
+def join_and(items, conjunction: str = "and") -> Markup | str:
+    """'a, b, and c' (serial comma, as the report prints lists)."""
+    items = [Markup.escape(i) for i in items]
+    if len(items) < 3:
+        return Markup(f" {conjunction} ").join(items)
+    return Markup(", ").join(items[:-1]) + Markup(f", {conjunction} ") + items[-1]
+
+
+def render(env: jinja2.Environment, name: str, context: dict) -> str:
+    """Render one template; a Jinja2 failure becomes a BuildError at the template's line."""
+    try:
+        return env.get_template(name).render(context)
+    except jinja2.TemplateSyntaxError as exc:
+        raise BuildError(f"template syntax error: {exc.message}",
+                         f"templates/{exc.name or name}", exc.lineno) from None
+    except jinja2.TemplateNotFound as exc:
+        raise BuildError(f"template not found: templates/{exc.name}", f"templates/{name}") from None
+    except jinja2.UndefinedError as exc:
+        where, line = _template_frame(exc, env, name)
+        message = re.sub(r"'[\w.]*\.(\w+) object'", r"'\1'", exc.message or "")
+        raise BuildError(f"undefined template variable: {message}", where, line) from None
+
+
+def _template_frame(exc: Exception, env: jinja2.Environment, name: str) -> tuple[str, int | None]:
+    """The innermost template frame of a traceback (Jinja2 maps them to template lines)."""
+    root = Path(env.loader.searchpath[0]).resolve()
+    found = (f"templates/{name}", None)
+    tb = exc.__traceback__
+    while tb is not None:
+        filename = Path(tb.tb_frame.f_code.co_filename)
+        if filename.is_absolute() and filename.resolve().is_relative_to(root):
+            found = (f"templates/{filename.resolve().relative_to(root).as_posix()}", tb.tb_lineno)
+        tb = tb.tb_next
+    return found
+
+
+def data_namespace(data: dict) -> SimpleNamespace:
+    """The validated data files as ``data.<stem>`` for templates."""
+    return SimpleNamespace(**data)

@@ -1,0 +1,1 @@
+"""The EPUB 3 edition: its package and its accessibility metadata."""

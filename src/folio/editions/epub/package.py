@@ -1,0 +1,182 @@
+"""The EPUB 3 edition, assembled with ebooklib from the same section trees as the HTML.
+
+ebooklib writes the package document, the nav document and the NCX; we then
+re-pack its zip ourselves so that entry times, order and attributes are fixed
+(ebooklib stamps entries with the wall clock).
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+from ebooklib import epub
+from lxml import etree
+from markupsafe import Markup
+
+from folio.editions.epub.a11y import accessibility_metadata, page_break_source
+from folio.content.gather import Report
+from folio.editions.common import creators, inner_xhtml, outline, retarget, source_date
+from folio.content.media import media_type
+from folio.editions.html import font_files
+from folio.pipeline.output import zip_bytes
+from folio.editions.pagelist import PageBreak, insert_markers, page_list_nav
+from folio.content.render import make_environment, render
+
+#: DPUB-ARIA roles for the EPUB structural semantics we know; others get none.
+ROLES = {
+    "chapter": "doc-chapter", "preface": "doc-preface", "appendix": "doc-appendix",
+    "bibliography": "doc-bibliography", "colophon": "doc-colophon", "foreword": "doc-foreword",
+    "acknowledgments": "doc-acknowledgments", "introduction": "doc-introduction",
+    "conclusion": "doc-conclusion", "epilogue": "doc-epilogue", "prologue": "doc-prologue",
+    "glossary": "doc-glossary", "index": "doc-index", "toc": "doc-toc",
+}
+#: Landmarks listed in the nav document, by section type.
+LANDMARKS = ("titlepage", "toc", "bibliography")
+
+
+class XhtmlDocument(epub.EpubItem):
+    """A content document kept byte for byte (ebooklib's EpubHtml re-parses and rewrites)."""
+
+    def __init__(self, uid: str, file_name: str, content: bytes, properties=()):
+        super().__init__(uid=uid, file_name=file_name, media_type="application/xhtml+xml",
+                         content=content)
+        self.properties = list(properties)
+
+    def is_chapter(self) -> bool:
+        return True
+
+
+class _Writer(epub.EpubWriter):
+    """ebooklib's writer plus what it cannot write: the package's xml:lang, our page list."""
+
+    def __init__(self, name, book, options, page_list=None):
+        super().__init__(name, book, options)
+        self.page_list = page_list
+
+    def _write_opf_file(self, root):
+        root.set("{http://www.w3.org/XML/1998/namespace}lang", self.book.language)
+        super()._write_opf_file(root)
+
+    def _get_nav(self, item):
+        nav = super()._get_nav(item)
+        if self.page_list is None:
+            return nav
+        tree = etree.fromstring(nav)
+        tree.find("{http://www.w3.org/1999/xhtml}body").append(self.page_list)
+        return etree.tostring(tree, pretty_print=True, encoding="utf-8", xml_declaration=True)
+
+
+def build_epub(report: Report, cover: bytes, pages: list[PageBreak] = ()) -> bytes:
+    """The EPUB 3 file of the report, as bytes.
+
+    ``cover`` is the cover image (PNG, see :func:`folio.editions.pdf.cover.cover_png`); ``pages`` marks the
+    print edition's pages.
+    """
+    pub = report.publication
+    env = make_environment(report.project.root / "templates")
+    book = epub.EpubBook()
+    book.set_identifier(pub.identifier)
+    book.set_title(pub.full_title)
+    book.set_language(pub.language)
+    _metadata(book, report)
+    for prop, value in accessibility_metadata(report, page_list=bool(pages)):
+        book.add_metadata(None, "meta", value, {"property": prop})
+    if pages:
+        book.add_metadata("DC", "source", page_break_source(report))
+
+    def file_of(section):
+        return f"{section.id}.xhtml"
+
+    stylesheets = []
+    for rel, data in sorted(font_files(report.project.root).items()):
+        if rel.endswith(".css"):
+            stylesheets.append(rel)
+        book.add_item(_item(rel, data))
+    css = report.project.root / "templates/css/epub.css"
+    book.add_item(epub.EpubItem(uid="style", file_name="epub.css", media_type="text/css",
+                                content=css.read_bytes()))
+    stylesheets.append("epub.css")
+    for rel, path in sorted(report.images.items()):
+        book.add_item(_item(rel, path.read_bytes()))
+
+    docs = [_cover(book, env, pub, cover)]
+    for section in report.sections:
+        body = retarget(report, section, file_of, lambda src: src)
+        insert_markers(body, section.id, pages)
+        xhtml = render(env, "epub/page.xhtml", {
+            "pub": pub, "section": section, "stylesheets": stylesheets,
+            "role": ROLES.get(section.type), "body": Markup(inner_xhtml(body)),
+        })
+        doc = XhtmlDocument(f"s-{section.id}", file_of(section), xhtml.encode("utf-8"))
+        book.add_item(doc)
+        docs.append(doc)
+        if section.type in LANDMARKS:
+            book.guide.append({"href": file_of(section), "title": section.title, "type": section.type})
+    first_chapter = next(s for s in report.sections if s.part == "body")
+    book.guide.append({"href": file_of(first_chapter), "title": first_chapter.title,
+                       "type": "bodymatter"})
+    book.toc = [_toc(item) for item in outline(report, file_of)]
+    book.add_item(epub.EpubNcx())
+    book.add_item(epub.EpubNav(title="Contents"))
+    book.spine = docs
+    raw = io.BytesIO()
+    # compresslevel 0: repack() compresses every entry again, so ebooklib's deflate was wasted.
+    writer = _Writer(raw, book, {"mtime": source_date(report).replace(tzinfo=None),
+                                 "epub2_guide": False, "landmark_title": "Landmarks",
+                                 "epub3_pages": False, "compresslevel": 0},
+                     page_list_nav(pages, lambda sid: file_of(report.ids[sid])) if pages else None)
+    writer.process()
+    writer.write()
+    return repack(raw.getvalue())
+
+
+def _cover(book: epub.EpubBook, env, pub, png: bytes) -> XhtmlDocument:
+    """The cover image (manifest property cover-image) and a cover page to open the spine."""
+    image = epub.EpubCover(file_name="cover.png")
+    image.media_type, image.content = "image/png", png
+    book.add_item(image)
+    book.add_metadata(None, "meta", "", {"name": "cover", "content": image.id})
+    page = XhtmlDocument("cover", "cover.xhtml", render(env, "epub/cover.xhtml", {
+        "pub": pub, "image": image.file_name}).encode("utf-8"))
+    book.add_item(page)
+    book.guide.append({"href": page.file_name, "title": "Cover", "type": "cover"})
+    return page
+
+
+def _metadata(book: epub.EpubBook, report: Report) -> None:
+    pub = report.publication
+    authors, others = creators(report)
+    for i, (name, role) in enumerate(authors or [(pub.publisher, "aut")], 1):
+        book.add_author(name, role=role, uid=f"creator{i}")
+    for i, (name, role) in enumerate(others, 1):
+        book.add_metadata("DC", "contributor", name, {"id": f"contributor{i}"})
+        book.add_metadata(None, "meta", role, {"refines": f"#contributor{i}", "property": "role",
+                                               "scheme": "marc:relators"})
+    book.add_metadata("DC", "publisher", pub.publisher)
+    book.add_metadata("DC", "date", pub.date.isoformat())
+    book.add_metadata("DC", "rights", pub.rights)
+    if pub.description:
+        book.add_metadata("DC", "description", " ".join(pub.description.split()))
+    for subject in pub.subjects:
+        book.add_metadata("DC", "subject", subject)
+
+
+def _toc(item):
+    link = epub.Link(item.href, item.title, "nav-" + item.href.replace(".xhtml", "").replace("#", "-"))
+    if not item.children:
+        return link
+    return (epub.Section(item.title, item.href), [_toc(child) for child in item.children])
+
+
+def _item(rel: str, data: bytes) -> epub.EpubItem:
+    uid = "f-" + "".join(c if c.isalnum() else "-" for c in rel)
+    return epub.EpubItem(uid=uid, file_name=rel, media_type=media_type(rel), content=data)
+
+
+def repack(data: bytes) -> bytes:
+    """Re-write an EPUB zip with fixed times and attributes; mimetype first and stored."""
+    with zipfile.ZipFile(io.BytesIO(data)) as src:
+        names = src.namelist()
+        order = ["mimetype"] + [n for n in names if n != "mimetype"]
+        return zip_bytes([(name, src.read(name)) for name in order], stored={"mimetype"})

@@ -1,0 +1,1 @@
+"""The PDF editions: their one HTML document, its layout by WeasyPrint, the cover image."""

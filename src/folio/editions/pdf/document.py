@@ -1,0 +1,204 @@
+"""The PDF edition, printed by WeasyPrint from the same section trees plus print CSS.
+
+The whole report is one HTML document: internal links stay ``#id``, notes
+become ``float: footnote`` spans, and the table of contents takes its page
+numbers from ``target-counter``. This module makes that document and the
+request to print it; ``printer`` (the only module that loads WeasyPrint, in a
+child process forked at the start of a build) lays it out and writes the PDF.
+WeasyPrint may only read files inside the project; any warning it logs is an
+error, so nothing is silently dropped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pydyf
+from lxml import etree
+
+if TYPE_CHECKING:
+    from folio.content.gather import Report
+
+# The WeasyPrint worker imports this module too, for the request and layout types and the
+# page labels: what only the document needs (the data models, Jinja) is imported where it is
+# made, so that the worker does not load it (~0.25 s, on the build's critical path).
+
+
+@dataclass(frozen=True)
+class PrintLayout:
+    """The laid-out PDF: its bytes, and what the EPUB's page list needs of its pages."""
+
+    data: bytes
+    anchors: tuple[tuple[str, ...], ...]
+    """Per page, the ids of the elements WeasyPrint placed on it."""
+    labels: tuple[str, ...]
+    """Per page, its label: the PDF's /PageLabels, else the number printed in its margin."""
+    first_lines: tuple[tuple[str | None, str], ...] = ()
+    """Per page, the id of the element around its first line, and the line's words."""
+    cover: bytes | None = None
+    """Page 1 as a PNG (``folio.editions.pdf.cover.cover_png``), when the request asked for it."""
+
+    @property
+    def pages(self) -> int:
+        return len(self.labels)
+
+
+@dataclass(frozen=True)
+class LayoutRequest:
+    """What WeasyPrint needs to print a document of the project: plain values, sent as they
+    are to the child process that lays it out."""
+
+    root: Path
+    document: str
+    """The HTML document (see :func:`pdf_document_html`)."""
+    identifier: str
+    """Seeds the PDF's fixed /ID."""
+    body_id: str | None = None
+    """The first body section's id, where arabic page numbers start (None: no page labels)."""
+    cover: bool = False
+    """Also make the EPUB's cover image, a PNG of page 1."""
+
+
+#: The PDF editions: the screen edition (the default) and the print edition, with bleed and crop
+#: marks from ``templates/css/print-edition.css``.
+PDF_EDITIONS = ("screen", "print")
+
+
+def pdf_document_html(report: Report, edition: str = "screen") -> str:
+    """The single HTML document WeasyPrint prints."""
+    from markupsafe import Markup
+
+    from folio.editions.common import creators, inner_html, retarget, source_date
+    from folio.editions.pagelist import number_blocks
+    from folio.content.render import make_environment, render
+
+    pub = report.publication
+    env = make_environment(report.project.root / "templates")
+    bodies = []
+    for section in report.sections:
+        body = retarget(report, section, lambda s: None, lambda src: src)
+        number_blocks(body, section.id)  # ids mark where each page starts, for the EPUB
+        _notes_to_footnotes(body)
+        for h1 in body.iter("h1"):
+            h1.set("data-running-title", pub.title)
+        bodies.append({"section": section, "body": Markup(inner_html(body))})
+    authors, _ = creators(report)
+    return render(env, "pdf/document.html", {
+        "pub": pub, "sections": bodies, "authors": [name for name, _ in authors],
+        "edition": edition,
+        "created": pub.date.isoformat(), "modified": source_date(report).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    })
+
+
+def layout_request(report: Report, edition: str = "screen", cover: bool = False) -> LayoutRequest:
+    """The request to print a PDF edition of the report (checked against the size limit first:
+    a report too large fails at once, before WeasyPrint, in bounded memory)."""
+    from folio.content.limits import check_pdf
+
+    if edition not in PDF_EDITIONS:
+        raise ValueError(f"unknown PDF edition: {edition!r}")
+    check_pdf(report)
+    return LayoutRequest(
+        report.project.root, pdf_document_html(report, edition=edition),
+        report.publication.identifier + ("" if edition == "screen" else f"#{edition}"),
+        next((s.id for s in report.sections if s.part == "body"), None), cover)
+
+
+#: The anchor of the half-title page (templates/pdf/half-title.html), where roman folios start.
+HALF_TITLE_ID = "folio-half-title"
+
+
+#: A page-label range: (first page index, prefix, style): style "r" lower roman, "D" arabic,
+#: None for the prefix alone, as in a PDF's /PageLabels.
+LabelRange = tuple[int, str | None, str | None]
+
+
+def label_ranges(pages, body_id: str | None) -> list[LabelRange]:
+    """Page-label ranges matching the printed folios, or none when the pages are not a book's.
+
+    "Cover" before the half-title, lower-roman from the half-title (i), arabic from the first
+    body section (1): the same counters print.css prints.
+    """
+    def first_page(anchor):
+        return next((i for i, page in enumerate(pages) if anchor in page.anchors), None)
+
+    front = first_page(HALF_TITLE_ID)
+    body = first_page(body_id) if body_id else None
+    if front is None or body is None:
+        return []
+    ranges: list[LabelRange] = [(0, "Cover", None)]
+    if front > 1:
+        ranges.append((1, "Inside cover", None))
+    return ranges + [(front, None, "r"), (body, None, "D")]
+
+
+def label_pages(pdf, ranges: list[LabelRange]) -> None:
+    """Write the ranges as the PDF's /PageLabels, for viewers' page boxes."""
+    if not ranges:
+        return
+    numbers = []
+    for start, prefix, style in ranges:
+        entry = pydyf.Dictionary({"P": pydyf.String(prefix)} if prefix else {})
+        if style:
+            entry["S"] = "/" + style
+        numbers += [start, entry]
+    pdf.catalog["PageLabels"] = pydyf.Dictionary({"Nums": pydyf.Array(numbers)})
+
+
+def range_labels(ranges: list[LabelRange], count: int) -> tuple[str, ...]:
+    """The label of each of ``count`` pages under ``ranges``, as a PDF viewer shows them."""
+    labels = []
+    for i in range(count):
+        start, prefix, style = max((r for r in ranges if r[0] <= i), key=lambda r: r[0])
+        number = i - start + 1
+        labels.append((prefix or "") + (roman(number) if style == "r" else
+                                         str(number) if style == "D" else ""))
+    return tuple(labels)
+
+
+def roman(number: int) -> str:
+    """Lower-case roman numerals."""
+    out = ""
+    for value, letters in ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"),
+                           (90, "xc"), (50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"),
+                           (4, "iv"), (1, "i")):
+        while number >= value:
+            out, number = out + letters, number - value
+    return out
+
+
+def _notes_to_footnotes(body) -> None:
+    """Move each endnote's text to its call, as a span WeasyPrint floats to the page foot."""
+    notes = {li.get("id"): li for li in body.iterfind(".//section[@role='doc-endnotes']//li")}
+    for ref in list(body.iterfind(".//a[@role='doc-noteref']")):
+        li = notes.get(ref.get("href", "")[1:])
+        if li is None:
+            continue
+        note = etree.Element("span", {"class": "footnote", "id": ref.get("id", "")})
+        for back in li.iterfind(".//a[@role='doc-backlink']"):
+            _drop(back)
+        paragraphs = list(li)
+        note.text = li.text
+        for i, block in enumerate(paragraphs):
+            block.tag = "span"
+            if i:
+                block.text = " " + (block.text or "")
+            note.append(block)
+        note.tail = ref.tail
+        ref.getparent().replace(ref, note)
+    for section in list(body.iterfind(".//section[@role='doc-endnotes']")):
+        section.getparent().remove(section)
+
+
+def _drop(el) -> None:
+    """Remove an element, keeping its tail text."""
+    parent = el.getparent()
+    prev = el.getprevious()
+    if el.tail:
+        if prev is not None:
+            prev.tail = (prev.tail or "") + el.tail
+        else:
+            parent.text = (parent.text or "") + el.tail
+    parent.remove(el)

@@ -1,0 +1,184 @@
+"""WeasyPrint's stage of the PDF editions: lay out the one HTML document, write the PDF.
+
+Only this module (and the forked child that runs it, see ``workers.spawn``) loads
+WeasyPrint: the rest of a build does not wait for its import. It also reads
+what the EPUB's page list needs from the laid-out pages: each page's anchors,
+label and opening words.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from concurrent.futures import Future
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import weasyprint
+from weasyprint.formatting_structure.boxes import FootnoteAreaBox, MarginBox, TextBox
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from folio.errors import BuildError, Problem
+from folio.content.media import media_type
+from folio.editions.pagelist import KEY, squash
+from folio.pipeline.workers import background
+from folio.editions.pdf.document import LayoutRequest, PrintLayout, label_pages, label_ranges, range_labels
+
+#: The project's address as WeasyPrint sees it, wherever the folder is: WeasyPrint names
+#: each image in the PDF after a hash of its URL, so a real path would change the bytes.
+BASE_URL = "file:///project/"
+#: Tagged PDF (structure tree, /Lang, DisplayDocTitle) that claims PDF/UA-1.
+PDF_OPTIONS = {"pdf_variant": "pdf/ua-1"}
+_NUMBER = re.compile(r"^(?:[0-9]+|[ivxlcdm]+)$", re.IGNORECASE)
+
+
+class ProjectFetcher(URLFetcher):
+    """Serves files inside the project folder and refuses everything else (no network).
+
+    ``data:`` URLs (in a template's CSS, say) are decoded in memory: they read nothing.
+    """
+
+    def __init__(self, root: Path):
+        # Only data: may reach WeasyPrint's own opener; files are read here, nothing else is.
+        super().__init__(fail_on_errors=True, allowed_protocols=("data",))
+        self.root = root.resolve()
+
+    def fetch(self, url, headers=None):
+        parsed = urlparse(url)
+        if parsed.scheme == "data":
+            return super().fetch(url, headers)
+        base = urlparse(BASE_URL).path
+        if parsed.scheme != "file" or not unquote(parsed.path).startswith(base):
+            raise ValueError(f"refused: {url} (only files inside the project are read)")
+        path = (self.root / unquote(parsed.path)[len(base):]).resolve()
+        if not path.is_relative_to(self.root) or not path.is_file():
+            raise ValueError(f"refused: {url} (not a file inside the project)")
+        return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": media_type(path.name)})
+
+
+def lay_out(request: LayoutRequest) -> PrintLayout:
+    """Print ``request``'s document: the PDF, and what the EPUB's page list needs of each page.
+
+    Any WeasyPrint warning is a BuildError.
+    """
+    warnings = _Capture()
+    logger = weasyprint.LOGGER
+    logger.addHandler(warnings)
+    try:
+        html = weasyprint.HTML(string=request.document, base_url=BASE_URL,
+                               url_fetcher=ProjectFetcher(request.root))
+        # A fixed file identifier, derived from the publication's: the same on every build.
+        file_id = hashlib.md5(request.identifier.encode("utf-8")).hexdigest()
+        ranges = []
+
+        def finish(document, pdf):
+            ranges.extend(label_ranges(document.pages, request.body_id))
+            label_pages(pdf, ranges)
+
+        document = html.render(**PDF_OPTIONS)
+        cover = _cover(document) if request.cover else None
+        data = document.write_pdf(pdf_identifier=file_id.encode("ascii"), finisher=finish,
+                                  **PDF_OPTIONS)
+    except weasyprint.urls.FatalURLFetchingError as exc:
+        raise BuildError(f"PDF: {exc.__cause__ or exc}", "templates/pdf/document.html") from None
+    finally:
+        logger.removeHandler(warnings)
+    if warnings.records:
+        raise BuildError([Problem(f"PDF: {message}", "templates/pdf/document.html")
+                          for message in warnings.records])
+    # The labels the finisher wrote, computed, not read back: parsing the PDF took 0.35 s.
+    labels = range_labels(ranges, len(document.pages)) if ranges else printed_labels(document.pages)
+    return PrintLayout(data, tuple(tuple(page.anchors) for page in document.pages),
+                       labels, first_lines(document.pages), cover.result() if cover else None)
+
+
+def _cover(document) -> Future:
+    """The cover image, rasterised by pdfium from a PDF of page 1 alone, in a thread, while
+    WeasyPrint writes the whole PDF (pdfium and the PNG encoder let go of the GIL): the
+    same pixels as page 1 of the whole PDF, 0.15 s sooner."""
+    from folio.editions.pdf.cover import cover_png
+    page_one = document.copy(document.pages[:1]).write_pdf()
+    return background(cover_png, page_one, name="folio-cover")
+
+
+def first_lines(pages) -> tuple[tuple[str | None, str], ...]:
+    """Per laid-out WeasyPrint page: the id of the innermost element with an id around its
+    first text, and the page's opening words (running heads, footnotes and repeated table
+    headers left out)."""
+    out = []
+    for page in pages:
+        found = {"around": None, "text": []}
+        _opening(page._page_box, None, found)
+        out.append((found["around"], "".join(found["text"])))
+    return tuple(out)
+
+
+def _opening(box, around, found) -> bool:
+    """Collect the page's first text into ``found``; True once there is enough."""
+    if isinstance(box, (MarginBox, FootnoteAreaBox)) or getattr(box, "is_header", False) \
+            or getattr(box, "is_footer", False):
+        return False
+    element = getattr(box, "element", None)
+    if element is not None and getattr(box, "element_tag", None) != "html" and element.get("id"):
+        around = element.get("id")
+    if isinstance(box, TextBox) and box.text.strip():
+        if not found["text"]:
+            found["around"] = around
+        found["text"].append(box.text)
+        return len(squash("".join(found["text"]))) >= KEY
+    return any(_opening(child, around, found) for child in getattr(box, "children", ()))
+
+
+def printed_labels(pages) -> tuple[str, ...]:
+    """The number printed on each laid-out WeasyPrint page, for a PDF with no page labels
+    of its own (those that have them keep the labels they write: ``pdf.range_labels``).
+
+    The text of a page-margin box that reads as a number (arabic or roman); a page
+    that prints none (a title page) counts on from its neighbours.
+    """
+    shown = [_margin_number(page._page_box) for page in pages]  # WeasyPrint keeps no label
+    labels = []
+    for i, label in enumerate(shown):
+        if label is None:
+            label = _counted(shown, i)
+        labels.append(label)
+    return tuple(labels)
+
+
+def _margin_number(page_box) -> str | None:
+    for box in page_box.children:
+        if isinstance(box, MarginBox):
+            text = "".join(_texts(box)).strip()
+            if _NUMBER.match(text):
+                return text
+    return None
+
+
+def _texts(box):
+    if isinstance(box, TextBox):
+        yield box.text
+    for child in getattr(box, "children", ()):
+        yield from _texts(child)
+
+
+def _counted(shown: list[str | None], i: int) -> str:
+    """An unnumbered page's number: the next arabic number counted back, else the last counted on."""
+    for j in range(i + 1, len(shown)):
+        if shown[j] and shown[j].isdigit() and int(shown[j]) - (j - i) >= 1:
+            return str(int(shown[j]) - (j - i))
+    for j in range(i - 1, -1, -1):
+        if shown[j] and shown[j].isdigit():
+            return str(int(shown[j]) + (i - j))
+    return str(i + 1)
+
+
+class _Capture(logging.Handler):
+    """Collects WeasyPrint's warnings and errors."""
+
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.records: list[str] = []
+
+    def emit(self, record):
+        self.records.append(record.getMessage())

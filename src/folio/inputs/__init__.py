@@ -1,0 +1,1 @@
+"""Inputs: read and validate the project (data/, the reading order, the chapters); nothing is written."""

@@ -1,0 +1,231 @@
+"""Load and validate a report project: ``data/*.yaml`` and the reading order.
+
+Nothing is written here. Every problem found in one pass (a YAML error, an
+unknown key, a missing chapter) is collected and raised as one BuildError.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from folio.errors import BuildError, Problems
+from folio.inputs.models import REQUIRED, SCHEMAS, Contents, Entry, Model, Publication
+from folio.inputs.paths import check_links
+from folio.inputs.yamlload import Lines, line_of, load_yaml
+
+PARTS = ("front", "body", "back")
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One entry of the reading order, with its files resolved and read."""
+
+    part: str
+    """'front', 'body' or 'back'."""
+    entry: Entry
+    """The entry as declared in data/contents.yaml."""
+    line: int | None
+    """Line of the entry in data/contents.yaml."""
+    source: str | None = None
+    """Markdown path relative to the project, e.g. 'manuscript/history.md'."""
+    text: str | None = None
+    """The Markdown text, decoded."""
+
+
+@dataclass(frozen=True)
+class Project:
+    """A loaded, validated report: everything the later stages need."""
+
+    root: Path
+    publication: Publication
+    data: dict[str, Model]
+    specs: tuple[Spec, ...]
+    files: dict[str, bytes] = field(default_factory=dict)
+    """Every input file read, by project-relative path (for hashing)."""
+
+    def path(self, rel: str) -> Path:
+        """Absolute path of a project-relative path."""
+        return self.root / rel
+
+    @property
+    def bibliography(self) -> str | None:
+        """Project-relative path of the bibliography, if the report has one."""
+        return "data/references.yaml" if "references" in self.data else None
+
+
+def load_project(root: Path | str) -> Project:
+    """Read and validate a project folder; raise one BuildError listing every problem."""
+    root = Path(root).resolve()
+    problems = Problems()
+    if not (root / "data").is_dir():
+        raise BuildError("not a report project: no data/ folder", str(root))
+    check_links(root)  # before reading anything: no file outside the project is ever read
+    data: dict[str, Model] = {}
+    lines: dict[str, Lines] = {}
+    files: dict[str, bytes] = {}
+    for path in sorted((root / "data").iterdir()):
+        rel = f"data/{path.name}"
+        if path.suffix == ".yml":
+            problems.add("data files end in .yaml, not .yml", rel)
+            continue
+        if path.suffix != ".yaml" or not path.is_file():
+            continue
+        stem = path.stem
+        if stem not in SCHEMAS:
+            problems.add(f"no schema for a data file named '{path.name}'"
+                         f" (known: {', '.join(n + '.yaml' for n in SCHEMAS)})", rel)
+            continue
+        files[rel] = path.read_bytes()
+        try:
+            value, lines[stem] = load_yaml(path, rel)
+            data[stem] = _validate(SCHEMAS[stem], value, lines[stem], rel)
+        except BuildError as exc:
+            problems.extend(exc)
+    for stem in REQUIRED:
+        if stem not in data and not (root / "data" / f"{stem}.yaml").exists():
+            purpose = SCHEMAS[stem].__doc__.split(":")[1].strip().rstrip(".")
+            problems.add(f"required file is missing ({purpose})", f"data/{stem}.yaml")
+    specs: list[Spec] = []
+    if "contents" in data:
+        specs = _resolve_contents(root, data["contents"], lines["contents"], problems, files)
+    problems.raise_if_any()
+    return Project(root, data["publication"], data, tuple(specs), files)
+
+
+def _validate(schema: type[Model], value, lines: Lines, rel: str) -> Model:
+    """Validate one file's value; translate pydantic's errors into located problems."""
+    if not isinstance(value, dict):
+        raise BuildError(f"expected a mapping of keys at the top, found {_kind(value)}", rel, 1)
+    try:
+        return schema.model_validate(value)
+    except ValidationError as exc:
+        problems = Problems()
+        errors = exc.errors()
+        for err in errors:
+            loc = tuple(err["loc"])
+            if err["type"] == "too_short" and _has_inner_error(errors, loc):
+                continue  # pydantic counts only the valid items: the inner error says it all
+            if err["type"] == "missing" and _misspelt(errors, loc):
+                continue  # 'nmae' given for 'name': the unknown key's hint says it all
+            problems.add(_message(schema, err, loc), rel, line_of(lines, loc))
+        raise BuildError(problems.items) from None
+
+
+def _misspelt(errors: list[dict], loc: tuple) -> bool:
+    """Whether a missing key sits beside an unknown key that is a near miss of it."""
+    unknown = [str(e["loc"][-1]) for e in errors
+               if e["type"] == "extra_forbidden" and tuple(e["loc"][:-1]) == loc[:-1]]
+    return bool(difflib.get_close_matches(str(loc[-1]), unknown, n=1))
+
+
+def _has_inner_error(errors: list[dict], loc: tuple) -> bool:
+    return any(len(e["loc"]) > len(loc) and tuple(e["loc"][:len(loc)]) == loc for e in errors)
+
+
+def _message(schema: type[Model], err: dict, loc: tuple) -> str:
+    """One readable sentence for a pydantic error."""
+    where = _dotted(loc[:-1]) if loc else ""
+    prefix = f"in {where}: " if where else ""
+    key = loc[-1] if loc else ""
+    if err["type"] == "missing":
+        return f"{prefix}'{key}' is required"
+    if err["type"] == "extra_forbidden":
+        known = _known_keys(schema, loc[:-1])
+        close = difflib.get_close_matches(str(key), known, n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else f" (allowed: {', '.join(known)})"
+        return f"{prefix}unknown key '{key}'{hint}"
+    msg = err["msg"]
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, "):]
+    return f"{_dotted(loc)}: {msg}" if loc else msg
+
+
+def _known_keys(schema: type[Model], loc: tuple) -> list[str]:
+    """The keys a model accepts at a location, following nested models."""
+    model = schema
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        info = model.model_fields.get(part)
+        inner = _inner_model(info.annotation) if info else None
+        if inner is None:
+            return []
+        model = inner
+    return [f.alias or name for name, f in model.model_fields.items()]
+
+
+def _inner_model(annotation):
+    """The model class inside an annotation such as ``tuple[Role, ...] | None``."""
+    if isinstance(annotation, type) and issubclass(annotation, Model):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _inner_model(arg)
+        if found:
+            return found
+    return None
+
+
+def _dotted(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _kind(value) -> str:
+    return {list: "a list", str: "a string", int: "a number", float: "a number",
+            bool: "a boolean"}.get(type(value), type(value).__name__)
+
+
+def _resolve_contents(root: Path, contents: Contents, lines: Lines, problems: Problems,
+                      files: dict[str, bytes]) -> list[Spec]:
+    """Check every entry's files exist inside the project and read the Markdown."""
+    specs = []
+    rel = "data/contents.yaml"
+    for part in PARTS:
+        for i, entry in enumerate(getattr(contents, part)):
+            line = lines.get((part, i))
+            if entry.source is None and entry.template is None:
+                problems.add("an entry needs a 'source' or a 'template'", rel, line)
+                continue
+            if entry.source is None and (entry.id is None or entry.title is None):
+                problems.add(f"template entry '{entry.template}' needs an 'id' and a 'title'", rel, line)
+            if entry.template is not None:
+                template = _inside(root, "templates/sections", entry.template, problems, rel, line)
+                if template and not template.is_file():
+                    problems.add(f"template not found: templates/sections/{entry.template}", rel, line)
+            source = text = None
+            if entry.source is not None:
+                path = _inside(root, "manuscript", entry.source, problems, rel, line)
+                if path is None:
+                    continue
+                source = f"manuscript/{entry.source}"
+                if not path.is_file():
+                    problems.add(f"chapter not found: {source}", rel, line)
+                    continue
+                raw = path.read_bytes()
+                files[source] = raw
+                try:
+                    text = raw.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    problems.add(f"not valid UTF-8 (byte {exc.start})", source,
+                                 raw[: exc.start].count(b"\n") + 1)
+                    continue
+            specs.append(Spec(part, entry, line, source, text))
+    if not any(s.part == "body" for s in specs) and not problems:
+        problems.add("the manuscript is empty: 'body' lists no chapter", rel)
+    return specs
+
+
+def _inside(root: Path, folder: str, name: str, problems: Problems, rel: str, line) -> Path | None:
+    """Resolve ``folder/name``; refuse anything that leaves the folder (.., absolute, links)."""
+    base = (root / folder).resolve()
+    path = (base / name).resolve()
+    if Path(name).is_absolute() or not path.is_relative_to(base):
+        problems.add(f"'{name}' must be a path inside {folder}/", rel, line)
+        return None
+    return path

@@ -1,0 +1,1 @@
+"""Pipeline: plan, schedule, cache and write the editions; provenance."""
