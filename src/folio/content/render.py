@@ -1,13 +1,15 @@
 """The Jinja2 environment: strict, autoescaped, with errors located in templates.
 
 Templates read data by dotted name (``data.team.roles``) from the validated
-models, never by re-reading YAML. An undefined variable is an error
+values (the package's models, the project's schema-checked files), never by
+re-reading YAML. An undefined variable is an error
 (``StrictUndefined``) that names the template and its line.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -17,9 +19,20 @@ from markupsafe import Markup
 from folio.errors import BuildError
 
 
+class Environment(jinja2.Environment):
+    """Jinja2, with ``record.key`` reading a data file's key before a dict's method of that
+    name: a project's ``data.glossary.items`` is its 'items' list, not ``dict.items``."""
+
+    def getattr(self, obj, attribute):
+        """The mapping's key when it has one, else Jinja2's usual lookup."""
+        if isinstance(obj, Mapping) and isinstance(attribute, str) and attribute in obj:
+            return obj[attribute]
+        return super().getattr(obj, attribute)
+
+
 def make_environment(templates: Path) -> jinja2.Environment:
     """A Jinja2 environment over a project's ``templates/`` folder."""
-    env = jinja2.Environment(
+    env = Environment(
         loader=jinja2.FileSystemLoader(str(templates)),
         undefined=jinja2.StrictUndefined,
         autoescape=jinja2.select_autoescape(("html", "xhtml", "xml")),

@@ -105,10 +105,8 @@ def _last_commit(root) -> str:
 
 
 def creators(report: Report) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """(authors, contributors) as (name, MARC relator), from data/team.yaml."""
-    team = report.project.data.get("team")
+    """(authors, contributors) as (name, MARC relator), from the file publication.yaml names."""
     authors, others = [], []
-    for role in team.roles if team else ():
-        for person in role.members:
-            (authors if role.relator == "aut" else others).append((person.name, role.relator))
+    for name, relator in report.project.credits:
+        (authors if relator == "aut" else others).append((name, relator))
     return authors, others

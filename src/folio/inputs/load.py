@@ -7,14 +7,17 @@ unknown key, a missing chapter) is collected and raised as one BuildError.
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
 from folio.errors import BuildError, Problems
-from folio.inputs.models import REQUIRED, SCHEMAS, Contents, Entry, Model, Publication
+from folio.inputs.models import REQUIRED, SCHEMAS, Contents, Contributors, Entry, Model, Publication
 from folio.inputs.paths import check_links
+from folio.inputs.schemas import load_schema, problem_for_missing, schema_path, validate
 from folio.inputs.yamlload import Lines, line_of, load_yaml
 
 PARTS = ("front", "body", "back")
@@ -42,7 +45,8 @@ class Project:
 
     root: Path
     publication: Publication
-    data: dict[str, Model]
+    data: dict[str, Any]
+    """Every data file by name: the package's models, the project's files as plain values."""
     specs: tuple[Spec, ...]
     files: dict[str, bytes] = field(default_factory=dict)
     """Every input file read, by project-relative path (for hashing)."""
@@ -50,6 +54,12 @@ class Project:
     def path(self, rel: str) -> Path:
         """Absolute path of a project-relative path."""
         return self.root / rel
+
+    @property
+    def credits(self) -> tuple[tuple[str, str], ...]:
+        """(name, MARC relator) of everyone in the contributors file, in print order."""
+        stem = self.publication.contributors
+        return self.data[stem].credits() if stem in self.data else ()
 
     @property
     def bibliography(self) -> str | None:
@@ -64,10 +74,12 @@ def load_project(root: Path | str) -> Project:
     if not (root / "data").is_dir():
         raise BuildError("not a report project: no data/ folder", str(root))
     check_links(root)  # before reading anything: no file outside the project is ever read
-    data: dict[str, Model] = {}
+    data: dict[str, Any] = {}
     lines: dict[str, Lines] = {}
     files: dict[str, bytes] = {}
-    for path in sorted((root / "data").iterdir()):
+    paths = sorted((root / "data").iterdir())
+    contributors = _contributors_stem(root)
+    for path in paths:
         rel = f"data/{path.name}"
         if path.suffix == ".yml":
             problems.add("data files end in .yaml, not .yml", rel)
@@ -75,14 +87,19 @@ def load_project(root: Path | str) -> Project:
         if path.suffix != ".yaml" or not path.is_file():
             continue
         stem = path.stem
-        if stem not in SCHEMAS:
-            problems.add(f"no schema for a data file named '{path.name}'"
-                         f" (known: {', '.join(n + '.yaml' for n in SCHEMAS)})", rel)
-            continue
         files[rel] = path.read_bytes()
         try:
+            model = Contributors if stem == contributors else SCHEMAS.get(stem)
+            schema = None
+            if model is None:
+                schema, raw = load_schema(root, stem)
+                if schema is None:
+                    problems.items.append(problem_for_missing(stem, rel))
+                    continue
+                files[schema_path(stem)] = raw
             value, lines[stem] = load_yaml(path, rel)
-            data[stem] = _validate(SCHEMAS[stem], value, lines[stem], rel)
+            data[stem] = _validate(model, value, lines[stem], rel) if model \
+                else validate(schema, value, lines[stem], rel)
         except BuildError as exc:
             problems.extend(exc)
     for stem in REQUIRED:
@@ -92,8 +109,30 @@ def load_project(root: Path | str) -> Project:
     specs: list[Spec] = []
     if "contents" in data:
         specs = _resolve_contents(root, data["contents"], lines["contents"], problems, files)
+    if contributors and contributors not in data and \
+            not (root / "data" / f"{contributors}.yaml").exists():
+        problems.add(f"'contributors: {contributors}' names data/{contributors}.yaml,"
+                     " which does not exist", "data/publication.yaml",
+                     lines.get("publication", {}).get(("contributors",)))
     problems.raise_if_any()
     return Project(root, data["publication"], data, tuple(specs), files)
+
+
+def _contributors_stem(root: Path) -> str | None:
+    """The data file publication.yaml names as its contributors, read leniently: the
+    publication's own problems are reported when it is validated, and a file broken
+    elsewhere (a bad date) still names its contributors."""
+    path = root / "data" / "publication.yaml"
+    try:
+        value, _ = load_yaml(path, "data/publication.yaml")
+        stem = value.get("contributors") if isinstance(value, dict) else None
+    except BuildError:
+        found = re.search(r"^contributors:[ \t]*['\"]?([a-z][a-z0-9_-]*)", path.read_text(
+            "utf-8", "replace"), re.M)
+        stem = found.group(1) if found else None
+    except OSError:
+        return None
+    return stem if isinstance(stem, str) and stem not in SCHEMAS else None
 
 
 def _validate(schema: type[Model], value, lines: Lines, rel: str) -> Model:
