@@ -17,6 +17,7 @@ import jinja2
 from markupsafe import Markup
 
 from folio.errors import BuildError
+from folio.theme import SHOWN, THEME
 
 
 class Environment(jinja2.Environment):
@@ -31,9 +32,9 @@ class Environment(jinja2.Environment):
 
 
 def make_environment(templates: Path) -> jinja2.Environment:
-    """A Jinja2 environment over a project's ``templates/`` folder."""
+    """A Jinja2 environment over a project's ``templates/`` folder, then the default theme."""
     env = Environment(
-        loader=jinja2.FileSystemLoader(str(templates)),
+        loader=jinja2.FileSystemLoader([str(templates), str(THEME)]),
         undefined=jinja2.StrictUndefined,
         autoescape=jinja2.select_autoescape(("html", "xhtml", "xml")),
         keep_trailing_newline=True,
@@ -71,13 +72,16 @@ def render(env: jinja2.Environment, name: str, context: dict) -> str:
 
 def _template_frame(exc: Exception, env: jinja2.Environment, name: str) -> tuple[str, int | None]:
     """The innermost template frame of a traceback (Jinja2 maps them to template lines)."""
-    root = Path(env.loader.searchpath[0]).resolve()
+    roots = {Path(env.loader.searchpath[0]).resolve(): "templates", THEME: SHOWN}
     found = (f"templates/{name}", None)
     tb = exc.__traceback__
     while tb is not None:
         filename = Path(tb.tb_frame.f_code.co_filename)
-        if filename.is_absolute() and filename.resolve().is_relative_to(root):
-            found = (f"templates/{filename.resolve().relative_to(root).as_posix()}", tb.tb_lineno)
+        for root, shown in roots.items():
+            if filename.is_absolute() and filename.resolve().is_relative_to(root):
+                rel = filename.resolve().relative_to(root).as_posix()
+                found = (f"{shown}/{rel}", tb.tb_lineno)
+                break
         tb = tb.tb_next
     return found
 

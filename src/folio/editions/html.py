@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from markupsafe import Markup
 
+from folio.theme import resolve
 from folio.content.gather import Report
 from folio.editions.common import inner_html, outline, retarget
 from folio.content.render import make_environment, render
@@ -46,8 +47,8 @@ def build_html(report: Report, downloads: dict[str, str]) -> dict[str, bytes]:
     # Search the reading text: not the title page or the contents, which only repeat it.
     searched = {file_of(s): files[file_of(s)] for s in sections if s.type not in ("titlepage", "toc")}
     files.update(search_bundle(searched, project.publication.language))
-    files["search.js"] = (project.root / "templates/html/search.js").read_bytes()
-    files["screen.css"] = (project.root / "templates/css/screen.css").read_bytes()
+    files["search.js"] = resolve(project.root, "html/search.js").read_bytes()
+    files["screen.css"] = resolve(project.root, "css/screen.css").read_bytes()
     files.update(font_files(project.root))
     for rel, path in sorted(report.images.items()):
         files[rel] = path.read_bytes()
@@ -55,8 +56,9 @@ def build_html(report: Report, downloads: dict[str, str]) -> dict[str, bytes]:
 
 
 def font_files(root) -> dict[str, bytes]:
-    """The bundled fonts and their @font-face rules, under fonts/."""
-    base = root / "templates/fonts"
+    """The bundled fonts and their @font-face rules, under fonts/ (the project's, else the
+    theme's)."""
+    base = resolve(root, "fonts/fonts.css").parent
     files = {}
     for path in sorted(base.rglob("*")):
         if path.is_file() and (path.suffix.lower() in (".otf", ".ttf", ".css")):

@@ -19,6 +19,7 @@ from folio.inputs.models import REQUIRED, SCHEMAS, Contents, Contributors, Entry
 from folio.inputs.paths import check_links
 from folio.inputs.schemas import load_schema, problem_for_missing, schema_path, validate
 from folio.inputs.yamlload import Lines, line_of, load_yaml
+from folio.theme import resolve
 
 PARTS = ("front", "body", "back")
 
@@ -235,7 +236,7 @@ def _resolve_contents(root: Path, contents: Contents, lines: Lines, problems: Pr
                 problems.add(f"template entry '{entry.template}' needs an 'id' and a 'title'", rel, line)
             if entry.template is not None:
                 template = _inside(root, "templates/sections", entry.template, problems, rel, line)
-                if template and not template.is_file():
+                if template and not resolve(root, f"sections/{entry.template}").is_file():
                     problems.add(f"template not found: templates/sections/{entry.template}", rel, line)
             source = text = None
             if entry.source is not None:

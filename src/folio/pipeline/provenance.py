@@ -15,6 +15,8 @@ import subprocess
 from importlib import metadata
 from pathlib import Path
 
+from folio.theme import theme_inputs
+
 #: Folders of a project whose files are inputs of the build.
 INPUT_FOLDERS = ("data", "manuscript", "templates")
 #: Python packages whose versions shape the editions.
@@ -36,6 +38,8 @@ def input_files(root: Path) -> dict[str, str]:
         for path in sorted((root / folder).rglob("*")):
             if path.is_file():
                 found[path.relative_to(root).as_posix()] = sha256(path.read_bytes())
+    # The default theme's files the project does not override are inputs too.
+    found.update((rel, sha256(path.read_bytes())) for rel, path in theme_inputs(root).items())
     return dict(sorted(found.items()))
 
 

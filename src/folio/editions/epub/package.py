@@ -14,6 +14,7 @@ from ebooklib import epub
 from lxml import etree
 from markupsafe import Markup
 
+from folio.theme import resolve
 from folio.editions.epub.a11y import accessibility_metadata, page_break_source
 from folio.content.gather import Report
 from folio.editions.common import creators, inner_xhtml, outline, retarget, source_date
@@ -93,7 +94,7 @@ def build_epub(report: Report, cover: bytes, pages: list[PageBreak] = ()) -> byt
         if rel.endswith(".css"):
             stylesheets.append(rel)
         book.add_item(_item(rel, data))
-    css = report.project.root / "templates/css/epub.css"
+    css = resolve(report.project.root, "css/epub.css")
     book.add_item(epub.EpubItem(uid="style", file_name="epub.css", media_type="text/css",
                                 content=css.read_bytes()))
     stylesheets.append("epub.css")
