@@ -1,4 +1,5 @@
-"""Command line: ``python -m folio [--project PATH] [--debug] [EDITION ...]``.
+"""Command line: ``python -m folio [--project PATH] [--debug] [EDITION ...]``, or
+``python -m folio new PATH`` to start a project.
 
 A BuildError prints its located problems and exits 1 without a traceback
 (``--debug`` shows it too). Ctrl-C or SIGTERM stops the build with exit 130 or
@@ -22,7 +23,10 @@ BUG_NOTE = "This is a bug in folio, not a problem with your report; please repor
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Build the report; return the exit code."""
+    """Build the report (or make a new project: ``new PATH``); return the exit code."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["new"]:
+        return _new(argv[1:])
     parser = argparse.ArgumentParser(prog="folio", description=__doc__.splitlines()[0])
     parser.add_argument("editions", nargs="*", metavar="EDITION", help="html, epub, pdf or print (the print edition of the PDF; default: all)")
     parser.add_argument("--project", default=".", help="the report's folder (default: .)")
@@ -50,6 +54,25 @@ def main(argv: list[str] | None = None) -> int:
         print(BUG_NOTE, file=sys.stderr)
         return BUG
     log(f"built in {outputs.seconds:.1f} s")
+    return 0
+
+
+def _new(argv: list[str]) -> int:
+    """``folio new PATH [--title T] [--publisher P]``: a minimal project that builds at once."""
+    from folio.commands.new import new_project
+
+    parser = argparse.ArgumentParser(prog="folio new", description=_new.__doc__)
+    parser.add_argument("path", help="the new project's folder (must not exist, or be empty)")
+    parser.add_argument("--title", help="the publication's title (default: from the folder's name)")
+    parser.add_argument("--publisher", help="the publisher's name")
+    args = parser.parse_args(argv)
+    try:
+        made = new_project(args.path, args.title, args.publisher)
+    except BuildError as exc:
+        print(exc, file=sys.stderr)
+        return BAD_INPUT
+    print(f"made {made}: build it with 'folio --project {args.path}'; see its README.md",
+          file=sys.stderr)
     return 0
 
 
