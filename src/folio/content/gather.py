@@ -90,10 +90,13 @@ def gather(project: Project, cache_dir: Path | None = None, log=None) -> Report:
     context = {"pub": project.publication, "data": data_namespace(project.data),
                "bibliography": Markup(bibliography)}
     sections: list[Section | None] = [None] * len(project.specs)
-    # Tables of contents are rendered last, once every other title is known.
+    # Tables of contents are rendered last, once every other title and id is known.
     order = sorted(range(len(project.specs)), key=lambda i: project.specs[i].entry.type == "toc")
+    renamed: dict[int, set[str]] | None = None
     for i in order:
         spec = project.specs[i]
+        if spec.entry.type == "toc" and renamed is None:
+            renamed = _unique_ids([s for s in sections if s is not None])
         try:
             content = converted.get(spec.source, "")
             if spec.entry.template:
@@ -106,7 +109,9 @@ def gather(project: Project, cache_dir: Path | None = None, log=None) -> Report:
             problems.extend(exc)
     problems.raise_if_any()
     report = Report(project, [s for s in sections if s is not None], {}, {})
-    _check(report, problems)
+    if renamed is None:
+        renamed = _unique_ids(report.sections)
+    _check(report, problems, renamed)
     lint(report.sections, problems)
     problems.raise_if_any()
     return report
@@ -138,7 +143,7 @@ def _section(spec: Spec, content: str) -> Section:
     h1.set("id", sid)
     if sid in RESERVED_IDS:
         raise BuildError(f"the id '{sid}' is reserved; choose another", origin, _line(spec, sid))
-    _footnote_ids(body, sid)
+    _generated_ids(body, sid)
     headings = []
     for el in body.iter("h1", "h2", "h3", "h4", "h5", "h6"):
         if not el.get("id"):
@@ -148,40 +153,86 @@ def _section(spec: Spec, content: str) -> Section:
     return Section(spec, sid, title, body, origin, headings)
 
 
-def _footnote_ids(body, sid: str) -> None:
-    """pandoc numbers notes fn1, fn2... in every chapter; make them unique to the section."""
-    rename = {}
-    for el in body.iter():
+def _generated_ids(body, sid: str) -> None:
+    """pandoc numbers what it generates from 1 in every chapter: the notes (fn1, fnref1, the
+    footnotes section) and the code blocks and their lines (cb1, cb1-1). Prefix each with the
+    section's id. They are found by the elements pandoc puts them on, so that an author's
+    own id (``{#footnotes}``, ``{#fn1}``) is never renamed."""
+    rename: dict[str, str] = {}
+
+    def own(el, pattern: str) -> None:
         old = el.get("id")
-        if old and (old == "footnotes" or re.fullmatch(r"fn(ref)?\d+", old)):
+        if old and re.fullmatch(pattern, old):
             rename[old] = f"{sid}-{old}"
             el.set("id", rename[old])
-    for a in body.iter("a"):
+
+    generated = []  # pandoc's own links to what it numbered
+    for el in body.iter("section", "div", "a"):
+        classes = (el.get("class") or "").split()
+        if el.tag == "section" and "footnotes" in classes:
+            own(el, "footnotes")
+            for li in el.iterfind("./ol/li"):
+                own(li, r"fn\d+")
+                generated += li.iterfind(".//a[@class='footnote-back']")
+        elif el.tag == "a" and "footnote-ref" in classes:
+            own(el, r"fnref\d+")
+            generated.append(el)
+        elif el.tag == "div" and "sourceCode" in classes:
+            own(el, r"cb\d+")
+            for line in el.iterfind("./pre/code/span"):
+                own(line, r"cb\d+-\d+")
+                generated += line.iterfind("./a")
+    for a in generated:
         href = a.get("href", "")
         if href.startswith("#") and href[1:] in rename:
             a.set("href", "#" + rename[href[1:]])
 
 
-def _check(report: Report, problems: Problems) -> None:
-    """Unique ids across the report; every internal link, citation and image resolves."""
-    ids = report.ids
-    renamed: dict[int, set[str]] = {}  # per section: automatic ids renamed for a clash
-    for section in report.sections:
+def _unique_ids(sections: list[Section]) -> dict[int, set[str]]:
+    """Rename an automatic id that an earlier section already has (two chapters' "Summary")
+    to ``<section>-<id>``, in the section and in its list of headings, so that every table of
+    contents points at the id that exists. An author's explicit ids are left as written (a
+    duplicate of those is reported by ``_check``). Returns, per section, the ids renamed."""
+    seen: set[str] = set()
+    renamed: dict[int, set[str]] = {}
+    for section in sections:
         explicit = set(_EXPLICIT_ID.findall(section.spec.text or ""))
         for el in section.body.iter():
             eid = el.get("id")
             if not eid:
                 continue
-            if eid in ids:
-                if eid in explicit or el.tag == "h1" and section.spec.entry.id:
-                    problems.add(f"duplicate id '{eid}' (also in {ids[eid].origin})",
-                                 section.origin, _id_line(section.spec, eid))
-                    continue
+            if eid in seen and not (eid in explicit or el.tag == "h1" and section.spec.entry.id):
                 renamed.setdefault(id(section), set()).add(eid)
-                eid = f"{section.id}-{eid}"  # an automatic heading id: make it unique
-                el.set("id", eid)
+                new = f"{section.id}-{eid}"
+                el.set("id", new)
+                section.headings = [(lv, new if ident == eid else ident, text)
+                                    for lv, ident, text in section.headings]
+                eid = new
+            seen.add(eid)
+    return renamed
+
+
+def _check(report: Report, problems: Problems, renamed: dict[int, set[str]]) -> None:
+    """Unique ids across the report; every internal link, citation and image resolves;
+    every heading the tables of contents list (contents, nav, NCX, bookmarks) exists.
+
+    ``renamed``: per section, the automatic ids ``_unique_ids`` renamed for a clash."""
+    ids = report.ids
+    for section in report.sections:
+        for el in section.body.iter():
+            eid = el.get("id")
+            if not eid:
+                continue
+            if eid in ids:
+                problems.add(f"duplicate id '{eid}' (also in {ids[eid].origin})",
+                             section.origin, _id_line(section.spec, eid))
+                continue
             ids[eid] = section
     for section in report.sections:
+        for _, ident, text in section.headings:
+            if ident not in ids:
+                problems.add(f"the heading '{text}' is listed in the contents as '#{ident}',"
+                             " which is not its id (a bug in folio)", section.origin)
         problems.items.extend(unsafe_markup(section.body, section.origin, _source(report, section),
                                             template=section.spec.source is None))
         _link_citations(section, ids)
