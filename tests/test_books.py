@@ -3,12 +3,14 @@ numbered from 1 in each file, headings repeated across chapters, an author's own
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 from urllib.parse import urldefrag
 
 import pytest
 from lxml import etree, html
+import pypdfium2 as pdfium
 from pypdf import PdfReader
 
 import folio
@@ -103,7 +105,105 @@ def test_repeated_headings_keep_every_list_pointing_at_ids_that_exist(book):
 def test_a_duplicate_explicit_id_is_still_a_located_error(tmp_path):
     root = book_copy(tmp_path / "book")
     path = root / "manuscript/ch02.md"
-    path.write_text(path.read_text("utf-8").replace("## Summary", "## Summary {#counting}"), "utf-8")
+    path.write_text(path.read_text("utf-8").replace("## Exercises", "## Exercises {#counting}"), "utf-8")
     with pytest.raises(folio.BuildError) as caught:
         folio.build(root, ("html",))
-    assert str(caught.value) == "manuscript/ch02.md:9: duplicate id 'counting' (also in manuscript/ch01.md)"
+    assert str(caught.value) == "manuscript/ch02.md:15: duplicate id 'counting' (also in manuscript/ch01.md)"
+
+
+def test_links_to_another_chapters_file_reach_it_in_every_edition(book):
+    # ch01.md links to ch02.md and to ch02.md#summary: chapter two's Summary, renamed for the clash.
+    page = html.parse(str(book.out / "html" / "counting.html")).getroot()
+    hrefs = {a.text_content(): a.get("href") for a in page.iter("a")}
+    assert hrefs["next"] == "sorting.html"
+    assert hrefs["its summary"] == "sorting.html#sorting-summary"
+    assert hrefs["here"] == "#summary"
+    doc = book.epub.xml(next(n for n in book.epub.spine if n.endswith("counting.xhtml")))
+    xhrefs = {"".join(a.itertext()): a.get("href") for a in doc.iter("{http://www.w3.org/1999/xhtml}a")}
+    assert xhrefs["next"] == "sorting.xhtml" and xhrefs["its summary"] == "sorting.xhtml#sorting-summary"
+    reader = PdfReader(book.out / "small-programs.pdf")
+    dests = {str(annot.get_object().get("/Dest")) for p in reader.pages
+             for annot in p.get("/Annots") or ()}
+    assert {"sorting", "sorting-summary"} <= dests
+    assert "sorting-summary" in reader.named_destinations
+
+
+def test_a_link_to_a_file_or_id_that_is_not_there_is_located(tmp_path):
+    root = book_copy(tmp_path / "book")
+    path = root / "manuscript/ch01.md"
+    text = path.read_text("utf-8")
+    path.write_text(text.replace("(ch02.md)", "(ch03.md)").replace("ch02.md#summary", "ch02.md#nowhere"),
+                    "utf-8")
+    with pytest.raises(folio.BuildError) as caught:
+        folio.build(root, ("html",))
+    assert str(caught.value).splitlines() == [
+        "manuscript/ch01.md:12: link to 'ch03.md', which is not a file of the reading order"
+        " (data/contents.yaml)",
+        "manuscript/ch01.md:13: link to a missing id '#nowhere' in manuscript/ch02.md",
+    ]
+
+
+def test_dollars_in_prose_are_text_and_comments_are_dropped(book):
+    page = html.parse(str(book.out / "html" / "sorting.html")).getroot()
+    text = " ".join(page.text_content().split())
+    assert "with $HOME/bin:$PATH; it costs between $5 and $10." in text
+    assert not page.xpath("//span[contains(@class, 'math')]")
+    raw = (book.out / "html" / "sorting.html").read_text("utf-8")
+    assert "<!--" not in raw and "never published" not in raw
+    doc = next(n for n in book.epub.spine if n.endswith("sorting.xhtml"))
+    assert b"never published" not in book.epub.read(doc)  # and EPUBCheck is clean (above)
+
+
+def test_a_formula_is_one_located_message(tmp_path):
+    root = book_copy(tmp_path / "book")
+    path = root / "manuscript/ch01.md"
+    path.write_text(path.read_text("utf-8").replace("A first program counts.",
+                    "A first program counts to $n^2$, then $$\\sum_i i$$.") + "\nCode: `$x^2$`.\n",
+                    "utf-8")
+    with pytest.raises(folio.BuildError) as caught:
+        folio.build(root, ("html",))
+    assert str(caught.value) == (
+        "manuscript/ch01.md:3: mathematics is not supported yet: '$n^2$' is a formula"
+        " (and 1 more in this file); write it in words or as an image (a $ in prose is text)")
+
+
+def test_code_is_highlighted_and_reachable_by_keyboard(book):
+    page = html.parse(str(book.out / "html" / "counting.html")).getroot()
+    blocks = page.xpath("//div[contains(@class, 'sourceCode')]/pre")
+    assert blocks and all(pre.get("tabindex") == "0" for pre in blocks)
+    assert page.xpath("//code//span[@class='kw']")  # pandoc's highlighter marked the keywords
+    css = (book.out / "html" / "screen.css").read_text("utf-8")
+    assert "code span.kw {" in css and "prefers-color-scheme: dark" in css
+
+
+def test_a_long_chapter_title_keeps_the_running_head_on_one_line(tmp_path):
+    root = book_copy(tmp_path / "book")
+    title = ("Sorting Lists of Numbers, Words and Records of Every Kind, Quickly and Correctly,"
+             " in Any Language and on Any Machine You Have")
+    path = root / "manuscript/ch02.md"
+    body = "".join(f"print({i})\n" for i in range(120))  # a code block longer than a page
+    path.write_text(path.read_text("utf-8").replace("# Sorting {#sorting}", f"# {title} {{#sorting}}")
+                    .replace('print(sorted([3, 1, 2]))', body), "utf-8")
+    folio.build(root, ("pdf",))
+    reader = PdfReader(root / "build/small-programs.pdf")
+    pages = [page.extract_text() for page in reader.pages]
+    # The pages the long block continues on (print(20) onwards: not the chapter's opening).
+    later = [i for i, text in enumerate(pages) if re.search(r"print\(\d{2,}\)", text)
+             and "print(0)" not in text]
+    assert len(later) >= 2, "the code block did not continue on further pages"
+    # The text layer keeps the whole title (the margin box clips it), so look at the ink: on
+    # each right-hand page the head stays within the text block (0.82 in from the left edge)
+    # and on one line (one band of ink above the text block).
+    pdf = pdfium.PdfDocument(root / "build/small-programs.pdf")
+    scale = 2  # 144 dpi
+    right = [i for i in later if (i + 1) % 2 == 1]
+    assert right
+    for i in right:
+        image = pdf[i].render(scale=scale).to_pil().convert("L")
+        band = image.crop((0, 0, image.width, int(0.85 * 72 * scale)))
+        ink = [(x, y) for y in range(band.height) for x in range(0, band.width, 2)
+               if band.getpixel((x, y)) < 128]
+        assert ink, f"page {i + 1} has no running head"
+        assert min(x for x, _ in ink) >= int(0.8 * 72 * scale), f"page {i + 1}: head past the margin"
+        rows = sorted({y for _, y in ink})
+        assert rows[-1] - rows[0] < 14 * scale, f"page {i + 1}: head on more than one line"

@@ -7,15 +7,18 @@ that the editions later point at the right file. Nothing is written here.
 
 from __future__ import annotations
 
+import posixpath
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote
 
 from lxml import etree, html
 from markupsafe import Markup
 
 from folio.inputs.load import Project, Spec
 from folio.content.convert import Pandoc, convert_all, make_pandoc
+from folio.content.formulas import formula_problems
 from folio.errors import BuildError, Problems
 from folio.content.limits import check_chapters
 from folio.content.lint import lint
@@ -82,6 +85,7 @@ def gather(project: Project, cache_dir: Path | None = None, log=None) -> Report:
     markdown = [s for s in project.specs if s.text is not None]
     check_chapters(markdown)
     unsafe = [p for s in markdown for p in unsafe_characters(s.text, s.source)]
+    unsafe += [p for s in markdown for p in formula_problems(s.text, s.source)]
     if unsafe:
         raise BuildError(unsafe)
     *texts, bibliography = convert_all(pandoc, [(s.text, s.source) for s in markdown], log,
@@ -135,6 +139,7 @@ def _section(spec: Spec, content: str) -> Section:
     """Parse one section's HTML and find its title heading."""
     origin = spec.source or f"templates/sections/{spec.entry.template}"
     body = html.fragment_fromstring(content or "<p></p>", create_parent="section")
+    _drop_comments(body)
     h1 = body.find(".//h1")
     if h1 is None:
         raise BuildError("a section must start with a level-1 heading (# Title)", origin, 1)
@@ -151,6 +156,22 @@ def _section(spec: Spec, content: str) -> Section:
         if el.tag in ("h1", "h2"):
             headings.append((int(el.tag[1]), el.get("id"), _text(el)))
     return Section(spec, sid, title, body, origin, headings)
+
+
+def _drop_comments(body) -> None:
+    """Remove the HTML comments a chapter carries (notes to the editor, not text): one holding
+    ``--`` would make the EPUB's XHTML ill-formed, and none belongs in an edition."""
+    for comment in list(body.iter(etree.Comment)):
+        parent = comment.getparent()
+        if parent is None:
+            continue
+        if comment.tail:
+            prev = comment.getprevious()
+            if prev is not None:
+                prev.tail = (prev.tail or "") + comment.tail
+            else:
+                parent.text = (parent.text or "") + comment.tail
+        parent.remove(comment)
 
 
 def _generated_ids(body, sid: str) -> None:
@@ -228,6 +249,7 @@ def _check(report: Report, problems: Problems, renamed: dict[int, set[str]]) -> 
                              section.origin, _id_line(section.spec, eid))
                 continue
             ids[eid] = section
+    by_source = {s.spec.source: s for s in report.sections if s.spec.source}
     for section in report.sections:
         for _, ident, text in section.headings:
             if ident not in ids:
@@ -239,6 +261,11 @@ def _check(report: Report, problems: Problems, renamed: dict[int, set[str]]) -> 
         for a in section.body.iter("a"):
             href = a.get("href")
             if href is None:
+                continue
+            if _is_chapter_file(href) and section.spec.source:
+                resolved = _chapter_link(report, section, href, by_source, renamed, problems)
+                if resolved:
+                    a.set("href", resolved)
                 continue
             if href.startswith("#"):
                 if href[1:] in renamed.get(id(section), ()):
@@ -254,6 +281,37 @@ def _check(report: Report, problems: Problems, renamed: dict[int, set[str]]) -> 
         where = Locator(section.origin, section.spec.text or "")  # the n-th use of a path
         for img in section.body.iter("img"):
             _image(report, section, img, problems, where)
+
+
+def _is_chapter_file(href: str) -> bool:
+    """A relative link to a Markdown file (``ch02.md``, ``part/ch02.md#x``)."""
+    path = href.partition("#")[0]
+    return scheme_of(href) is None and path.lower().endswith(".md") and not path.startswith("/")
+
+
+def _chapter_link(report: Report, section: Section, href: str, by_source: dict,
+                  renamed: dict[int, set[str]], problems: Problems) -> str | None:
+    """``ch02.md`` or ``ch02.md#x``, as multi-file books link, made the ``#id`` of that
+    chapter (each edition then points it at the right file or page), or None and a problem.
+
+    The fragment names an id of that chapter as its author sees it: an automatic id that the
+    build renamed for a clash (``#summary`` -> ``#sorting-summary``) is followed."""
+    path, _, fragment = href.partition("#")
+    line = _line(section.spec, href)
+    rel = posixpath.normpath(posixpath.join(posixpath.dirname(section.spec.source), unquote(path)))
+    target = by_source.get(rel)
+    if target is None:
+        problems.add(f"link to '{path}', which is not a file of the reading order"
+                     " (data/contents.yaml)", section.origin, line)
+        return None
+    if not fragment:
+        return f"#{target.id}"
+    if fragment in renamed.get(id(target), ()):
+        fragment = f"{target.id}-{fragment}"
+    if report.ids.get(fragment) is not target:
+        problems.add(f"link to a missing id '#{fragment}' in {target.origin}", section.origin, line)
+        return None
+    return f"#{fragment}"
 
 
 def _source(report: Report, section: Section) -> str:
