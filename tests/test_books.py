@@ -207,3 +207,31 @@ def test_a_long_chapter_title_keeps_the_running_head_on_one_line(tmp_path):
         assert min(x for x, _ in ink) >= int(0.8 * 72 * scale), f"page {i + 1}: head past the margin"
         rows = sorted({y for _, y in ink})
         assert rows[-1] - rows[0] < 14 * scale, f"page {i + 1}: head on more than one line"
+
+
+def test_figures_and_tables_are_numbered_across_chapters_and_referenced(book):
+    counting = html.parse(str(book.out / "html" / "counting.html")).getroot()
+    sorting = html.parse(str(book.out / "html" / "sorting.html")).getroot()
+    refs = {a.get("href"): a.text_content() for page in (counting, sorting)
+            for a in page.xpath("//a[@class='xref']")}
+    assert refs == {"#fig:counts": "Figure 1", "#tbl:counts": "Table 1", "#fig:sorted": "Figure 2",
+                    "counting.html#fig:counts": "Figure 1"}
+    captions = [" ".join(c.text_content().split()) for c in counting.iter("figcaption", "caption")]
+    assert captions == ["Figure 1: Counts of the first program, in red",
+                        "Table 1: The counts, one per line"]
+    assert sorting.xpath("//figcaption")[0].text_content() == "Figure 2: The sorted list"
+    doc = book.epub.xml(next(n for n in book.epub.spine if n.endswith("sorting.xhtml")))
+    xrefs = [(a.get("href"), "".join(a.itertext())) for a in doc.iter("{http://www.w3.org/1999/xhtml}a")
+             if a.get("class") == "xref"]
+    assert ("counting.xhtml#fig:counts", "Figure 1") in xrefs
+    text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(book.out / "small-programs.pdf").pages)
+    assert re.search(r"drawn in Figure 1 on page \d+ and listed in Table 1 on page \d+", text)
+
+
+def test_a_reference_to_a_missing_label_is_located(tmp_path):
+    root = book_copy(tmp_path / "book")
+    path = root / "manuscript/ch02.md"
+    path.write_text(path.read_text("utf-8").replace("@fig:sorted", "@fig:sortd"), "utf-8")
+    with pytest.raises(folio.BuildError) as caught:
+        folio.build(root, ("html",))
+    assert str(caught.value) == "manuscript/ch02.md:11: link to a missing id '#fig:sortd'"

@@ -18,6 +18,7 @@ from markupsafe import Markup
 
 from folio.inputs.load import Project, Spec
 from folio.content.convert import Pandoc, convert_all, make_pandoc
+from folio.content.floats import number_floats, references_as_links
 from folio.content.formulas import formula_problems
 from folio.errors import BuildError, Problems
 from folio.content.limits import check_chapters
@@ -88,8 +89,9 @@ def gather(project: Project, cache_dir: Path | None = None, log=None) -> Report:
     unsafe += [p for s in markdown for p in formula_problems(s.text, s.source)]
     if unsafe:
         raise BuildError(unsafe)
-    *texts, bibliography = convert_all(pandoc, [(s.text, s.source) for s in markdown], log,
-                                       bibliography=True)
+    *texts, bibliography = convert_all(
+        pandoc, [(references_as_links(s.text), s.source) for s in markdown], log,
+        bibliography=True)
     converted = dict(zip((s.source for s in markdown), texts))
     context = {"pub": project.publication, "data": data_namespace(project.data),
                "bibliography": Markup(bibliography)}
@@ -100,7 +102,7 @@ def gather(project: Project, cache_dir: Path | None = None, log=None) -> Report:
     for i in order:
         spec = project.specs[i]
         if spec.entry.type == "toc" and renamed is None:
-            renamed = _unique_ids([s for s in sections if s is not None])
+            renamed = _settle([s for s in sections if s is not None])
         try:
             content = converted.get(spec.source, "")
             if spec.entry.template:
@@ -114,7 +116,7 @@ def gather(project: Project, cache_dir: Path | None = None, log=None) -> Report:
     problems.raise_if_any()
     report = Report(project, [s for s in sections if s is not None], {}, {})
     if renamed is None:
-        renamed = _unique_ids(report.sections)
+        renamed = _settle(report.sections)
     _check(report, problems, renamed)
     lint(report.sections, problems)
     problems.raise_if_any()
@@ -207,6 +209,14 @@ def _generated_ids(body, sid: str) -> None:
         href = a.get("href", "")
         if href.startswith("#") and href[1:] in rename:
             a.set("href", "#" + rename[href[1:]])
+
+
+def _settle(sections: list[Section]) -> dict[int, set[str]]:
+    """What needs every section at once, done before the tables of contents are rendered:
+    unique ids (``_unique_ids``), then figures and tables numbered across the publication."""
+    renamed = _unique_ids(sections)
+    number_floats([s.body for s in sections])
+    return renamed
 
 
 def _unique_ids(sections: list[Section]) -> dict[int, set[str]]:
@@ -368,6 +378,8 @@ def _line(spec: Spec, needle: str) -> int | None:
     if not spec.text:
         return None
     index = spec.text.find(needle)
+    if index < 0 and needle.startswith("#"):  # a cross-reference, written @fig:x
+        index = spec.text.find("@" + needle[1:])
     return spec.text.count("\n", 0, index) + 1 if index >= 0 else None
 
 
