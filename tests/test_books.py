@@ -219,7 +219,7 @@ def test_figures_and_tables_are_numbered_across_chapters_and_referenced(book):
     captions = [" ".join(c.text_content().split()) for c in counting.iter("figcaption", "caption")]
     assert captions == ["Figure 1: Counts of the first program, in red",
                         "Table 1: The counts, one per line"]
-    assert sorting.xpath("//figcaption")[0].text_content() == "Figure 2: The sorted list"
+    assert sorting.xpath("//figcaption")[0].text_content() == "Figure 2: The sorted list, as bars"
     doc = book.epub.xml(next(n for n in book.epub.spine if n.endswith("sorting.xhtml")))
     xrefs = [(a.get("href"), "".join(a.itertext())) for a in doc.iter("{http://www.w3.org/1999/xhtml}a")
              if a.get("class") == "xref"]
@@ -235,3 +235,15 @@ def test_a_reference_to_a_missing_label_is_located(tmp_path):
     with pytest.raises(folio.BuildError) as caught:
         folio.build(root, ("html",))
     assert str(caught.value) == "manuscript/ch02.md:11: link to a missing id '#fig:sortd'"
+
+
+def test_an_svg_chart_is_in_every_edition(book):
+    page = html.parse(str(book.out / "html" / "sorting.html")).getroot()
+    assert page.xpath("//figure/img")[0].get("src") == "manuscript/img/chart.svg"
+    assert (book.out / "html" / "manuscript/img/chart.svg").read_bytes() == \
+        (book.root / "manuscript/img/chart.svg").read_bytes()
+    svg = [i for i in book.epub.manifest.values() if i["href"].endswith("chart.svg")]
+    assert svg and svg[0]["media-type"] == "image/svg+xml"  # and EPUBCheck is clean (above)
+    # WeasyPrint draws the SVG as vectors: the chart's label is text on the page.
+    text = " ".join(p.extract_text() for p in PdfReader(book.out / "small-programs.pdf").pages)
+    assert "Bar heights" in text
