@@ -132,12 +132,12 @@ def test_a_link_to_a_file_or_id_that_is_not_there_is_located(tmp_path):
     root = book_copy(tmp_path / "book")
     path = root / "manuscript/ch01.md"
     text = path.read_text("utf-8")
-    path.write_text(text.replace("(ch02.md)", "(ch03.md)").replace("ch02.md#summary", "ch02.md#nowhere"),
+    path.write_text(text.replace("(ch02.md)", "(ch09.md)").replace("ch02.md#summary", "ch02.md#nowhere"),
                     "utf-8")
     with pytest.raises(folio.BuildError) as caught:
         folio.build(root, ("html",))
     assert str(caught.value).splitlines() == [
-        "manuscript/ch01.md:12: link to 'ch03.md', which is not a file of the reading order"
+        "manuscript/ch01.md:12: link to 'ch09.md', which is not a file of the reading order"
         " (data/contents.yaml)",
         "manuscript/ch01.md:13: link to a missing id '#nowhere' in manuscript/ch02.md",
     ]
@@ -247,3 +247,34 @@ def test_an_svg_chart_is_in_every_edition(book):
     # WeasyPrint draws the SVG as vectors: the chart's label is text on the page.
     text = " ".join(p.extract_text() for p in PdfReader(book.out / "small-programs.pdf").pages)
     assert "Bar heights" in text
+
+
+def test_a_chapter_made_of_several_files_is_one_section(book):
+    page = html.parse(str(book.out / "html" / "searching.html")).getroot()
+    text = " ".join(page.text_content().split())
+    assert "A third program searches" in text and "Search the list of chapter two" in text
+    assert not (book.out / "html" / "exercises.html").exists()
+    nav = book.epub.xml(book.epub.nav_path)
+    hrefs = [a.get("href") for a in nav.iter("{http://www.w3.org/1999/xhtml}a")]
+    assert "searching.xhtml#searching-exercises" in hrefs  # the second file's ## is listed
+    links = {a.text_content(): a.get("href") for a in page.iter("a")}
+    assert links["chapter two"] == "sorting.html"
+
+
+def test_a_problem_in_the_second_file_of_a_chapter_names_that_file(tmp_path):
+    root = book_copy(tmp_path / "book")
+    path = root / "manuscript/ch03-exercises.md"
+    path.write_text(path.read_text("utf-8").replace("(ch02.md)", "(#nowhere)"), "utf-8")
+    with pytest.raises(folio.BuildError) as caught:
+        folio.build(root, ("html",))
+    assert str(caught.value) == "manuscript/ch03-exercises.md:3: link to a missing id '#nowhere'"
+    (root / "data/contents.yaml").write_text("body:\n  - {source: ch01.md}\n  - {source: []}\n",
+                                             "utf-8")
+    with pytest.raises(folio.BuildError) as caught:
+        folio.build(root, ("html",))
+    assert str(caught.value) == \
+        "data/contents.yaml:3: body[1].source: a list of source files lists at least one"
+    (root / "data/contents.yaml").write_text("body:\n  - {source: [ch03.md, ch04.md]}\n", "utf-8")
+    with pytest.raises(folio.BuildError) as caught:
+        folio.build(root, ("html",))
+    assert str(caught.value) == "data/contents.yaml:2: chapter not found: manuscript/ch04.md"

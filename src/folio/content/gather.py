@@ -20,7 +20,7 @@ from folio.inputs.load import Project, Spec
 from folio.content.convert import Pandoc, convert_all, make_pandoc
 from folio.content.floats import number_floats, references_as_links
 from folio.content.formulas import formula_problems
-from folio.errors import BuildError, Problems
+from folio.errors import BuildError, Problem, Problems
 from folio.content.limits import check_chapters
 from folio.content.lint import lint
 from folio.content.render import data_namespace, make_environment, render
@@ -79,6 +79,19 @@ def gather(project: Project, cache_dir: Path | None = None, log=None) -> Report:
 
     ``log(message)``, if given, hears of each chapter pandoc converts (not cache hits).
     """
+    try:
+        return _gather(project, cache_dir, log)
+    except BuildError as exc:
+        joined = {s.source: s for s in project.specs if s.pieces}
+        if not joined:
+            raise
+        # A section made of several files: name the file and line each problem is in.
+        raise BuildError([Problem(p.message, *joined[p.path].locate(p.line))
+                          if p.path in joined else p for p in exc.problems]) from None
+
+
+def _gather(project: Project, cache_dir: Path | None, log) -> Report:
+    """:func:`gather`, with problems located in the text of each section."""
     csl = _csl(project)
     pandoc = make_pandoc(project.root, project.bibliography, csl, cache_dir)
     env = make_environment(project.root / "templates")

@@ -37,7 +37,16 @@ class Spec:
     source: str | None = None
     """Markdown path relative to the project, e.g. 'manuscript/history.md'."""
     text: str | None = None
-    """The Markdown text, decoded."""
+    """The Markdown text, decoded (of every file, in order, for an entry of several files)."""
+    pieces: tuple[tuple[str, int], ...] = ()
+    """For an entry of several files: (project-relative path, line of ``text`` it starts on)."""
+
+    def locate(self, line: int | None) -> tuple[str | None, int | None]:
+        """The file and line that a line of ``text`` comes from."""
+        if not self.pieces or line is None:
+            return self.source, line
+        path, first = next((p, f) for p, f in reversed(self.pieces) if f <= line)
+        return path, line - first + 1
 
 
 @dataclass(frozen=True)
@@ -239,26 +248,44 @@ def _resolve_contents(root: Path, contents: Contents, lines: Lines, problems: Pr
                 if template and not resolve(root, f"sections/{entry.template}").is_file():
                     problems.add(f"template not found: templates/sections/{entry.template}", rel, line)
             source = text = None
-            if entry.source is not None:
-                path = _inside(root, "manuscript", entry.source, problems, rel, line)
+            texts: list[tuple[str, str]] = []
+            for name in entry.sources:
+                path = _inside(root, "manuscript", name, problems, rel, line)
                 if path is None:
                     continue
-                source = f"manuscript/{entry.source}"
+                shown = f"manuscript/{name}"
                 if not path.is_file():
-                    problems.add(f"chapter not found: {source}", rel, line)
+                    problems.add(f"chapter not found: {shown}", rel, line)
                     continue
                 raw = path.read_bytes()
-                files[source] = raw
+                files[shown] = raw
                 try:
-                    text = raw.decode("utf-8")
+                    texts.append((shown, raw.decode("utf-8")))
                 except UnicodeDecodeError as exc:
-                    problems.add(f"not valid UTF-8 (byte {exc.start})", source,
+                    problems.add(f"not valid UTF-8 (byte {exc.start})", shown,
                                  raw[: exc.start].count(b"\n") + 1)
-                    continue
-            specs.append(Spec(part, entry, line, source, text))
+            if entry.sources and len(texts) < len(entry.sources):
+                continue
+            pieces: tuple[tuple[str, int], ...] = ()
+            if texts:
+                source, text = texts[0]
+                if len(texts) > 1:
+                    pieces, text = _join(texts)
+            specs.append(Spec(part, entry, line, source, text, pieces))
     if not any(s.part == "body" for s in specs) and not problems:
         problems.add("the manuscript is empty: 'body' lists no chapter", rel)
     return specs
+
+
+def _join(texts: list[tuple[str, str]]) -> tuple[tuple[tuple[str, int], ...], str]:
+    """The files of one entry as one text, a blank line between them, and where each starts."""
+    pieces, out, line = [], [], 1
+    for shown, text in texts:
+        text = text if text.endswith("\n") else text + "\n"
+        pieces.append((shown, line))
+        out.append(text + "\n")
+        line += text.count("\n") + 1
+    return tuple(pieces), "".join(out)
 
 
 def _inside(root: Path, folder: str, name: str, problems: Problems, rel: str, line) -> Path | None:

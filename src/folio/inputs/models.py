@@ -119,8 +119,9 @@ class Publication(Model):
 class Entry(Model):
     """One section in the reading order: a Markdown file, a template, or both."""
 
-    source: str | None = None
-    """Markdown file, relative to ``manuscript/``."""
+    source: str | tuple[str, ...] | None = None
+    """Markdown file, relative to ``manuscript/``; or a list of files that make one section,
+    in order (a chapter whose sub-chapters are files of their own, each starting with ##)."""
     template: str | None = None
     """Jinja2 template, relative to ``templates/sections/``."""
     id: str | None = Field(default=None, pattern=r"^[A-Za-z][A-Za-z0-9_.:-]*$")
@@ -131,6 +132,22 @@ class Entry(Model):
     """EPUB structural semantics (titlepage, toc, preface, chapter, bibliography...)."""
     toc: bool = True
     """Whether the section is listed in the tables of contents."""
+
+
+    @field_validator("source")
+    @classmethod
+    def _some_files(cls, value):
+        """A list of files lists at least one."""
+        if isinstance(value, tuple) and not value:
+            raise ValueError("a list of source files lists at least one")
+        return value
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """The Markdown files of the entry, in order (none for a template alone)."""
+        if self.source is None:
+            return ()
+        return (self.source,) if isinstance(self.source, str) else self.source
 
 
 class Contents(Model):
