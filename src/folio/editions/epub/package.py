@@ -30,7 +30,7 @@ ROLES = {
     "bibliography": "doc-bibliography", "colophon": "doc-colophon", "foreword": "doc-foreword",
     "acknowledgments": "doc-acknowledgments", "introduction": "doc-introduction",
     "conclusion": "doc-conclusion", "epilogue": "doc-epilogue", "prologue": "doc-prologue",
-    "glossary": "doc-glossary", "index": "doc-index", "toc": "doc-toc",
+    "glossary": "doc-glossary", "index": "doc-index", "toc": "doc-toc", "part": "doc-part",
 }
 #: Landmarks listed in the nav document, by section type.
 LANDMARKS = ("titlepage", "toc", "bibliography")
