@@ -8,9 +8,9 @@ import shutil
 from pathlib import Path
 from urllib.parse import urldefrag
 
-import pytest
-from lxml import etree, html
 import pypdfium2 as pdfium
+import pytest
+from lxml import html
 from pypdf import PdfReader
 
 import folio

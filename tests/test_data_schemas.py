@@ -6,8 +6,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, assemble_tiny, run_cli
 
+from conftest import FIXTURES, assemble_tiny, run_cli
 from folio.errors import BuildError
 from folio.inputs.load import load_project
 from folio.pipeline.build import build

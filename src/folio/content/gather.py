@@ -245,7 +245,7 @@ def _unique_ids(sections: list[Section]) -> dict[int, set[str]]:
             eid = el.get("id")
             if not eid:
                 continue
-            if eid in seen and not (eid in explicit or el.tag == "h1" and section.spec.entry.id):
+            if eid in seen and not (eid in explicit or (el.tag == "h1" and section.spec.entry.id)):
                 renamed.setdefault(id(section), set()).add(eid)
                 new = f"{section.id}-{eid}"
                 el.set("id", new)
