@@ -298,3 +298,15 @@ def test_a_part_title_from_the_theme(tmp_path):
     assert severe == [], "\n".join(severe)
     toc = html.parse(str(root / "build/html/contents.html")).getroot()
     assert "Part One: Basics" in [a.text_content() for a in toc.iter("a")]
+
+
+def test_a_formula_does_not_hide_the_other_problems_of_the_pass(tmp_path):
+    root = book_copy(tmp_path / "book")
+    one, two = root / "manuscript/ch01.md", root / "manuscript/ch02.md"
+    one.write_text(one.read_text("utf-8").replace("A first program counts.", "It counts $\\alpha$."),
+                   "utf-8")
+    two.write_text(two.read_text("utf-8").replace("(#footnotes)", "(#no-such-id)"), "utf-8")
+    with pytest.raises(folio.BuildError) as caught:
+        folio.build(root, ("html",))
+    assert [f"{p.path}:{p.line}" for p in caught.value.problems] == [
+        "manuscript/ch01.md:3", "manuscript/ch02.md:3"]

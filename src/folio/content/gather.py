@@ -99,7 +99,6 @@ def _gather(project: Project, cache_dir: Path | None, log) -> Report:
     markdown = [s for s in project.specs if s.text is not None]
     check_chapters(markdown)
     unsafe = [p for s in markdown for p in unsafe_characters(s.text, s.source)]
-    unsafe += [p for s in markdown for p in formula_problems(s.text, s.source)]
     if unsafe:
         raise BuildError(unsafe)
     *texts, bibliography = convert_all(
@@ -130,6 +129,8 @@ def _gather(project: Project, cache_dir: Path | None, log) -> Report:
     report = Report(project, [s for s in sections if s is not None], {}, {})
     if renamed is None:
         renamed = _settle(report.sections)
+    # A formula does not stop the pass: pandoc read it as text, and the rest is checked too.
+    problems.items.extend(p for s in markdown for p in formula_problems(s.text, s.source))
     _check(report, problems, renamed)
     lint(report.sections, problems)
     problems.raise_if_any()
