@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 import folio
-from conftest import CACHE, assemble_tiny, outputs
 from folio.content import convert
-from folio.pipeline import incremental
 from folio.errors import BuildError
+from folio.pipeline import incremental
+from helpers import CACHE, assemble_tiny, edit, outputs
 
 ALL = folio.EDITIONS
 
@@ -42,13 +42,6 @@ def rebuild(root: Path, editions=ALL):
     result = folio.build(root, editions, log=said.append)
     converted = {m.split("] convert ", 1)[1] for m in said if "] convert " in m}
     return result.rebuilt, converted
-
-
-def edit(root: Path, rel: str, old: str, new: str) -> None:
-    path = root / rel
-    text = path.read_text("utf-8")
-    assert old in text, (rel, old)
-    path.write_text(text.replace(old, new, 1), "utf-8")
 
 
 def changed(before: dict, after: dict) -> set[str]:

@@ -11,9 +11,9 @@ from lxml import etree
 from PIL import Image
 
 import folio
-from conftest import assemble_tiny
 from folio.commands.release import release
 from folio.commands.verify import verify
+from helpers import assemble_tiny
 
 
 @pytest.fixture(scope="module")
