@@ -12,11 +12,11 @@ from pathlib import Path
 
 from pypdf import PdfReader
 
-from folio.pipeline.build import edition_names
-from folio.inputs.load import load_project
-from folio.editions.pdf.cover import page_png
 from folio.content.gather import Report, gather
+from folio.editions.pdf.cover import page_png
 from folio.errors import BuildError
+from folio.inputs.load import load_project
+from folio.pipeline.build import edition_names
 from folio.pipeline.output import write_file
 
 #: The default proof pages: names understood by :func:`proof_targets`.

@@ -38,9 +38,9 @@ def stats(project_dir: Path | str = ".", log=lambda message: None) -> list[Row]:
     """One row per section of the reading order, building the PDF first if needed."""
     from pypdf import PdfReader
 
-    from folio.pipeline.build import build, edition_names
-    from folio.inputs.load import load_project
     from folio.content.gather import gather
+    from folio.inputs.load import load_project
+    from folio.pipeline.build import build, edition_names
 
     root = Path(project_dir).resolve()
     build(root, ("pdf",), log=log)

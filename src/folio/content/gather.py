@@ -14,13 +14,13 @@ from pathlib import Path
 from lxml import etree, html
 from markupsafe import Markup
 
-from folio.inputs.load import Project, Spec
-from folio.content.convert import Pandoc, convert_all, make_pandoc
-from folio.errors import BuildError, Problems
+from folio.content.convert import convert_all, make_pandoc
 from folio.content.limits import check_chapters
 from folio.content.lint import lint
 from folio.content.render import data_namespace, make_environment, render
 from folio.content.sanitize import Locator, scheme_of, unsafe_characters, unsafe_markup
+from folio.errors import BuildError, Problems
+from folio.inputs.load import Project, Spec
 
 #: Section ids that would collide with files the editions write themselves.
 RESERVED_IDS = frozenset({"index", "nav", "toc", "cover", "style", "search"})
@@ -86,7 +86,7 @@ def gather(project: Project, cache_dir: Path | None = None, log=None) -> Report:
         raise BuildError(unsafe)
     *texts, bibliography = convert_all(pandoc, [(s.text, s.source) for s in markdown], log,
                                        bibliography=True)
-    converted = dict(zip((s.source for s in markdown), texts))
+    converted = dict(zip((s.source for s in markdown), texts, strict=True))
     context = {"pub": project.publication, "data": data_namespace(project.data),
                "bibliography": Markup(bibliography)}
     sections: list[Section | None] = [None] * len(project.specs)
@@ -173,7 +173,7 @@ def _check(report: Report, problems: Problems) -> None:
             if not eid:
                 continue
             if eid in ids:
-                if eid in explicit or el.tag == "h1" and section.spec.entry.id:
+                if eid in explicit or (el.tag == "h1" and section.spec.entry.id):
                     problems.add(f"duplicate id '{eid}' (also in {ids[eid].origin})",
                                  section.origin, _id_line(section.spec, eid))
                     continue

@@ -25,7 +25,7 @@ class NavItem:
 
     title: str
     href: str
-    children: tuple["NavItem", ...] = ()
+    children: tuple[NavItem, ...] = ()
 
 
 def retarget(report: Report, section: Section, file_of, image_of) -> etree._Element:
@@ -94,9 +94,9 @@ def source_date(report: Report) -> dt.datetime:
     """
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip() or _last_commit(report.project.root)
     if epoch.isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc)
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
     day = report.publication.date
-    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)
+    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
 
 
 def _last_commit(root) -> str:

@@ -156,7 +156,7 @@ def sweep_debris(out: Path) -> list[str]:
     candidates = list(out.iterdir())
     cache = out / ".cache"
     if cache.is_dir():
-        candidates += [p for p in cache.rglob("*.tmp")]
+        candidates += list(cache.rglob("*.tmp"))
     for path in sorted(candidates):
         match = _TEMPORARY.match(path.name)
         if path.parent == out and not match:

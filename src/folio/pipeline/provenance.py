@@ -54,7 +54,7 @@ def git(root: Path, *args: str) -> str | None:
     """Output of a git command run in ``root``, or None outside a checkout (or without git)."""
     try:
         proc = subprocess.run(["git", "-C", str(root), *args], capture_output=True,
-                              text=True, timeout=30)
+                              text=True, timeout=30, check=False)
     except (OSError, subprocess.SubprocessError):
         return None
     return proc.stdout.strip() if proc.returncode == 0 else None

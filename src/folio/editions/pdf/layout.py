@@ -19,11 +19,11 @@ import weasyprint
 from weasyprint.formatting_structure.boxes import FootnoteAreaBox, MarginBox, TextBox
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from folio.errors import BuildError, Problem
 from folio.content.media import media_type
 from folio.editions.pagelist import KEY, squash
-from folio.pipeline.workers import background
 from folio.editions.pdf.document import LayoutRequest, PrintLayout, label_pages, label_ranges, range_labels
+from folio.errors import BuildError, Problem
+from folio.pipeline.workers import background
 
 #: The project's address as WeasyPrint sees it, wherever the folder is: WeasyPrint names
 #: each image in the PDF after a hash of its URL, so a real path would change the bytes.
