@@ -29,6 +29,17 @@ from helpers import (  # noqa: F401
 )
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items):
+    """Every test of the real report is in the slow lane: building it (and running EPUBCheck
+    on it) is the fast lane's largest cost, and what the tool does is shown on the tiny one."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if "real" in getattr(item, "fixturenames", ()) or (
+                callspec is not None and callspec.params.get("report") == "real"):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def fixed_environment():
     """Builds take their date from data/publication.yaml, whatever the caller's shell sets."""

@@ -11,7 +11,6 @@ from lxml import etree, html
 
 from editions import XHTML, squash
 from folio.editions.pagelist import PageBreak, insert_markers, page_breaks
-from folio.editions.pdf.layout import printed_labels
 
 OPS = "{http://www.idpf.org/2007/ops}type"
 
@@ -165,6 +164,7 @@ def test_the_pdfs_own_page_labels_name_the_pages():
     import weasyprint
 
     from folio.editions.pdf.document import label_pages, range_labels
+    from folio.editions.pdf.layout import printed_labels
 
     ranges = [(0, None, "r"), (2, None, "D")]
     document = weasyprint.HTML(string="<p style='break-after: page'>a</p>" * 4).render()

@@ -95,6 +95,7 @@ def test_pdf_and_epub_are_built_on_request(preview):
     assert status == 200 and body.startswith("%PDF")
 
 
+@pytest.mark.slow
 def test_in_chromium_a_saved_chapter_shows_within_five_seconds(preview):
     from playwright.sync_api import sync_playwright
 

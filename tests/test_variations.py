@@ -16,6 +16,10 @@ import pytest
 
 from helpers import PYTHON, assemble_tiny, outputs
 
+#: Seven builds, one of them of two clones of the real report; test_reproducible covers the
+#: fast lane.
+pytestmark = pytest.mark.slow
+
 BASE_ENV = {"TZ": "UTC", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "PYTHONHASHSEED": "0"}
 
 
