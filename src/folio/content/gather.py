@@ -81,11 +81,12 @@ def gather(project: Project, cache_dir: Path | None = None, log=None) -> Report:
     problems = Problems()
     markdown = [s for s in project.specs if s.text is not None]
     check_chapters(markdown)
-    unsafe = [p for s in markdown for p in unsafe_characters(s.text, s.source)]
+    # A spec has text only when it has a source it was read from.
+    chapters = [(s.text, s.source) for s in markdown if s.text is not None and s.source is not None]
+    unsafe = [p for text, source in chapters for p in unsafe_characters(text, source)]
     if unsafe:
         raise BuildError(unsafe)
-    *texts, bibliography = convert_all(pandoc, [(s.text, s.source) for s in markdown], log,
-                                       bibliography=True)
+    *texts, bibliography = convert_all(pandoc, chapters, log, bibliography=True)
     converted = dict(zip((s.source for s in markdown), texts, strict=True))
     context = {"pub": project.publication, "data": data_namespace(project.data),
                "bibliography": Markup(bibliography)}
@@ -264,9 +265,10 @@ def _line(spec: Spec, needle: str) -> int | None:
 
 def _id_line(spec: Spec, ident: str) -> int | None:
     """The line that declares ``{#ident}`` (a link to it may come first), else any mention."""
-    for match in _EXPLICIT_ID.finditer(spec.text or ""):
+    text = spec.text or ""
+    for match in _EXPLICIT_ID.finditer(text):
         if match.group(1) == ident:
-            return spec.text.count("\n", 0, match.start()) + 1
+            return text.count("\n", 0, match.start()) + 1
     return _line(spec, "#" + ident)
 
 

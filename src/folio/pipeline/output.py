@@ -150,7 +150,7 @@ def sweep_debris(out: Path) -> list[str]:
     Call it only while holding the build lock: then no other build is writing here.
     Returns the names removed or restored, for tests.
     """
-    swept = []
+    swept: list[str] = []
     if not out.is_dir():
         return swept
     candidates = list(out.iterdir())

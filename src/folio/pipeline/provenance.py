@@ -83,7 +83,7 @@ def make_manifest(root: Path, epoch: int, pandoc_version: str,
         "source_date_epoch": epoch,
         "tools": tool_versions(pandoc_version),
         "inputs": input_files(root),
-        "outputs": sorted(outputs, key=lambda o: o["path"]),
+        "outputs": sorted(outputs, key=lambda o: str(o["path"])),
     }
     return (json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Sequence
 
 from ebooklib import epub
 from lxml import etree
@@ -67,7 +68,7 @@ class _Writer(epub.EpubWriter):
         return etree.tostring(tree, pretty_print=True, encoding="utf-8", xml_declaration=True)
 
 
-def build_epub(report: Report, cover: bytes, pages: list[PageBreak] = ()) -> bytes:
+def build_epub(report: Report, cover: bytes, pages: Sequence[PageBreak] = ()) -> bytes:
     """The EPUB 3 file of the report, as bytes.
 
     ``cover`` is the cover image (PNG, see :func:`folio.editions.pdf.cover.cover_png`); ``pages`` marks the
