@@ -17,7 +17,7 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from editions import spaced
+from editions import markdown_text, spaced
 from folio.commands.proof import proof
 from folio.editions.pdf.cover import cover_png, page_png
 from folio.editions.search import search_bundle
@@ -240,21 +240,32 @@ def browser():
         browser.close()
 
 
-def test_search_finds_a_phrase_and_links_to_its_page(served, browser):
+def _word_only_in(built, section) -> str:
+    """The longest word of a section's Markdown that no other section's Markdown has."""
+    def words(s):
+        return set(re.findall(r"[^\W\d_]{4,}", markdown_text(s.markdown or "")))
+
+    others = set().union(*(words(s) for s in built.sections if s is not section))
+    return max(sorted(words(section) - others), key=len)
+
+
+def test_search_finds_a_phrase_and_links_to_its_page(served, browser, real):
+    chapter = next(s for s in real.sections if s.part == "body" and s.markdown)
+    word = _word_only_in(real, chapter)
     page = browser.new_page()
     requests = []
     page.on("request", lambda r: requests.append(r.url))
-    page.goto(served + "history.html")
-    page.fill(".pagefind-ui__search-input", "Dallaire")
+    page.goto(served + f"{chapter.id}.html")
+    page.fill(".pagefind-ui__search-input", word)
     # Results arrive one by one: wait for the chapter's, not merely the first to show.
     page.wait_for_function(
         "url => [...document.querySelectorAll('.pagefind-ui__result-link')]"
-        ".some(a => a.href.startsWith(url))", arg=served + "history.html", timeout=20000)
+        ".some(a => a.href.startsWith(url))", arg=served + f"{chapter.id}.html", timeout=20000)
     links = page.eval_on_selector_all(".pagefind-ui__result-link", "els => els.map(e => e.href)")
     assert links and all(link.startswith(served) for link in links)
-    assert any(link.startswith(served + "history.html") for link in links)
-    page.goto(links[0])
-    assert "Dallaire" in page.inner_text("main")
+    assert any(link.startswith(served + f"{chapter.id}.html") for link in links)
+    page.goto(next(link for link in links if link.startswith(served + f"{chapter.id}.html")))
+    assert word in page.inner_text("main")
     assert all(url.startswith(served) for url in requests), "search used the network"
     page.close()
 
@@ -275,7 +286,11 @@ def test_search_explains_itself_from_a_file_url(real, browser):
     page.close()
 
 
-def test_dark_scheme_follows_the_system(served, browser):
+def _rgb(hex6: str) -> str:
+    return "rgb({}, {}, {})".format(*(int(hex6[i:i + 2], 16) for i in (0, 2, 4)))
+
+
+def test_dark_scheme_follows_the_system(served, browser, real):
     colours = {}
     for scheme in ("light", "dark"):
         context = browser.new_context(color_scheme=scheme)
@@ -283,8 +298,11 @@ def test_dark_scheme_follows_the_system(served, browser):
         page.goto(served + "index.html")
         colours[scheme] = page.evaluate("getComputedStyle(document.body).backgroundColor")
         context.close()
-    assert colours["light"] == "rgb(253, 252, 249)"
-    assert colours["dark"] == "rgb(23, 23, 26)"
+    # The backgrounds screen.css declares, light first, then under prefers-color-scheme: dark.
+    css = (real.root / "templates/css/screen.css").read_text("utf-8")
+    light, dark = re.findall(r"--background:\s*#([0-9a-fA-F]{6})", css)[:2]
+    assert colours["light"] == _rgb(light) and colours["dark"] == _rgb(dark)
+    assert colours["light"] != colours["dark"]
 
 
 def test_measure_is_readable_on_a_phone_and_a_desktop(served, browser):
