@@ -12,22 +12,15 @@ import folio
 from folio.content import convert
 from folio.errors import BuildError
 from folio.pipeline import incremental
-from helpers import CACHE, assemble_tiny, edit, outputs
+from helpers import CACHE, edit, outputs
 
 ALL = folio.EDITIONS
 
 
-@pytest.fixture(scope="module")
-def built_once(tmp_path_factory) -> Path:
-    root = assemble_tiny(tmp_path_factory.mktemp("incremental") / "report")
-    folio.build(root)
-    return root
-
-
 @pytest.fixture
-def project(built_once, tmp_path) -> Path:
-    """A fresh copy of the built tiny report, with its cache and stamp."""
-    return Path(shutil.copytree(built_once, tmp_path / "report"))
+def project(tiny, copy_built) -> Path:
+    """A fresh copy of the session's built tiny report, with its cache and stamp."""
+    return copy_built(tiny, "report")
 
 
 def mtimes(root: Path) -> dict[str, int]:
