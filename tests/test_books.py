@@ -14,8 +14,8 @@ from lxml import html
 from pypdf import PdfReader
 
 import folio
-from conftest import FIXTURES
 from editions import Built
+from helpers import FIXTURES
 
 SEVERE = ("FATAL", "ERROR", "WARNING")
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, assemble_tiny, run_cli
 from folio.errors import BuildError
 from folio.inputs.load import load_project
 from folio.pipeline.build import build
+from helpers import FIXTURES, assemble_tiny, edit, run_cli
 
 
 def glossary_project(dest: Path) -> Path:
@@ -25,13 +25,6 @@ def problems(root: Path) -> list[str]:
     with pytest.raises(BuildError) as caught:
         load_project(root)
     return str(caught.value).splitlines()
-
-
-def edit(root: Path, rel: str, old: str, new: str) -> None:
-    path = root / rel
-    text = path.read_text("utf-8")
-    assert old in text
-    path.write_text(text.replace(old, new, 1), "utf-8")
 
 
 @pytest.fixture(scope="module")

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
-import sys
 
 import yaml
 
-from conftest import REPO, run_cli
 from folio.commands.new import new_project
 from folio.errors import BuildError
 from folio.inputs.load import load_project
+from helpers import invoke, run_cli
 
 
 def test_a_new_project_builds_every_edition_and_passes_check(tmp_path):
@@ -27,8 +25,7 @@ def test_a_new_project_builds_every_edition_and_passes_check(tmp_path):
     for name in ("annual-report-2026.pdf", "annual-report-2026-print.pdf",
                  "annual-report-2026.epub", "html/index.html", "html/introduction.html"):
         assert (root / "build" / name).is_file(), name
-    check = subprocess.run([sys.executable, "-m", "invoke", "check", "--project", str(root)],
-                           cwd=REPO, capture_output=True, text=True, timeout=600)
+    check = invoke("check", "--project", str(root))
     assert check.returncode == 0, check.stdout + check.stderr
     lines = check.stdout.splitlines()
     assert lines[-1] == "check: passed (6 validators)"

@@ -16,15 +16,15 @@ from urllib.parse import unquote
 from lxml import etree, html
 from markupsafe import Markup
 
-from folio.inputs.load import Project, Spec
-from folio.content.convert import Pandoc, convert_all, make_pandoc
+from folio.content.convert import convert_all, make_pandoc
 from folio.content.floats import number_floats, references_as_links
 from folio.content.formulas import formula_problems
-from folio.errors import BuildError, Problem, Problems
 from folio.content.limits import check_chapters
 from folio.content.lint import lint
 from folio.content.render import data_namespace, make_environment, render
 from folio.content.sanitize import Locator, scheme_of, unsafe_characters, unsafe_markup
+from folio.errors import BuildError, Problem, Problems
+from folio.inputs.load import Project, Spec
 
 #: Section ids that would collide with files the editions write themselves.
 RESERVED_IDS = frozenset({"index", "nav", "toc", "cover", "style", "search"})
@@ -98,13 +98,15 @@ def _gather(project: Project, cache_dir: Path | None, log) -> Report:
     problems = Problems()
     markdown = [s for s in project.specs if s.text is not None]
     check_chapters(markdown)
-    unsafe = [p for s in markdown for p in unsafe_characters(s.text, s.source)]
+    # A spec has text only when it has a source it was read from.
+    chapters = [(s.text, s.source) for s in markdown if s.text is not None and s.source is not None]
+    unsafe = [p for text, source in chapters for p in unsafe_characters(text, source)]
     if unsafe:
         raise BuildError(unsafe)
     *texts, bibliography = convert_all(
-        pandoc, [(references_as_links(s.text), s.source) for s in markdown], log,
+        pandoc, [(references_as_links(text), source) for text, source in chapters], log,
         bibliography=True)
-    converted = dict(zip((s.source for s in markdown), texts))
+    converted = dict(zip((s.source for s in markdown), texts, strict=True))
     context = {"pub": project.publication, "data": data_namespace(project.data),
                "bibliography": Markup(bibliography)}
     sections: list[Section | None] = [None] * len(project.specs)
@@ -130,7 +132,7 @@ def _gather(project: Project, cache_dir: Path | None, log) -> Report:
     if renamed is None:
         renamed = _settle(report.sections)
     # A formula does not stop the pass: pandoc read it as text, and the rest is checked too.
-    problems.items.extend(p for s in markdown for p in formula_problems(s.text, s.source))
+    problems.items.extend(p for text, source in chapters for p in formula_problems(text, source))
     _check(report, problems, renamed)
     lint(report.sections, problems)
     problems.raise_if_any()
@@ -322,7 +324,8 @@ def _chapter_link(report: Report, section: Section, href: str, by_source: dict,
     build renamed for a clash (``#summary`` -> ``#sorting-summary``) is followed."""
     path, _, fragment = href.partition("#")
     line = _line(section.spec, href)
-    rel = posixpath.normpath(posixpath.join(posixpath.dirname(section.spec.source), unquote(path)))
+    here = posixpath.dirname(section.spec.source or "")
+    rel = posixpath.normpath(posixpath.join(here, unquote(path)))
     target = by_source.get(rel)
     if target is None:
         problems.add(f"link to '{path}', which is not a file of the reading order"
@@ -399,9 +402,10 @@ def _line(spec: Spec, needle: str) -> int | None:
 
 def _id_line(spec: Spec, ident: str) -> int | None:
     """The line that declares ``{#ident}`` (a link to it may come first), else any mention."""
-    for match in _EXPLICIT_ID.finditer(spec.text or ""):
+    text = spec.text or ""
+    for match in _EXPLICIT_ID.finditer(text):
         if match.group(1) == ident:
-            return spec.text.count("\n", 0, match.start()) + 1
+            return text.count("\n", 0, match.start()) + 1
     return _line(spec, "#" + ident)
 
 

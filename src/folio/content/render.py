@@ -72,8 +72,10 @@ def render(env: jinja2.Environment, name: str, context: dict) -> str:
 
 def _template_frame(exc: Exception, env: jinja2.Environment, name: str) -> tuple[str, int | None]:
     """The innermost template frame of a traceback (Jinja2 maps them to template lines)."""
-    roots = {Path(env.loader.searchpath[0]).resolve(): "templates", THEME: SHOWN}
-    found = (f"templates/{name}", None)
+    loader = env.loader
+    assert isinstance(loader, jinja2.FileSystemLoader)  # make_environment's loader
+    roots = {Path(loader.searchpath[0]).resolve(): "templates", THEME: SHOWN}
+    found: tuple[str, int | None] = (f"templates/{name}", None)
     tb = exc.__traceback__
     while tb is not None:
         filename = Path(tb.tb_frame.f_code.co_filename)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from folio.errors import BuildError, Problems
 from folio.inputs.models import REQUIRED, SCHEMAS, Contents, Contributors, Entry, Model, Publication
@@ -100,32 +101,35 @@ def load_project(root: Path | str) -> Project:
         files[rel] = path.read_bytes()
         try:
             model = Contributors if stem == contributors else SCHEMAS.get(stem)
-            schema = None
-            if model is None:
-                schema, raw = load_schema(root, stem)
-                if schema is None:
-                    problems.items.append(problem_for_missing(stem, rel))
-                    continue
+            schema, raw = (None, None) if model else load_schema(root, stem)
+            if model is None and (schema is None or raw is None):
+                problems.items.append(problem_for_missing(stem, rel))
+                continue
+            if raw is not None:
                 files[schema_path(stem)] = raw
             value, lines[stem] = load_yaml(path, rel)
-            data[stem] = _validate(model, value, lines[stem], rel) if model \
-                else validate(schema, value, lines[stem], rel)
+            if model is not None:
+                data[stem] = _validate(model, value, lines[stem], rel)
+            elif schema is not None:
+                data[stem] = validate(schema, value, lines[stem], rel)
         except BuildError as exc:
             problems.extend(exc)
     for stem in REQUIRED:
         if stem not in data and not (root / "data" / f"{stem}.yaml").exists():
-            purpose = SCHEMAS[stem].__doc__.split(":")[1].strip().rstrip(".")
+            purpose = (SCHEMAS[stem].__doc__ or ":").split(":")[1].strip().rstrip(".")
             problems.add(f"required file is missing ({purpose})", f"data/{stem}.yaml")
     specs: list[Spec] = []
-    if "contents" in data:
-        specs = _resolve_contents(root, data["contents"], lines["contents"], problems, files)
+    contents, publication = data.get("contents"), data.get("publication")
+    if isinstance(contents, Contents):
+        specs = _resolve_contents(root, contents, lines["contents"], problems, files)
     if contributors and contributors not in data and \
             not (root / "data" / f"{contributors}.yaml").exists():
         problems.add(f"'contributors: {contributors}' names data/{contributors}.yaml,"
                      " which does not exist", "data/publication.yaml",
                      lines.get("publication", {}).get(("contributors",)))
     problems.raise_if_any()
-    return Project(root, data["publication"], data, tuple(specs), files)
+    assert isinstance(publication, Publication)  # required: a problem above if it were missing
+    return Project(root, publication, data, tuple(specs), files)
 
 
 def _contributors_stem(root: Path) -> str | None:
@@ -164,18 +168,18 @@ def _validate(schema: type[Model], value, lines: Lines, rel: str) -> Model:
         raise BuildError(problems.items) from None
 
 
-def _misspelt(errors: list[dict], loc: tuple) -> bool:
+def _misspelt(errors: list[ErrorDetails], loc: tuple) -> bool:
     """Whether a missing key sits beside an unknown key that is a near miss of it."""
     unknown = [str(e["loc"][-1]) for e in errors
                if e["type"] == "extra_forbidden" and tuple(e["loc"][:-1]) == loc[:-1]]
     return bool(difflib.get_close_matches(str(loc[-1]), unknown, n=1))
 
 
-def _has_inner_error(errors: list[dict], loc: tuple) -> bool:
+def _has_inner_error(errors: list[ErrorDetails], loc: tuple) -> bool:
     return any(len(e["loc"]) > len(loc) and tuple(e["loc"][:len(loc)]) == loc for e in errors)
 
 
-def _message(schema: type[Model], err: dict, loc: tuple) -> str:
+def _message(schema: type[Model], err: ErrorDetails, loc: tuple) -> str:
     """One readable sentence for a pydantic error."""
     where = _dotted(loc[:-1]) if loc else ""
     prefix = f"in {where}: " if where else ""
