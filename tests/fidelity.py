@@ -275,10 +275,11 @@ def pdf_text(path: Path) -> str:
     pages = []
     try:
         for page in doc:
-            width, height = page.get_size()
-            textpage = page.get_textpage()
-            raw = textpage.get_text_bounded(left=0, bottom=height * MARGIN, right=width,
-                                            top=height * (1 - MARGIN))
+            # The trim box: the print edition's pages are larger, by their bleed and marks.
+            left, bottom, right, top = page.get_trimbox()
+            margin = (top - bottom) * MARGIN
+            raw = page.get_textpage().get_text_bounded(left=left, bottom=bottom + margin,
+                                                       right=right, top=top - margin)
             # U+2010 ends a line where the layout hyphenated a word: join it. pdfium reports a
             # hyphen-minus ending a line (a compound broken at its hyphen) as U+FFFE or U+0002.
             # (Not when a footnote follows, "1. ": the word goes on overleaf.)
@@ -304,12 +305,13 @@ def pdf_text(path: Path) -> str:
 
 
 def edition_text(build: Path, slug: str, edition: str) -> str:
-    """The text of one edition of a build folder (see :func:`clean`; quotes as printed)."""
+    """The text of one edition of a build folder: html, epub, pdf (the screen PDF) or print
+    (see :func:`clean`; quotes as printed)."""
     if edition == "html":
         return html_text(build / "html")
     if edition == "epub":
         return epub_text(build / f"{slug}.epub")
-    return pdf_text(build / f"{slug}.pdf")
+    return pdf_text(build / (f"{slug}.pdf" if edition == "pdf" else f"{slug}-print.pdf"))
 
 
 def problems(text: str) -> list[str]:

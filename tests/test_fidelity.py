@@ -25,7 +25,7 @@ from fidelity import (
 
 import folio
 
-EDITIONS = ("html", "epub", "pdf")
+EDITIONS = ("html", "epub", "pdf", "print")
 
 
 @pytest.fixture(params=EDITIONS)
