@@ -155,7 +155,8 @@ def _metadata(book: epub.EpubBook, report: Report) -> None:
                                                "scheme": "marc:relators"})
     book.add_metadata("DC", "publisher", pub.publisher)
     book.add_metadata("DC", "date", pub.date.isoformat())
-    book.add_metadata("DC", "rights", pub.rights)
+    if pub.rights:
+        book.add_metadata("DC", "rights", pub.rights)
     if pub.description:
         book.add_metadata("DC", "description", " ".join(pub.description.split()))
     for subject in pub.subjects:
