@@ -8,8 +8,8 @@ from __future__ import annotations
 from markupsafe import Markup
 
 from folio.content.gather import Report
-from folio.editions.common import inner_html, outline, retarget
 from folio.content.render import make_environment, render
+from folio.editions.common import inner_html, outline, retarget
 from folio.editions.search import search_bundle
 
 

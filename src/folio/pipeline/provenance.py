@@ -54,7 +54,7 @@ def git(root: Path, *args: str) -> str | None:
     """Output of a git command run in ``root``, or None outside a checkout (or without git)."""
     try:
         proc = subprocess.run(["git", "-C", str(root), *args], capture_output=True,
-                              text=True, timeout=30)
+                              text=True, timeout=30, check=False)
     except (OSError, subprocess.SubprocessError):
         return None
     return proc.stdout.strip() if proc.returncode == 0 else None
@@ -83,7 +83,7 @@ def make_manifest(root: Path, epoch: int, pandoc_version: str,
         "source_date_epoch": epoch,
         "tools": tool_versions(pandoc_version),
         "inputs": input_files(root),
-        "outputs": sorted(outputs, key=lambda o: o["path"]),
+        "outputs": sorted(outputs, key=lambda o: str(o["path"])),
     }
     return (json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
 
