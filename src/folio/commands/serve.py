@@ -24,8 +24,8 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from folio.pipeline import workers
 from folio.pipeline.build import EDITIONS, build
+from folio.pipeline.workers import Pool
 from folio.errors import BuildError
 
 #: Folders whose files the preview watches.
@@ -83,13 +83,15 @@ class Preview:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self.server: ThreadingHTTPServer | None = None
+        #: Lays out the PDFs of every rebuild: its server has loaded WeasyPrint once.
+        self.pool = Pool()
 
     def rebuild(self, editions=None) -> None:
         """Build (by default the preview's editions); record and print the outcome."""
         editions = tuple(editions or self.editions)
         with self._lock:
             try:
-                outputs = build(self.root, editions)
+                outputs = build(self.root, editions, pool=self.pool)
             except BuildError as exc:
                 self.error = str(exc)
                 self.log(f"build failed:\n{exc}")
@@ -114,9 +116,7 @@ class Preview:
 
     def start(self, port: int = 8000, interval: float = 0.3) -> ThreadingHTTPServer:
         """Build, then serve and watch from background threads; returns the running server."""
-        # Once the threads run, a rebuild may not fork: its PDFs are laid out by children of
-        # a fork server that has loaded WeasyPrint once, beside the HTML (see parallel.py).
-        workers.use_fork_server(["folio.editions.pdf.layout"])
+        self.pool.warm()  # from a thread: the first build does not wait for WeasyPrint's import
         self.rebuild()
         handler = partial(_Handler, self)
         self.server = ThreadingHTTPServer((HOST, port), handler)
@@ -128,7 +128,7 @@ class Preview:
     def stop(self) -> None:
         """Stop watching and serving."""
         self._stop.set()
-        workers.stop_fork_server()
+        self.pool.close()
         if self.server is not None:
             self.server.shutdown()
             self.server.server_close()

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from folio.pipeline import incremental
-from folio.pipeline import workers as parallel
+from folio.pipeline.workers import Pool, preload
 from folio.pipeline.lock import locked
 from folio.pipeline.provenance import MANIFEST, make_manifest, output_entry, read_manifest
 from folio.pipeline.output import write_file, write_tree
@@ -44,12 +44,12 @@ def edition_names(report: Report) -> dict[str, str]:
 
 @locked  # one build at a time per build folder; see lock.py
 def build(project_dir: Path | str = ".", editions=EDITIONS, out_dir: Path | str | None = None,
-          log=lambda message: None) -> Outputs:
+          log=lambda message: None, pool: Pool | None = None) -> Outputs:
     """Build the chosen editions of the report in ``project_dir`` into ``out_dir`` (default build/).
 
     Editions whose inputs are unchanged since they were last built (see ``incremental``)
-    are neither made again nor written; the PDF is made in a child process, beside the
-    HTML and EPUB.
+    are neither made again nor written; the PDF is laid out in ``pool`` (by default, one
+    of the build's own), beside the HTML and EPUB.
     """
     say = Progress(log)
     unknown = set(editions) - set(EDITIONS)
@@ -66,20 +66,22 @@ def build(project_dir: Path | str = ".", editions=EDITIONS, out_dir: Path | str 
     todo = plan.stale
     cache = out / ".cache" / "pandoc"
     # gather -> [HTML] || [PDF layout -> PDF, then EPUB] || [print PDF]. Each PDF is laid out
-    # in a child forked now, before pandoc's threads start: it loads WeasyPrint (~0.7 s)
-    # while pandoc converts the chapters, then waits for its document. The EPUB's page list
-    # follows the screen PDF's pages.
+    # in the pool, whose server loads WeasyPrint (~0.7 s) while pandoc converts the chapters.
+    # The EPUB's page list follows the screen PDF's pages.
+    layouts = [edition for name, edition in (("pdf", "screen"), ("print", "print"))
+               if name in todo or (name == "pdf" and "epub" in todo)]
+    own_pool = pool is None
+    pool = Pool() if pool is None else pool
+    if layouts:
+        pool.warm()
     workers = {}
-    for name, edition in (("pdf", "screen"), ("print", "print")):
-        if name in todo or (name == "pdf" and "epub" in todo):
-            workers[edition] = parallel.spawn(_lay_out, ["folio.editions.pdf.layout"])
     html = epub = pdf = printed = None
     try:
         # pandoc starts on the chapters first; loading the data schemas (~0.5 s) and ebooklib
         # overlaps its work. Imported here, not above: a no-op build skips them.
         from folio.content.convert import pandoc_binary, prefetch, settle
         conversions = prefetch(root, cache, say)
-        preload = parallel.preload(["folio.editions.epub.package"] if "epub" in todo else [])
+        preloaded = preload(["folio.editions.epub.package"] if "epub" in todo else [])
         from folio.inputs.load import load_project
         from folio.content.gather import gather
         from folio.editions.common import source_date
@@ -92,14 +94,15 @@ def build(project_dir: Path | str = ".", editions=EDITIONS, out_dir: Path | str 
             settle(conversions)
         say(f"gathered {len(report.sections)} sections")
         names = edition_names(report)
-        for edition, worker in workers.items():
-            worker.send(layout_request(report, edition, cover=edition == "screen" and "epub" in todo))
+        for edition in layouts:
+            request = layout_request(report, edition, cover=edition == "screen" and "epub" in todo)
+            workers[edition] = pool.submit("folio.editions.pdf.layout:lay_out", request)
             say(f"{'pdf' if edition == 'screen' else edition}: laying out pages")
         if "html" in todo:
             from folio.editions.html import build_html
             html = build_html(report, {"PDF": f"../{names['pdf']}", "EPUB": f"../{names['epub']}"})
             say("html: made")
-        preload.result()
+        preloaded.result()
         if "epub" in todo:  # while the PDF is laid out
             from folio.editions.html import font_files
             from folio.pipeline.output import precompress
@@ -120,9 +123,11 @@ def build(project_dir: Path | str = ".", editions=EDITIONS, out_dir: Path | str 
             printed, print_pages = printed_layout.data, printed_layout.pages
             say("print: made")
     except BaseException:
-        for worker in workers.values():
-            worker.discard()
+        pool.discard()
         raise
+    finally:
+        if own_pool:
+            pool.close()
 
     # Everything is made: now write. The manifest keeps the records of editions not rebuilt.
     records = {**_previous_records(out), **incremental.recorded(plan)}
@@ -150,12 +155,6 @@ def build(project_dir: Path | str = ".", editions=EDITIONS, out_dir: Path | str 
     _write_if_changed(out / ".cache" / incremental.STAMP,
                       incremental.stamp_bytes(plan, records, owned, manifest))
     return Outputs({**_paths(out, plan), **paths}, say.elapsed, todo)
-
-
-def _lay_out(request):
-    """The PDF stage, as the forked worker runs it (WeasyPrint is loaded there only)."""
-    from folio.editions.pdf.layout import lay_out
-    return lay_out(request)
 
 
 def _paths(out: Path, plan) -> dict[str, Path]:

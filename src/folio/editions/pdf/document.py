@@ -4,7 +4,7 @@ The whole report is one HTML document: internal links stay ``#id``, notes
 become ``float: footnote`` spans, and the table of contents takes its page
 numbers from ``target-counter``. This module makes that document and the
 request to print it; ``printer`` (the only module that loads WeasyPrint, in a
-child process forked at the start of a build) lays it out and writes the PDF.
+worker of the build's process pool) lays it out and writes the PDF.
 WeasyPrint may only read files inside the project; any warning it logs is an
 error, so nothing is silently dropped.
 """
