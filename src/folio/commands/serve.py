@@ -24,9 +24,9 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from folio.errors import BuildError
 from folio.pipeline.build import EDITIONS, build
 from folio.pipeline.workers import Pool
-from folio.errors import BuildError
 
 #: Folders whose files the preview watches.
 WATCHED = ("manuscript", "data", "templates")
@@ -49,7 +49,7 @@ RELOAD_JS = b"""(function () {
 """ % STATE.encode("ascii")
 _BAR = ('<div id="folio-preview" style="position:fixed;bottom:0;right:0;z-index:9999;'
         'background:#fff;border:1px solid #888;padding:.2em .5em;font:12px sans-serif">'
-        'preview · <a href="%s?all">rebuild PDF and EPUB</a></div>' % REBUILD)
+        f'preview · <a href="{REBUILD}?all">rebuild PDF and EPUB</a></div>')
 _ERROR = ('<pre id="folio-error" role="alert" style="position:relative;z-index:9999;margin:0;'
           'padding:1em;background:#fee;color:#900;border-bottom:3px solid #900;white-space:pre-wrap;'
           'font:14px monospace">The last edit did not build; this page is from the last good build.'
@@ -136,8 +136,10 @@ class Preview:
     @property
     def url(self) -> str:
         """The address the preview is served at."""
+        if self.server is None:
+            raise RuntimeError("the preview is not serving: call start() first")
         host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}/"
+        return f"http://{host!s}:{port}/"
 
 
 def serve(project_dir: Path | str = ".", port: int = 8000, all_editions: bool = False,
@@ -162,7 +164,7 @@ class _Handler(SimpleHTTPRequestHandler):
         self.preview = preview
         super().__init__(*args, directory=str(preview.out / "html"), **kwargs)
 
-    def do_GET(self):  # noqa: N802 - the name http.server calls
+    def do_GET(self):
         path = urlsplit(self.path).path
         if path == STATE:
             body = {"version": self.preview.version, "error": self.preview.error}
