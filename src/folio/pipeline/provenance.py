@@ -14,6 +14,7 @@ import os
 import platform
 import subprocess
 from collections.abc import Iterable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -42,15 +43,19 @@ class Provenance:
     """Versions of Python, pandoc and the packages that shape the editions."""
 
 
-def collect(root: Path, pandoc_version: str, packages: Iterable[str] = ()) -> Provenance:
+def collect(root: Path, pandoc: str | Future, packages: Iterable[str] = ()) -> Provenance:
     """The provenance of a build of ``root``: git runs once (twice in a checkout without
-    SOURCE_DATE_EPOCH, for the last commit's date), every input is hashed once."""
+    SOURCE_DATE_EPOCH, for the last commit's date), every input is hashed once.
+
+    ``pandoc`` is pandoc's version, or a Future of ``convert.pandoc_binary()``'s (path,
+    version), running while the inputs are hashed."""
     source = git_state(root)
     date = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if not date and source["commit"] is not None:
         date = git(root, "log", "-1", "--format=%ct", "--", ".") or ""
-    return Provenance(source, date, input_files(root),
-                      tool_versions(pandoc_version, (*TOOLS, *packages)))
+    inputs = input_files(root)
+    version = pandoc if isinstance(pandoc, str) else pandoc.result()[1]
+    return Provenance(source, date, inputs, tool_versions(version, (*TOOLS, *packages)))
 
 
 def sha256(data: bytes) -> str:
