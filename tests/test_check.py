@@ -9,9 +9,8 @@ import pytest
 import weasyprint
 
 import folio
-from conftest import REPO
 from folio.check import VALIDATORS, Tools, format_report, run_checks
-from test_tasks import invoke
+from helpers import REPO, invoke
 
 TOOLS = Tools(REPO / "tools" / "node_modules")
 

@@ -17,11 +17,10 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from conftest import PYTHON, assemble_tiny, outputs, run_cli
-from folio.inputs.load import load_project
 from folio.content.convert import make_pandoc
 from folio.editions.pdf.layout import ProjectFetcher
-from test_errors import Case, break_copy
+from folio.inputs.load import load_project
+from helpers import PYTHON, Case, assemble_tiny, break_copy, outputs, run_cli
 
 #: Appended to chapter2.md (11 lines, ending in a newline) after a blank line: line 13.
 APPENDED = 13

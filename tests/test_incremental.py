@@ -17,8 +17,7 @@ from folio.editions import catalog
 from folio.errors import BuildError
 from folio.pipeline import build as build_module
 from folio.pipeline import incremental, provenance
-
-from conftest import CACHE, assemble_tiny, outputs, run_cli
+from helpers import CACHE, assemble_tiny, edit, outputs, run_cli
 
 ALL = folio.EDITIONS
 
@@ -48,13 +47,6 @@ def rebuild(root: Path, editions=ALL):
     result = folio.build(root, editions, log=said.append)
     converted = {m.split("] convert ", 1)[1] for m in said if "] convert " in m}
     return result.rebuilt, converted
-
-
-def edit(root: Path, rel: str, old: str, new: str) -> None:
-    path = root / rel
-    text = path.read_text("utf-8")
-    assert old in text, (rel, old)
-    path.write_text(text.replace(old, new, 1), "utf-8")
 
 
 def changed(before: dict, after: dict) -> set[str]:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import re
 
-from conftest import assemble_tiny
-from test_tasks import invoke
+from helpers import assemble_tiny, invoke
 
 
 def test_loop_tasks_are_listed_with_help():

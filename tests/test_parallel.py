@@ -17,8 +17,7 @@ import pytest
 from folio.errors import BuildError, Problem
 from folio.pipeline.lock import LOCK
 from folio.pipeline.workers import Pool, StageError
-
-from conftest import PYTHON
+from helpers import PYTHON
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +43,7 @@ def modules() -> dict[str, object]:
     """What the worker has imported beyond the layout: no test module, no second pytest run."""
     main = sys.modules.get("__mp_main__")
     return {"weasyprint": "weasyprint" in sys.modules,
-            "tests": sorted(m for m in sys.modules if m.startswith(("test_", "conftest"))),
+            "tests": sorted(m for m in sys.modules if m.startswith(("test_", "conftest", "helpers"))),
             "main": getattr(main, "__file__", None)}
 
 
@@ -76,7 +75,7 @@ def test_a_job_named_by_its_module_runs_where_the_layout_is_loaded(pool):
     assert found["weasyprint"]  # the server imported it before forking the worker
     # The worker is no second pytest: it collected no test and ran no session. It imported
     # this module alone (and what it imports), to find the job by its name.
-    assert set(found["tests"]) <= {"test_parallel", "conftest"}
+    assert set(found["tests"]) <= {"test_parallel", "conftest", "helpers"}
     assert found["main"] in (None, sys.modules["__main__"].__dict__.get("__file__"))
 
 

@@ -16,8 +16,7 @@ from folio.commands.release import release
 from folio.commands.verify import verify
 from folio.content import convert, render
 from folio.pipeline import provenance
-
-from conftest import assemble_tiny
+from helpers import assemble_tiny
 
 
 @pytest.fixture(scope="module")

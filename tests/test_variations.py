@@ -14,7 +14,7 @@ import subprocess
 
 import pytest
 
-from conftest import PYTHON, assemble_tiny, outputs
+from helpers import PYTHON, assemble_tiny, outputs
 
 BASE_ENV = {"TZ": "UTC", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "PYTHONHASHSEED": "0"}
 
