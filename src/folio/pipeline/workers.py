@@ -42,7 +42,6 @@ from __future__ import annotations
 import atexit
 import importlib
 import importlib.machinery
-import multiprocessing
 import os
 import select
 import signal
@@ -50,11 +49,13 @@ import sys
 import threading
 import traceback
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from typing import Any
+from concurrent.futures import Future
+from typing import TYPE_CHECKING, Any
 
 from folio.errors import BuildError
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 #: What the server imports before it forks any worker: WeasyPrint and the layout code.
 LAYOUT_MODULES = ("folio.editions.pdf.layout",)
@@ -144,6 +145,10 @@ class Pool:
 
 def _executor(preload: tuple[str, ...], workers: int) -> ProcessPoolExecutor:
     """A ProcessPoolExecutor whose workers are forked by a server that imported ``preload``."""
+    # Imported here: a no-op build, which starts no pool, does not pay for multiprocessing.
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
     context = multiprocessing.get_context(method)
     if method == "forkserver":
@@ -252,6 +257,8 @@ def _forward(inner: Future, outer: Future) -> None:
 
 def _failure(exc: BaseException) -> BaseException:
     """What the caller sees of a failure: bad input and bugs as they are, a dead worker named."""
+    from concurrent.futures.process import BrokenProcessPool
+
     if isinstance(exc, BrokenProcessPool):
         return StageError(f"the child process of a build stage died ({exc})")
     return exc
