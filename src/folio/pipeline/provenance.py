@@ -44,8 +44,9 @@ class Provenance:
 
 
 def collect(root: Path, pandoc: str | Future, packages: Iterable[str] = ()) -> Provenance:
-    """The provenance of a build of ``root``: git runs once (twice in a checkout without
-    SOURCE_DATE_EPOCH, for the last commit's date), every input is hashed once.
+    """The provenance of a build of ``root``: each git question is asked once (the commit,
+    whether the inputs differ, and, without SOURCE_DATE_EPOCH, the last commit's date),
+    every input is hashed once.
 
     ``pandoc`` is pandoc's version, or a Future of ``convert.pandoc_binary()``'s (path,
     version), running while the inputs are hashed."""
@@ -100,16 +101,12 @@ def git(root: Path, *args: str) -> str | None:
 
 
 def git_state(root: Path) -> dict[str, object]:
-    """The commit the sources come from and whether the inputs differ from it, from one
-    ``git status`` (its v2 header names the commit)."""
-    status = git(root, "status", "--porcelain=v2", "--branch", "--", *INPUT_FOLDERS)
-    if status is None:
+    """The commit the sources come from and whether the inputs differ from it."""
+    commit = git(root, "rev-parse", "HEAD")
+    if commit is None:
         return {"commit": None, "dirty": None}
-    lines = status.splitlines()
-    commit = next((line.split()[2] for line in lines if line.startswith("# branch.oid ")), None)
-    if commit is None or commit == "(initial)":  # a repository with no commit yet
-        return {"commit": None, "dirty": None}
-    return {"commit": commit, "dirty": any(not line.startswith("#") for line in lines)}
+    status = git(root, "status", "--porcelain", "--", *INPUT_FOLDERS)
+    return {"commit": commit, "dirty": bool(status)}
 
 
 def output_entry(rel: str, data: bytes, **extra) -> dict[str, object]:
