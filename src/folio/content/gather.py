@@ -7,6 +7,7 @@ that the editions later point at the right file. Nothing is written here.
 
 from __future__ import annotations
 
+import dataclasses
 import posixpath
 import re
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from folio.content.limits import check_chapters
 from folio.content.lint import lint
 from folio.content.render import data_namespace, make_environment, render
 from folio.content.sanitize import Locator, scheme_of, unsafe_characters, unsafe_markup
+from folio.content.values import insert_values, smarten_tree
 from folio.errors import BuildError, Problem, Problems
 from folio.inputs.load import Project, Spec
 
@@ -74,13 +76,16 @@ class Report:
         return self.project.publication
 
 
-def gather(project: Project, cache_dir: Path | None = None, log=None) -> Report:
+def gather(project: Project, cache_dir: Path | None = None, log=None, env=None, binary=None,
+           prefetched=None) -> Report:
     """Build the validated Report of a project (converts, renders, checks; writes nothing but cache).
 
-    ``log(message)``, if given, hears of each chapter pandoc converts (not cache hits).
+    ``log(message)``, if given, hears of each chapter pandoc converts (not cache hits). A build
+    passes its one Jinja ``env``, the pandoc ``binary`` it found and the conversions it
+    ``prefetched`` (``convert.prefetch``); without them, the gather makes its own.
     """
     try:
-        return _gather(project, cache_dir, log)
+        return _gather(project, cache_dir, log, env, binary, prefetched)
     except BuildError as exc:
         joined = {s.source: s for s in project.specs if s.pieces}
         if not joined:
@@ -90,11 +95,11 @@ def gather(project: Project, cache_dir: Path | None = None, log=None) -> Report:
                           if p.path in joined else p for p in exc.problems]) from None
 
 
-def _gather(project: Project, cache_dir: Path | None, log) -> Report:
+def _gather(project: Project, cache_dir: Path | None, log, env, binary, prefetched) -> Report:
     """:func:`gather`, with problems located in the text of each section."""
     csl = _csl(project)
-    pandoc = make_pandoc(project.root, project.bibliography, csl, cache_dir)
-    env = make_environment(project.root / "templates")
+    pandoc = make_pandoc(project.root, project.bibliography, csl, cache_dir, binary, prefetched)
+    env = env or make_environment(project.root / "templates")
     problems = Problems()
     markdown = [s for s in project.specs if s.text is not None]
     check_chapters(markdown)
@@ -110,8 +115,10 @@ def _gather(project: Project, cache_dir: Path | None, log) -> Report:
     context = {"pub": project.publication, "data": data_namespace(project.data),
                "bibliography": Markup(bibliography)}
     sections: list[Section | None] = [None] * len(project.specs)
-    # Tables of contents are rendered last, once every other title and id is known.
-    order = sorted(range(len(project.specs)), key=lambda i: project.specs[i].entry.type == "toc")
+    # Chapters first, then templates (an imprint may name a chapter), then tables of contents,
+    # once every other title and id is known.
+    order = sorted(range(len(project.specs)), key=lambda i: (
+        project.specs[i].entry.type == "toc", project.specs[i].entry.template is not None))
     renamed: dict[int, set[str]] | None = None
     for i in order:
         spec = project.specs[i]
@@ -124,19 +131,53 @@ def _gather(project: Project, cache_dir: Path | None, log) -> Report:
                 content = render(env, f"sections/{spec.entry.template}",
                                  {**context, "content": Markup(content), "outline": outline,
                                   "section": spec.entry})
-            sections[i] = _section(spec, content)
+            sections[i] = _section(spec, content, project.data)
         except BuildError as exc:
             problems.extend(exc)
     problems.raise_if_any()
-    report = Report(project, [s for s in sections if s is not None], {}, {})
+    done = [s for s in sections if s is not None]
+    report = Report(_described(project, done), done, {}, {})
     if renamed is None:
         renamed = _settle(report.sections)
     # A formula does not stop the pass: pandoc read it as text, and the rest is checked too.
     problems.items.extend(p for text, source in chapters for p in formula_problems(text, source))
     _check(report, problems, renamed)
+    _check_sources(report, problems)
     lint(report.sections, problems)
     problems.raise_if_any()
     return report
+
+
+def _described(project: Project, sections: list[Section]) -> Project:
+    """The project, its description taken from the first paragraph of the section that
+    ``description_from`` names (so that it is typed once)."""
+    pub = project.publication
+    if pub.description or not pub.description_from:
+        return project
+    section = next((s for s in sections if s.id == pub.description_from), None)
+    first = section.body.find(".//p") if section is not None else None
+    if first is None:
+        raise BuildError(f"description_from: no section '{pub.description_from}' with a paragraph",
+                         "data/publication.yaml", _data_line(project, "description_from"))
+    return dataclasses.replace(project, publication=pub.model_copy(
+        update={"description": _text(first)}))
+
+
+def _check_sources(report: Report, problems: Problems) -> None:
+    """Each reused work names a section of the report as the one adapted from it."""
+    for source in report.publication.sources:
+        if source.section and (source.section not in report.ids
+                               or report.ids[source.section].id != source.section):
+            problems.add(f"sources: '{source.title}' names section '{source.section}',"
+                         " which the reading order does not have", "data/publication.yaml",
+                         _data_line(report.project, f"section: {source.section}"))
+
+
+def _data_line(project: Project, needle: str) -> int | None:
+    """The line of data/publication.yaml that first mentions ``needle``."""
+    text = project.files.get("data/publication.yaml", b"").decode("utf-8", "replace")
+    index = text.find(needle)
+    return text.count("\n", 0, index) + 1 if index >= 0 else None
 
 
 def _csl(project: Project) -> str | None:
@@ -153,11 +194,15 @@ def _outline(section: Section) -> dict:
             "headings": [{"level": lv, "id": i, "title": t} for lv, i, t in section.headings]}
 
 
-def _section(spec: Spec, content: str) -> Section:
-    """Parse one section's HTML and find its title heading."""
+def _section(spec: Spec, content: str, data: dict) -> Section:
+    """Parse one section's HTML, insert the values it names from data, find its title heading."""
     origin = spec.source or f"templates/sections/{spec.entry.template}"
     body = html.fragment_fromstring(content or "<p></p>", create_parent="section")
     _drop_comments(body)
+    if spec.text is not None:
+        insert_values(body, data, origin, spec.text)
+    if spec.entry.template:
+        smarten_tree(body)  # text from data, as the Markdown's is by pandoc
     h1 = body.find(".//h1")
     if h1 is None:
         raise BuildError("a section must start with a level-1 heading (# Title)", origin, 1)
