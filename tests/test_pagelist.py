@@ -120,7 +120,8 @@ def _text_around_markers(doc) -> dict[str, tuple[str, str]]:
 
 def test_each_marker_sits_at_the_text_that_starts_its_page(report):
     """The words right after each marker are the first words of its PDF page's body (after
-    the header a long table repeats on each page)."""
+    the header a long table repeats on each page); a page that opens inside a hyphenated
+    word is marked before that word, so the page's text starts within the marker's first word."""
     checked = 0
     for name in report.epub.spine:
         doc = report.epub.docs[name]
@@ -128,7 +129,7 @@ def test_each_marker_sits_at_the_text_that_starts_its_page(report):
         for ident, (before, after) in _text_around_markers(doc).items():
             page = report.pdf.body_pages[int(ident.removeprefix("page-")) - 1]
             page = next((page[len(h):] for h in headers if page.startswith(h)), page)
-            assert after[:20] and page.startswith(after[:20]), (ident, after[:20], page[:20])
+            assert after[:20] and 0 <= after[:40].find(page[:20]) < 16, (ident, after[:20], page[:20])
             checked += 1
     assert checked == len(_page_list(report.epub))
 
@@ -204,3 +205,13 @@ def test_computed_page_labels_are_what_a_pdf_reader_reads_back():
     assert read[:9] == ("Cover", "Inside cover", "Inside cover", "i", "ii", "iii", "iv", "1", "2")
     assert read[-1] == "15"
 
+
+
+def test_a_page_that_opens_inside_a_hyphenated_word_is_marked_before_the_word():
+    sections = [_Section("a", "<h1 id='a'>A</h1><p>advocacy groups, journalists, and media</p>")]
+    anchors = [("a", "a-b1"), ("a-b1",)]
+    breaks = page_breaks(sections, anchors, ("1", "2"), [(None, ""), ("a-b1", "alists, and media")])
+    body = copy.deepcopy(sections[0].body)
+    insert_markers(body, "a", breaks)
+    text = etree.tostring(body, encoding="unicode")
+    assert 'groups, <span epub:type="pagebreak"' in text and 'aria-label="2"/>journalists,' in text

@@ -102,6 +102,12 @@ class Publication(Model):
     """Reused works to credit."""
     accessibility: Accessibility = Accessibility()
     """Accessibility metadata of the EPUB edition."""
+    isbn: str | None = Field(default=None, pattern=r"^(97[89])?[0-9-]{9,16}[0-9X]$")
+    """ISBN of the EPUB edition, when it has one (it becomes a ``urn:isbn:`` identifier)."""
+    print_isbn: str | None = Field(default=None, pattern=r"^(97[89])?[0-9-]{9,16}[0-9X]$")
+    """ISBN of the print edition: the EPUB's ``dc:source`` and page-break source."""
+    base_url: str | None = Field(default=None, pattern=r"^https://\S+/$")
+    """Where the website is published (https, ending in /): canonical links and a sitemap."""
 
     @property
     def full_title(self) -> str:
@@ -154,6 +160,8 @@ class Person(Model):
 
     name: str
     """Name as printed."""
+    file_as: str | None = None
+    """Sort name, e.g. 'Dallaire, Roméo' (default: the last word of the name first)."""
 
 
 class Role(Model):
