@@ -1,10 +1,11 @@
 /* Full-text search (Pagefind): the index lives in pagefind/, beside these pages, and is
- * searched in the browser. Browsers do not run it from file://, so say how to serve the site. */
+ * searched in the browser. Browsers do not run it from a file opened on disk, so readers
+ * there are told where search works instead. */
 window.addEventListener("DOMContentLoaded", function () {
   var box = document.getElementById("search");
   if (!box) return;
   if (location.protocol === "file:") {
-    box.innerHTML = '<p class="search-offline">Search works when the site is served, for example with <code>python3 -m http.server -d build/html</code>.</p>';
+    box.innerHTML = '<p class="search-offline">Search works in the online edition of the report.</p>';
     return;
   }
   var base = new URL(".", location.href).pathname;

@@ -64,6 +64,8 @@ def build(project_dir: Path | str = ".", editions=EDITIONS, out_dir: Path | str 
         say(f"up to date: {', '.join(editions)}")
         return Outputs(_paths(out, plan), say.elapsed)
     todo = plan.stale
+    if "html" in editions and "html" not in todo and {"pdf", "epub"} & set(todo):
+        todo += ("html",)  # the site carries copies of the PDF and EPUB: keep them current
     cache = out / ".cache" / "pandoc"
     # gather -> [HTML] || [PDF layout -> PDF, then EPUB] || [print PDF]. Each PDF is laid out
     # in a child forked now, before pandoc's threads start: it loads WeasyPrint (~0.7 s)
@@ -95,9 +97,12 @@ def build(project_dir: Path | str = ".", editions=EDITIONS, out_dir: Path | str 
         for edition, worker in workers.items():
             worker.send(layout_request(report, edition, cover=edition == "screen" and "epub" in todo))
             say(f"{'pdf' if edition == 'screen' else edition}: laying out pages")
+        # The site offers the PDF and EPUB made now, or those already built beside it.
+        offered = {label: e for label, e in (("PDF", "pdf"), ("EPUB", "epub"))
+                   if e in todo or (out / names[e]).is_file()}
         if "html" in todo:
             from folio.editions.html import build_html
-            html = build_html(report, {"PDF": f"../{names['pdf']}", "EPUB": f"../{names['epub']}"})
+            html = build_html(report, {label: names[e] for label, e in offered.items()})
             say("html: made")
         preload.result()
         if "epub" in todo:  # while the PDF is laid out
@@ -123,6 +128,12 @@ def build(project_dir: Path | str = ".", editions=EDITIONS, out_dir: Path | str 
         for worker in workers.values():
             worker.discard()
         raise
+
+    if html is not None:
+        from folio.editions.html import site_downloads
+        made = {"pdf": pdf, "epub": epub}
+        html.update(site_downloads({names[e]: made[e] if made[e] is not None
+                                    else (out / names[e]).read_bytes() for e in offered.values()}))
 
     # Everything is made: now write. The manifest keeps the records of editions not rebuilt.
     records = {**_previous_records(out), **incremental.recorded(plan)}
