@@ -1,8 +1,8 @@
 """``release``: the editions under versioned names in ``dist/``, with checksums and an OPDS feed.
 
 ``dist/`` receives ``<slug>-<version>.pdf``, ``.epub`` and ``-html.zip`` (and
-``-print.pdf``, the printer's file, when it was built), the cover as
-``-cover.png`` with a ``-thumbnail.png``, ``SHA256SUMS``, the build's
+``-print.pdf``, the printer's file, when it was built), the store cover as
+``-cover.png`` (page 1 of the PDF, 2560 px high) with a ``-thumbnail.png``, ``SHA256SUMS``, the build's
 ``manifest.json`` and ``opds.xml``, an OPDS 1.2 acquisition feed that reading
 apps and library systems can read. The feed offers the reading editions (not
 the printer's file) and shows the cover. Everything is made from ``build/`` as
@@ -22,7 +22,7 @@ from lxml import etree
 from PIL import Image
 
 from folio.inputs.load import load_project
-from folio.editions.pdf.cover import png_bytes
+from folio.editions.pdf.cover import page_png, png_bytes
 from folio.errors import BuildError
 from folio.pipeline.provenance import MANIFEST, read_manifest, sha256
 from folio.pipeline.output import add_to_zip, write_file
@@ -33,6 +33,8 @@ ACQUISITION = "http://opds-spec.org/acquisition"
 MEDIA = {".pdf": "application/pdf", ".epub": "application/epub+zip", ".zip": "application/zip"}
 IMAGE = "http://opds-spec.org/image"
 THUMBNAIL = "http://opds-spec.org/image/thumbnail"
+#: Pixels on the long side of the store cover: retailers ask for 1600 x 2560 at least.
+STORE_COVER_LONG_SIDE = 2560
 #: Pixels on the long side of the feed's thumbnail.
 THUMBNAIL_LONG_SIDE = 300
 OPF = "http://www.idpf.org/2007/opf"
@@ -55,8 +57,10 @@ def release(project_dir: Path | str, build_dir: Path | str | None = None,
         f"{stem}.epub": _read(out / f"{pub.slug}.epub"),
         f"{stem}-html.zip": zip_tree(out / "html", f"{stem}-html"),
     }
-    cover = epub_cover(editions[f"{stem}.epub"], out / f"{pub.slug}.epub")
-    images = {f"{stem}-cover.png": cover, f"{stem}-thumbnail.png": thumbnail(cover)} if cover else {}
+    # The store cover is page 1 of the PDF at retail size; the EPUB's own cover is smaller,
+    # to keep the ebook light.
+    cover = page_png(editions[f"{stem}.pdf"], 0, long_side=STORE_COVER_LONG_SIDE)
+    images = {f"{stem}-cover.png": cover, f"{stem}-thumbnail.png": thumbnail(cover)}
     printer = f"{pub.slug}-print.pdf"
     extra = {f"{stem}-print.pdf": _read(out / printer)} if _recorded(manifest, printer) else {}
     files = {**editions, **extra, **images}
