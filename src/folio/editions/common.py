@@ -84,6 +84,28 @@ def drop_print_styles(body: etree._Element) -> None:
             del el.attrib["style"]
 
 
+def separate_subtitle(body: etree._Element) -> None:
+    """Put a hidden colon between a heading's title and its subtitle, so that text-to-speech,
+    a plain-text conversion and the heading's accessible name do not run them together."""
+    for span in body.iter("span"):
+        if "subtitle" not in (span.get("class") or "").split():
+            continue
+        if span.getparent() is None or span.getparent().tag not in ("h1", "h2", "p"):
+            continue
+        before = span.getprevious()
+        text = (before.tail if before is not None else span.getparent().text) or ""
+        if text.rstrip().endswith((":", "—")) or (before is not None and "visually-hidden" in (
+                before.get("class") or "")):
+            continue
+        colon = html.Element("span", {"class": "visually-hidden"})
+        colon.text = ": "
+        if before is not None:
+            before.tail = text.rstrip()
+        else:
+            span.getparent().text = text.rstrip()
+        span.addprevious(colon)
+
+
 def outline(report: Report, file_of, depth: int = 2) -> list[NavItem]:
     """The report's table of contents: sections listed in the TOC, each with its h2s."""
     items = []

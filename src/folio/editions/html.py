@@ -16,7 +16,8 @@ from markupsafe import Markup
 
 from folio.content.gather import Report
 from folio.content.render import make_environment, render
-from folio.editions.common import drop_print_styles, inner_html, outline, retarget
+from folio.editions.common import (drop_print_styles, inner_html, outline, retarget,
+                                   separate_subtitle)
 from folio.editions.fonts import edition_fonts
 from folio.editions.search import search_bundle
 
@@ -49,6 +50,7 @@ def build_html(report: Report, downloads: dict[str, str]) -> dict[str, bytes]:
     for i, section in enumerate(sections):
         body = retarget(report, section, file_of, lambda src: src)
         drop_print_styles(body)
+        separate_subtitle(body)
         prev = sections[i - 1] if i > 0 else None
         next_ = sections[i + 1] if i + 1 < len(sections) else None
         page = render(env, "html/page.html", {

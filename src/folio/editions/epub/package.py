@@ -23,6 +23,7 @@ from folio.editions.common import (
     inner_xhtml,
     outline,
     retarget,
+    separate_subtitle,
     sort_names,
     source_date,
 )
@@ -111,6 +112,7 @@ def build_epub(report: Report, cover: bytes, pages: list[PageBreak] = ()) -> byt
     for section in report.sections:
         body = retarget(report, section, file_of, lambda src: src)
         drop_print_styles(body)
+        separate_subtitle(body)
         insert_markers(body, section.id, pages)
         pop_up_notes(body)
         xhtml = render(env, "epub/page.xhtml", {
