@@ -30,7 +30,7 @@ def test_every_validator_runs_and_passes_on_the_tiny_report(tiny_results):
         assert result.version and result.checked > 0, report
         assert result.errors == [], report
         assert f"{result.validator} {result.version}: passed" in report
-    assert report.endswith("check: passed (6 validators)")
+    assert report.endswith("check: passed (9 validators)")
 
 
 def test_real_report_passes_every_validator(real):

@@ -106,9 +106,10 @@ def test_the_bibliography_reconverts_the_chapters_that_cite(project):
 
 
 @pytest.mark.parametrize("css, editions", [
-    ("screen.css", ("html",)), ("epub.css", ("epub",)), ("print-edition.css", ("print",)),
+    # The site carries copies of the PDF and EPUB (downloads/): it follows them.
+    ("screen.css", ("html",)), ("epub.css", ("epub", "html")), ("print-edition.css", ("print",)),
     # The EPUB's cover is page 1 of the PDF; the print edition is the PDF plus bleed.
-    ("print.css", ("epub", "pdf", "print"))])
+    ("print.css", ("epub", "pdf", "print", "html"))])
 def test_a_style_remakes_only_the_editions_that_use_it(project, css, editions):
     path = project / "templates/css" / css
     path.write_text(path.read_text("utf-8") + "\n/* revised */\n", "utf-8")
@@ -166,7 +167,8 @@ def test_corrupt_cache_entries_are_ignored_never_trusted(project, tmp_path):
 def test_one_edition_at_a_time(project):
     edit(project, "manuscript/chapter1.md", "three instruments", "four instruments")
     assert rebuild(project, ("html",)) == (("html",), {"manuscript/chapter1.md"})
-    assert rebuild(project) == (("epub", "pdf", "print"), set())
+    # The site is made again with the new PDF and EPUB it offers.
+    assert rebuild(project) == (("epub", "pdf", "print", "html"), set())
     assert rebuild(project) == ((), set())
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import zipfile
 
@@ -14,6 +15,7 @@ import folio
 from conftest import assemble_tiny
 from folio.commands.release import release
 from folio.commands.verify import verify
+from folio.editions.pdf.cover import page_png
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +43,7 @@ def test_manifest_records_sources_tools_and_every_output(built):
     for path in files:
         entry = outputs[path.relative_to(built / "build").as_posix()]
         assert (entry["size"], entry["sha256"]) == (path.stat().st_size, sha(path))
-    pdf = next(o for o in outputs.values() if o["path"].endswith(".pdf"))
+    pdf = next(o for o in outputs.values() if o["path"].endswith(".pdf") and "/" not in o["path"])
     assert pdf["pages"] >= 5
 
 
@@ -68,8 +70,10 @@ def test_verify_names_the_inner_file_of_an_epub_the_sources_no_longer_give(built
         problems = verify(built)
     finally:
         chapter.write_text(original)
-    epub = [p for p in problems if ".epub:" in p]
+    epub = [p for p in problems if ".epub:" in p and not p.startswith("html/")]
     assert len(epub) == 1 and "EPUB/chapter2.xhtml" in epub[0]
+    # The site's copy of the EPUB (its download) is named too.
+    assert [p for p in problems if p.startswith("html/downloads/") and "EPUB/chapter2.xhtml" in p]
     assert "EPUB/chapter1.xhtml" not in epub[0]
     assert "html/chapter2.html: a rebuild gives different bytes" in problems
 
@@ -87,8 +91,11 @@ def test_release_writes_versioned_editions_checksums_and_an_opds_feed(built, tmp
     assert (dist / f"{slug}-{version}.pdf").read_bytes() == (built / "build" / f"{slug}.pdf").read_bytes()
     assert ((dist / f"{slug}-{version}-print.pdf").read_bytes()
             == (built / "build" / f"{slug}-print.pdf").read_bytes())
-    with zipfile.ZipFile(built / "build" / f"{slug}.epub") as zf:
-        assert (dist / f"{slug}-{version}-cover.png").read_bytes() == zf.read("EPUB/cover.png")
+    # The store cover: page 1 of the PDF, at least the 1600 x 2560 retailers ask for.
+    cover = (dist / f"{slug}-{version}-cover.png").read_bytes()
+    assert cover == page_png((built / "build" / f"{slug}.pdf").read_bytes(), 0, long_side=2560)
+    with Image.open(io.BytesIO(cover)) as image:
+        assert image.width >= 1600 and image.height >= 2560
     with Image.open(dist / f"{slug}-{version}-thumbnail.png") as thumb:
         assert max(thumb.size) == 300 and thumb.format == "PNG"
     sums = dict(line.split("  ")[::-1] for line in (dist / "SHA256SUMS").read_text().splitlines())
