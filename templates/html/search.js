@@ -32,7 +32,14 @@ window.addEventListener("DOMContentLoaded", function () {
       var ui = new PagefindUI({
         element: "#search", bundlePath: base + "pagefind/", baseUrl: base,
         showImages: false, showSubResults: true, resetStyles: false,
-        translations: { placeholder: "Search the report" }
+        translations: { placeholder: "Search the report" },
+        // A hit on a page's own heading repeats the page's title ("Key Messages ↳ Key Messages").
+        processResult: function (result) {
+          result.sub_results = (result.sub_results || []).filter(function (sub) {
+            return sub.title !== result.meta.title;
+          });
+          return result;
+        }
       });
       var input = box.querySelector("input");
       if (input) input.focus();
