@@ -283,3 +283,18 @@ def _rewrite(path: Path, name: str, change) -> None:
     with zipfile.ZipFile(path, "w") as zf:
         for info, data in entries:
             zf.writestr(info, change(data) if info.filename == name else data)
+
+
+def test_a_font_face_outside_the_bundle_is_refused(tmp_path):
+    from folio.editions.fonts import edition_fonts
+    from folio.errors import BuildError
+
+    bundle = tmp_path / "fonts"
+    bundle.mkdir()
+    (tmp_path / "secret.otf").write_bytes(
+        (REPO / "templates/fonts/inconsolata/Inconsolata.otf").read_bytes())
+    (bundle / "fonts.css").write_text('@font-face { font-family: "Report Serif";'
+                                      ' src: url("../secret.otf"); }', "utf-8")
+    doc = etree.fromstring(b'<html xmlns="http://www.w3.org/1999/xhtml"><body><p>x</p></body></html>')
+    with pytest.raises(BuildError, match="outside the bundle"):
+        edition_fonts(bundle, [doc], ['body { font-family: "Report Serif" }'])

@@ -21,11 +21,11 @@ from pathlib import Path
 from lxml import etree
 from PIL import Image
 
-from folio.inputs.load import load_project
 from folio.editions.pdf.cover import page_png, png_bytes
 from folio.errors import BuildError
-from folio.pipeline.provenance import MANIFEST, read_manifest, sha256
+from folio.inputs.load import load_project
 from folio.pipeline.output import add_to_zip, write_file
+from folio.pipeline.provenance import MANIFEST, read_manifest, sha256
 
 ATOM = "http://www.w3.org/2005/Atom"
 NSMAP = {None: ATOM, "dc": "http://purl.org/dc/terms/", "opds": "http://opds-spec.org/2010/catalog"}

@@ -26,6 +26,8 @@ import tinycss2
 from fontTools import subset
 from fontTools.ttLib import TTFont
 
+from folio.errors import BuildError
+
 #: What browsers and reading systems make bold, italic or monospaced on their own.
 USER_AGENT_CSS = """
 h1, h2, h3, h4, h5, h6, b, strong, th, optgroup { font-weight: bold }
@@ -129,13 +131,22 @@ def edition_fonts(bundle: Path, documents: Iterable, stylesheets: Iterable[str],
             if face.family.casefold() == family.casefold():
                 texts[face] = "".join(sorted(set(texts.get(face, "")) | set(text)))
     kept = [face for face in faces if face in texts]
-    files = subset_fonts({face.src: (bundle / face.src).read_bytes() for face in kept},
+    files = subset_fonts({face.src: _inside(bundle, face.src).read_bytes() for face in kept},
                          {face.src: texts[face] for face in kept}, flavor)
     renamed = {face: (posixpath.splitext(face.src)[0] + ".woff2" if flavor == "woff2"
                       else face.src) for face in kept}
     out = {f"fonts/{name}": data for name, data in files.items()}
     out["fonts/fonts.css"] = font_css(kept, renamed, flavor).encode("utf-8")
     return out
+
+
+def _inside(bundle: Path, src: str) -> Path:
+    """The file a @font-face names, which must lie inside the bundle's folder."""
+    path = (bundle / src).resolve()
+    if not path.is_relative_to(bundle.resolve()) or not path.is_file():
+        raise BuildError(f"@font-face names a font outside the bundle or missing: {src}",
+                         str(bundle / "fonts.css"))
+    return path
 
 
 def font_css(faces: list[Face], src: Mapping[Face, str], flavor: str | None) -> str:
@@ -265,7 +276,8 @@ def _declarations(content) -> list:
 
 
 def _families(tokens) -> tuple[str, ...]:
-    families, words = [], []
+    families: list[str] = []
+    words: list[str] = []
     for token in [*tokens, None]:
         if token is None or (token.type == "literal" and token.value == ","):
             if words:

@@ -16,8 +16,7 @@ from markupsafe import Markup
 
 from folio.content.gather import Report
 from folio.content.render import make_environment, render
-from folio.editions.common import (drop_print_styles, inner_html, outline, retarget,
-                                   separate_subtitle)
+from folio.editions.common import drop_print_styles, inner_html, outline, retarget, separate_subtitle
 from folio.editions.fonts import edition_fonts
 from folio.editions.search import search_bundle
 
