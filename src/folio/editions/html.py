@@ -50,6 +50,7 @@ def build_html(report: Report, downloads: dict[str, str]) -> dict[str, bytes]:
         body = retarget(report, section, file_of, lambda src: src)
         drop_print_styles(body)
         separate_subtitle(body)
+        _title_notes(body)
         prev = sections[i - 1] if i > 0 else None
         next_ = sections[i + 1] if i + 1 < len(sections) else None
         page = render(env, "html/page.html", {
@@ -89,6 +90,16 @@ def build_html(report: Report, downloads: dict[str, str]) -> dict[str, bytes]:
         files["sitemap.xml"] = sitemap(pub.base_url, [p for p in sorted(files)
                                                       if p.endswith(".html") and p != "404.html"])
     return files
+
+
+def _title_notes(body) -> None:
+    """A heading for a page's notes (hidden: the rule above them shows where they start),
+    so that the notes are a titled section for screen readers and the outline."""
+    for notes in body.iter("section"):
+        if notes.get("role") == "doc-endnotes" and not len(notes.xpath("h2|h3")):
+            heading = lxml_html.Element("h2", {"class": "visually-hidden"})
+            heading.text = "Notes"
+            notes.insert(0, heading)
 
 
 def describe(body) -> str | None:
