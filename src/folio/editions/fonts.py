@@ -14,6 +14,7 @@ its input: fontTools is told not to stamp the font with the clock, and WOFF2
 
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
 import posixpath
@@ -70,12 +71,28 @@ def font_faces(css: str) -> list[Face]:
     return faces
 
 
+#: Subsets made in this process, by (font digest, characters, flavor): a preview that
+#: rebuilds the site on every save cuts each font again only when its characters change.
+_MADE: dict[tuple[str, str, str | None], bytes] = {}
+#: How many subsets to keep (a few editions' faces).
+_KEEP = 48
+
+
 def subset_font(data: bytes, text: str, flavor: str | None = None) -> bytes:
     """A font cut to the glyphs ``text`` needs, with all its OpenType features and names.
 
     ``flavor`` is None (the font's own format, OTF or TTF) or ``"woff2"``.
     Reusable for any font and text: the same input gives the same bytes.
     """
+    key = (hashlib.sha256(data).hexdigest(), "".join(sorted(set(text))), flavor)
+    if key not in _MADE:
+        if len(_MADE) >= _KEEP:
+            _MADE.pop(next(iter(_MADE)))
+        _MADE[key] = _subset(data, key[1], flavor)
+    return _MADE[key]
+
+
+def _subset(data: bytes, text: str, flavor: str | None) -> bytes:
     options = subset.Options()
     options.layout_features = ["*"]
     options.name_IDs = ["*"]
