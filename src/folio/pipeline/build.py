@@ -105,10 +105,6 @@ def build(project_dir: Path | str = ".", editions=EDITIONS, out_dir: Path | str 
             html = build_html(report, {label: names[e] for label, e in offered.items()})
             say("html: made")
         preload.result()
-        if "epub" in todo:  # while the PDF is laid out
-            from folio.editions.html import font_files
-            from folio.pipeline.output import precompress
-            precompress(font_files(root).values())
         layout = workers["screen"].result() if "screen" in workers else None
         if "pdf" in todo:
             pdf, pages = layout.data, layout.pages
