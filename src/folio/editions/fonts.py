@@ -23,11 +23,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import cssselect2
+import fontTools
 import tinycss2
 from fontTools import subset
 from fontTools.ttLib import TTFont
 
 from folio.errors import BuildError
+from folio.pipeline.output import write_file
 
 #: What browsers and reading systems make bold, italic or monospaced on their own.
 USER_AGENT_CSS = """
@@ -78,18 +80,32 @@ _MADE: dict[tuple[str, str, str | None], bytes] = {}
 _KEEP = 48
 
 
-def subset_font(data: bytes, text: str, flavor: str | None = None) -> bytes:
+def subset_font(data: bytes, text: str, flavor: str | None = None,
+                cache: Path | None = None) -> bytes:
     """A font cut to the glyphs ``text`` needs, with all its OpenType features and names.
 
     ``flavor`` is None (the font's own format, OTF or TTF) or ``"woff2"``.
-    Reusable for any font and text: the same input gives the same bytes.
+    Reusable for any font and text: the same input gives the same bytes. With a
+    ``cache`` folder (the build's ``.cache/fonts``) a subset made by an earlier
+    build is read back instead of cut again (a few seconds on a slow machine).
     """
     key = (hashlib.sha256(data).hexdigest(), "".join(sorted(set(text))), flavor)
-    if key not in _MADE:
-        if len(_MADE) >= _KEEP:
-            _MADE.pop(next(iter(_MADE)))
-        _MADE[key] = _subset(data, key[1], flavor)
-    return _MADE[key]
+    if key in _MADE:
+        return _MADE[key]
+    stored = None
+    if cache is not None:
+        name = hashlib.sha256(repr((*key, fontTools.version)).encode("utf-8")).hexdigest()
+        stored = cache / f"{name}.{flavor or 'font'}"
+    if stored is not None and stored.is_file():
+        made = stored.read_bytes()
+    else:
+        made = _subset(data, key[1], flavor)
+        if stored is not None:
+            write_file(stored, made)
+    if len(_MADE) >= _KEEP:
+        _MADE.pop(next(iter(_MADE)))
+    _MADE[key] = made
+    return made
 
 
 def _subset(data: bytes, text: str, flavor: str | None) -> bytes:
@@ -118,7 +134,7 @@ def _subset(data: bytes, text: str, flavor: str | None) -> bytes:
 
 
 def subset_fonts(fonts: Mapping[str, bytes], text: str | Mapping[str, str],
-                 flavor: str | None = None) -> dict[str, bytes]:
+                 flavor: str | None = None, cache: Path | None = None) -> dict[str, bytes]:
     """Each font cut to ``text`` (one text for all, or a text per font name).
 
     Keys are kept, with the extension changed to ``.woff2`` for that flavor.
@@ -127,19 +143,21 @@ def subset_fonts(fonts: Mapping[str, bytes], text: str | Mapping[str, str],
     for name, data in sorted(fonts.items()):
         wanted = text if isinstance(text, str) else text.get(name, "")
         rename = posixpath.splitext(name)[0] + ".woff2" if flavor == "woff2" else name
-        out[rename] = subset_font(data, wanted, flavor)
+        out[rename] = subset_font(data, wanted, flavor, cache)
     return out
 
 
 def edition_fonts(bundle: Path, documents: Iterable, stylesheets: Iterable[str],
                   flavor: str | None = None, html: bool = False,
-                  extra: Mapping[str, str] | None = None) -> dict[str, bytes]:
+                  extra: Mapping[str, str] | None = None,
+                  cache: Path | None = None) -> dict[str, bytes]:
     """``fonts/fonts.css`` and the faces it declares, for one edition: only the faces its
     ``documents`` show under its ``stylesheets``, each cut to the characters it shows.
 
     ``bundle`` is the folder of the whole fonts and their ``fonts.css``;
     ``extra`` maps a family to text it may show beyond the documents' (what a
-    search box types and lists); ``flavor`` ``"woff2"`` makes web fonts.
+    search box types and lists); ``flavor`` ``"woff2"`` makes web fonts; ``cache``
+    is a folder of earlier subsets (see :func:`subset_font`).
     """
     faces = font_faces((bundle / "fonts.css").read_text("utf-8"))
     texts = face_texts(documents, list(stylesheets), faces, html=html)
@@ -149,7 +167,7 @@ def edition_fonts(bundle: Path, documents: Iterable, stylesheets: Iterable[str],
                 texts[face] = "".join(sorted(set(texts.get(face, "")) | set(text)))
     kept = [face for face in faces if face in texts]
     files = subset_fonts({face.src: _inside(bundle, face.src).read_bytes() for face in kept},
-                         {face.src: texts[face] for face in kept}, flavor)
+                         {face.src: texts[face] for face in kept}, flavor, cache)
     renamed = {face: (posixpath.splitext(face.src)[0] + ".woff2" if flavor == "woff2"
                       else face.src) for face in kept}
     out = {f"fonts/{name}": data for name, data in files.items()}

@@ -9,6 +9,7 @@ data the pages also carry canonical links and the site a ``sitemap.xml``.
 
 from __future__ import annotations
 
+from pathlib import Path
 from xml.sax.saxutils import escape as xml_escape
 
 from lxml import html as lxml_html
@@ -28,11 +29,12 @@ TYPED = "".join(chr(c) for c in range(0x20, 0x7F))
 DESCRIPTION_LENGTH = 160
 
 
-def build_html(report: Report, downloads: dict[str, str]) -> dict[str, bytes]:
+def build_html(report: Report, downloads: dict[str, str],
+               font_cache: Path | None = None) -> dict[str, bytes]:
     """Render every page of the HTML edition.
 
     ``downloads`` maps a label (``PDF``) to a file name inside ``downloads/``;
-    the build puts those files there.
+    the build puts those files there. ``font_cache`` keeps the fonts' subsets.
     """
     project = report.project
     pub = project.publication
@@ -83,7 +85,8 @@ def build_html(report: Report, downloads: dict[str, str]) -> dict[str, bytes]:
     # Search results show any page's words in the search box's font; readers type anything.
     shown = "".join(sorted({c for page in pages for c in page.text_content()} | set(TYPED)))
     files.update(edition_fonts(project.root / "templates/fonts", pages, [screen.decode("utf-8")],
-                               flavor="woff2", html=True, extra={"Report Sans": shown}))
+                               flavor="woff2", html=True, extra={"Report Sans": shown},
+                               cache=font_cache))
     for rel, path in sorted(report.images.items()):
         files[rel] = path.read_bytes()
     if pub.base_url:

@@ -102,7 +102,8 @@ def build(project_dir: Path | str = ".", editions=EDITIONS, out_dir: Path | str 
                    if e in todo or (out / names[e]).is_file()}
         if "html" in todo:
             from folio.editions.html import build_html
-            html = build_html(report, {label: names[e] for label, e in offered.items()})
+            html = build_html(report, {label: names[e] for label, e in offered.items()},
+                              font_cache=out / ".cache" / "fonts")
             say("html: made")
         preload.result()
         layout = workers["screen"].result() if "screen" in workers else None
@@ -114,7 +115,8 @@ def build(project_dir: Path | str = ".", editions=EDITIONS, out_dir: Path | str 
             from folio.editions.pagelist import page_breaks
             epub = build_epub(report, layout.cover,
                               page_breaks(report.sections, layout.anchors, layout.labels,
-                                          layout.first_lines))
+                                          layout.first_lines),
+                              font_cache=out / ".cache" / "fonts")
             say("epub: made")
         if "print" in workers:
             printed_layout = workers["print"].result()

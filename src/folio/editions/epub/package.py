@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from pathlib import Path
 
 from ebooklib import epub
 from lxml import etree
@@ -83,8 +84,9 @@ class _Writer(epub.EpubWriter):
         return etree.tostring(tree, pretty_print=True, encoding="utf-8", xml_declaration=True)
 
 
-def build_epub(report: Report, cover: bytes, pages: list[PageBreak] = ()) -> bytes:
-    """The EPUB 3 file of the report, as bytes.
+def build_epub(report: Report, cover: bytes, pages: list[PageBreak] = (),
+               font_cache: Path | None = None) -> bytes:
+    """The EPUB 3 file of the report, as bytes (``font_cache``: see ``edition_fonts``).
 
     ``cover`` is the cover image (PNG, see :func:`folio.editions.pdf.cover.cover_png`); ``pages`` marks the
     print edition's pages.
@@ -121,7 +123,8 @@ def build_epub(report: Report, cover: bytes, pages: list[PageBreak] = ()) -> byt
         })
         contents.append((section, xhtml.encode("utf-8")))
     fonts = edition_fonts(root / "templates/fonts",
-                          [etree.fromstring(data) for _, data in contents], [css.decode("utf-8")])
+                          [etree.fromstring(data) for _, data in contents], [css.decode("utf-8")],
+                          cache=font_cache)
     for rel, data in sorted(fonts.items()):
         book.add_item(_item(rel, data))
     book.add_item(epub.EpubItem(uid="style", file_name="epub.css", media_type="text/css",
