@@ -147,7 +147,8 @@ def opds_feed(project, editions: dict[str, bytes], updated: dt.datetime,
     _sub(entry, "{http://purl.org/dc/terms/}language", pub.language)
     _sub(entry, "{http://purl.org/dc/terms/}publisher", pub.publisher)
     _sub(entry, "{http://purl.org/dc/terms/}issued", pub.date.isoformat())
-    _sub(entry, "rights", pub.rights)
+    if pub.rights:
+        _sub(entry, "rights", pub.rights)
     for subject in pub.subjects:
         _sub(entry, "category", term=subject, label=subject)
     if pub.description:

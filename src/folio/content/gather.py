@@ -7,6 +7,7 @@ that the editions later point at the right file. Nothing is written here.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,7 @@ from folio.content.limits import check_chapters
 from folio.content.lint import lint
 from folio.content.render import data_namespace, make_environment, render
 from folio.content.sanitize import Locator, scheme_of, unsafe_characters, unsafe_markup
+from folio.content.values import insert_values, smarten_tree
 
 #: Section ids that would collide with files the editions write themselves.
 RESERVED_IDS = frozenset({"index", "nav", "toc", "cover", "style", "search"})
@@ -90,8 +92,10 @@ def gather(project: Project, cache_dir: Path | None = None, log=None) -> Report:
     context = {"pub": project.publication, "data": data_namespace(project.data),
                "bibliography": Markup(bibliography)}
     sections: list[Section | None] = [None] * len(project.specs)
-    # Tables of contents are rendered last, once every other title is known.
-    order = sorted(range(len(project.specs)), key=lambda i: project.specs[i].entry.type == "toc")
+    # Chapters first, then templates (an imprint may name a chapter), then tables of contents,
+    # once every other title is known.
+    order = sorted(range(len(project.specs)), key=lambda i: (
+        project.specs[i].entry.type == "toc", project.specs[i].entry.template is not None))
     for i in order:
         spec = project.specs[i]
         try:
@@ -101,15 +105,49 @@ def gather(project: Project, cache_dir: Path | None = None, log=None) -> Report:
                 content = render(env, f"sections/{spec.entry.template}",
                                  {**context, "content": Markup(content), "outline": outline,
                                   "section": spec.entry})
-            sections[i] = _section(spec, content)
+            sections[i] = _section(spec, content, project.data)
         except BuildError as exc:
             problems.extend(exc)
     problems.raise_if_any()
-    report = Report(project, [s for s in sections if s is not None], {}, {})
+    done = [s for s in sections if s is not None]
+    report = Report(_described(project, done), done, {}, {})
     _check(report, problems)
+    _check_sources(report, problems)
     lint(report.sections, problems)
     problems.raise_if_any()
     return report
+
+
+def _described(project: Project, sections: list[Section]) -> Project:
+    """The project, its description taken from the first paragraph of the section that
+    ``description_from`` names (so that it is typed once)."""
+    pub = project.publication
+    if pub.description or not pub.description_from:
+        return project
+    section = next((s for s in sections if s.id == pub.description_from), None)
+    first = section.body.find(".//p") if section is not None else None
+    if first is None:
+        raise BuildError(f"description_from: no section '{pub.description_from}' with a paragraph",
+                         "data/publication.yaml", _data_line(project, "description_from"))
+    return dataclasses.replace(project, publication=pub.model_copy(
+        update={"description": _text(first)}))
+
+
+def _check_sources(report: Report, problems: Problems) -> None:
+    """Each reused work names a section of the report as the one adapted from it."""
+    for source in report.publication.sources:
+        if source.section and (source.section not in report.ids
+                               or report.ids[source.section].id != source.section):
+            problems.add(f"sources: '{source.title}' names section '{source.section}',"
+                         " which the reading order does not have", "data/publication.yaml",
+                         _data_line(report.project, f"section: {source.section}"))
+
+
+def _data_line(project: Project, needle: str) -> int | None:
+    """The line of data/publication.yaml that first mentions ``needle``."""
+    text = project.files.get("data/publication.yaml", b"").decode("utf-8", "replace")
+    index = text.find(needle)
+    return text.count("\n", 0, index) + 1 if index >= 0 else None
 
 
 def _csl(project: Project) -> str | None:
@@ -126,10 +164,14 @@ def _outline(section: Section) -> dict:
             "headings": [{"level": lv, "id": i, "title": t} for lv, i, t in section.headings]}
 
 
-def _section(spec: Spec, content: str) -> Section:
-    """Parse one section's HTML and find its title heading."""
+def _section(spec: Spec, content: str, data: dict) -> Section:
+    """Parse one section's HTML, insert the values it names from data, find its title heading."""
     origin = spec.source or f"templates/sections/{spec.entry.template}"
     body = html.fragment_fromstring(content or "<p></p>", create_parent="section")
+    if spec.text is not None:
+        insert_values(body, data, spec.source, spec.text)
+    if spec.entry.template:
+        smarten_tree(body)  # text from data, as the Markdown's is by pandoc
     h1 = body.find(".//h1")
     if h1 is None:
         raise BuildError("a section must start with a level-1 heading (# Title)", origin, 1)

@@ -190,7 +190,8 @@ def _metadata(book: epub.EpubBook, report: Report) -> None:
         book.add_metadata("DC", "identifier", f"urn:isbn:{pub.isbn}", {"id": "isbn"})
     book.add_metadata("DC", "publisher", pub.publisher)
     book.add_metadata("DC", "date", pub.date.isoformat())
-    book.add_metadata("DC", "rights", pub.rights)
+    if pub.rights:
+        book.add_metadata("DC", "rights", pub.rights)
     if pub.description:
         book.add_metadata("DC", "description", " ".join(pub.description.split()))
     for subject in pub.subjects:
