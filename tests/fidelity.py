@@ -231,7 +231,7 @@ def _tree_text(root) -> str:
                 child.getparent().remove(child)
         parent = el.getparent()
         in_nav = parent is not None and etree.QName(parent).localname == "nav"
-        if tag in _BLOCKS or tag == "a" and in_nav:
+        if tag in _BLOCKS or (tag == "a" and in_nav):
             el.tail = " " + (el.tail or "")
     return "".join(root.itertext())
 

@@ -59,7 +59,7 @@ def test_index_offers_the_pdf_and_epub_inside_the_site(report):
     slug = report.pub["slug"]
     downloads = index.xpath("//main//a[@download]/@href")
     assert downloads == [f"downloads/{slug}.pdf", f"downloads/{slug}.epub"]
-    for href, edition in zip(downloads, (report.pdf.path, report.epub.path)):
+    for href, edition in zip(downloads, (report.pdf.path, report.epub.path), strict=True):
         # The copies are the editions themselves, byte for byte.
         assert (report.html.folder / href).read_bytes() == edition.read_bytes()
 

@@ -9,10 +9,10 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from editions import OPF, XHTML
 from fontTools.ttLib import TTFont
 from lxml import etree, html
 
+from editions import OPF, XHTML
 from folio.check import Tools, calibre, crawl, epubjs
 from folio.check.model import Editions
 from folio.editions.fonts import face_texts, font_faces, subset_font

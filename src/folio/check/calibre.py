@@ -28,14 +28,14 @@ def run(editions: Editions, tools: Tools) -> Result:
     if convert is None:
         return Result(NAME, failure="ebook-convert not found (install Debian's calibre: scripts/setup)")
     version = subprocess.run([convert, "--version"], capture_output=True, text=True,
-                             timeout=120).stdout.split("\n", 1)[0].strip()
+                             timeout=120, check=False).stdout.split("\n", 1)[0].strip()
     epub = editions.rel(editions.epub)
     with tempfile.TemporaryDirectory(prefix="folio-calibre-") as scratch:
         target = Path(scratch, "book.azw3")
         proc = subprocess.run([convert, str(editions.epub), str(target)], capture_output=True,
                               text=True, timeout=600,
                               env={"PATH": "/usr/bin:/bin", "HOME": scratch, "LC_ALL": "C.UTF-8",
-                                   "QT_QPA_PLATFORM": "offscreen"})
+                                   "QT_QPA_PLATFORM": "offscreen"}, check=False)
         made = target.is_file() and target.stat().st_size > 0
     log = (proc.stdout + proc.stderr).splitlines()
     findings = [Finding(epub, "", "ebook-convert", line.strip()) for line in log

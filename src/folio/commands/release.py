@@ -21,6 +21,7 @@ from pathlib import Path
 from lxml import etree
 from PIL import Image
 
+from folio.editions.catalog import paths
 from folio.editions.pdf.cover import page_png, png_bytes
 from folio.errors import BuildError
 from folio.inputs.load import load_project
@@ -37,7 +38,6 @@ THUMBNAIL = "http://opds-spec.org/image/thumbnail"
 STORE_COVER_LONG_SIDE = 2560
 #: Pixels on the long side of the feed's thumbnail.
 THUMBNAIL_LONG_SIDE = 300
-OPF = "http://www.idpf.org/2007/opf"
 
 
 def release(project_dir: Path | str, build_dir: Path | str | None = None,
@@ -51,22 +51,22 @@ def release(project_dir: Path | str, build_dir: Path | str | None = None,
     if not manifest_path.is_file():
         raise BuildError("no manifest: run 'invoke build' before 'invoke release'", str(out))
     manifest = read_manifest(manifest_path)
-    stem = f"{pub.slug}-{pub.version}"
+    stem, built = f"{pub.slug}-{pub.version}", paths(pub.slug)
     editions = {
-        f"{stem}.pdf": _read(out / f"{pub.slug}.pdf"),
-        f"{stem}.epub": _read(out / f"{pub.slug}.epub"),
-        f"{stem}-html.zip": zip_tree(out / "html", f"{stem}-html"),
+        f"{stem}.pdf": _read(out / built["pdf"]),
+        f"{stem}.epub": _read(out / built["epub"]),
+        f"{stem}-html.zip": zip_tree(out / built["html"], f"{stem}-html"),
     }
     # The store cover is page 1 of the PDF at retail size; the EPUB's own cover is smaller,
     # to keep the ebook light.
     cover = page_png(editions[f"{stem}.pdf"], 0, long_side=STORE_COVER_LONG_SIDE)
     images = {f"{stem}-cover.png": cover, f"{stem}-thumbnail.png": thumbnail(cover)}
-    printer = f"{pub.slug}-print.pdf"
+    printer = built["print"]
     extra = {f"{stem}-print.pdf": _read(out / printer)} if _recorded(manifest, printer) else {}
     files = {**editions, **extra, **images}
     written = [write_file(dist / name, data) for name, data in files.items()]
     written.append(write_file(dist / MANIFEST, manifest_path.read_bytes()))
-    updated = dt.datetime.fromtimestamp(manifest["source_date_epoch"], tz=dt.timezone.utc)
+    updated = dt.datetime.fromtimestamp(manifest["source_date_epoch"], tz=dt.UTC)
     written.append(write_file(dist / "opds.xml", opds_feed(project, editions, updated, images)))
     sums = "".join(f"{sha256(p.read_bytes())}  {p.name}\n" for p in sorted(written))
     written.append(write_file(dist / "SHA256SUMS", sums.encode("ascii")))
@@ -81,22 +81,6 @@ def _read(path: Path) -> bytes:
 
 def _recorded(manifest: dict, name: str) -> bool:
     return any(entry["path"] == name for entry in manifest.get("outputs", ()))
-
-
-def epub_cover(data: bytes, path: Path) -> bytes | None:
-    """The image an EPUB declares as its ``cover-image``, or None when it has none."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            container = etree.fromstring(zf.read("META-INF/container.xml"))
-            opf_path = container.find(".//{*}rootfile").get("full-path")
-            opf = etree.fromstring(zf.read(opf_path))
-            for item in opf.iterfind(f".//{{{OPF}}}manifest/{{{OPF}}}item"):
-                if "cover-image" in (item.get("properties") or "").split():
-                    base = opf_path.rpartition("/")[0]
-                    return zf.read(f"{base}/{item.get('href')}" if base else item.get("href"))
-    except (zipfile.BadZipFile, KeyError, AttributeError, etree.XMLSyntaxError) as exc:
-        raise BuildError(f"cannot read the EPUB's cover: {exc}", str(path)) from exc
-    return None
 
 
 def thumbnail(png: bytes) -> bytes:
@@ -153,7 +137,7 @@ def opds_feed(project, editions: dict[str, bytes], updated: dt.datetime,
         _sub(entry, "category", term=subject, label=subject)
     if pub.description:
         _sub(entry, "summary", " ".join(pub.description.split()))
-    for rel, name in zip((IMAGE, THUMBNAIL), images or {}):
+    for rel, name in zip((IMAGE, THUMBNAIL), images or {}, strict=False):  # no images: no links
         _link(entry, rel, name, "image/png")
     for name, data in editions.items():
         link = _link(entry, ACQUISITION, name, MEDIA[name[name.rfind("."):]])

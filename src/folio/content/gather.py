@@ -15,14 +15,14 @@ from pathlib import Path
 from lxml import etree, html
 from markupsafe import Markup
 
-from folio.inputs.load import Project, Spec
-from folio.content.convert import Pandoc, convert_all, make_pandoc
-from folio.errors import BuildError, Problems
+from folio.content.convert import convert_all, make_pandoc
 from folio.content.limits import check_chapters
 from folio.content.lint import lint
 from folio.content.render import data_namespace, make_environment, render
 from folio.content.sanitize import Locator, scheme_of, unsafe_characters, unsafe_markup
 from folio.content.values import insert_values, smarten_tree
+from folio.errors import BuildError, Problems
+from folio.inputs.load import Project, Spec
 
 #: Section ids that would collide with files the editions write themselves.
 RESERVED_IDS = frozenset({"index", "nav", "toc", "cover", "style", "search"})
@@ -72,23 +72,27 @@ class Report:
         return self.project.publication
 
 
-def gather(project: Project, cache_dir: Path | None = None, log=None) -> Report:
+def gather(project: Project, cache_dir: Path | None = None, log=None, env=None, binary=None,
+           prefetched=None) -> Report:
     """Build the validated Report of a project (converts, renders, checks; writes nothing but cache).
 
-    ``log(message)``, if given, hears of each chapter pandoc converts (not cache hits).
+    ``log(message)``, if given, hears of each chapter pandoc converts (not cache hits). A build
+    passes its one Jinja ``env``, the pandoc ``binary`` it found and the conversions it
+    ``prefetched`` (``convert.prefetch``); without them, the gather makes its own.
     """
     csl = _csl(project)
-    pandoc = make_pandoc(project.root, project.bibliography, csl, cache_dir)
-    env = make_environment(project.root / "templates")
+    pandoc = make_pandoc(project.root, project.bibliography, csl, cache_dir, binary, prefetched)
+    env = env or make_environment(project.root / "templates")
     problems = Problems()
     markdown = [s for s in project.specs if s.text is not None]
     check_chapters(markdown)
-    unsafe = [p for s in markdown for p in unsafe_characters(s.text, s.source)]
+    # A spec has text only when it has a source it was read from.
+    chapters = [(s.text, s.source) for s in markdown if s.text is not None and s.source is not None]
+    unsafe = [p for text, source in chapters for p in unsafe_characters(text, source)]
     if unsafe:
         raise BuildError(unsafe)
-    *texts, bibliography = convert_all(pandoc, [(s.text, s.source) for s in markdown], log,
-                                       bibliography=True)
-    converted = dict(zip((s.source for s in markdown), texts))
+    *texts, bibliography = convert_all(pandoc, chapters, log, bibliography=True)
+    converted = dict(zip((s.source for s in markdown), texts, strict=True))
     context = {"pub": project.publication, "data": data_namespace(project.data),
                "bibliography": Markup(bibliography)}
     sections: list[Section | None] = [None] * len(project.specs)
@@ -169,7 +173,7 @@ def _section(spec: Spec, content: str, data: dict) -> Section:
     origin = spec.source or f"templates/sections/{spec.entry.template}"
     body = html.fragment_fromstring(content or "<p></p>", create_parent="section")
     if spec.text is not None:
-        insert_values(body, data, spec.source, spec.text)
+        insert_values(body, data, origin, spec.text)
     if spec.entry.template:
         smarten_tree(body)  # text from data, as the Markdown's is by pandoc
     h1 = body.find(".//h1")
@@ -215,7 +219,7 @@ def _check(report: Report, problems: Problems) -> None:
             if not eid:
                 continue
             if eid in ids:
-                if eid in explicit or el.tag == "h1" and section.spec.entry.id:
+                if eid in explicit or (el.tag == "h1" and section.spec.entry.id):
                     problems.add(f"duplicate id '{eid}' (also in {ids[eid].origin})",
                                  section.origin, _id_line(section.spec, eid))
                     continue
@@ -306,9 +310,10 @@ def _line(spec: Spec, needle: str) -> int | None:
 
 def _id_line(spec: Spec, ident: str) -> int | None:
     """The line that declares ``{#ident}`` (a link to it may come first), else any mention."""
-    for match in _EXPLICIT_ID.finditer(spec.text or ""):
+    text = spec.text or ""
+    for match in _EXPLICIT_ID.finditer(text):
         if match.group(1) == ident:
-            return spec.text.count("\n", 0, match.start()) + 1
+            return text.count("\n", 0, match.start()) + 1
     return _line(spec, "#" + ident)
 
 

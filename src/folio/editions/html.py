@@ -12,11 +12,12 @@ from __future__ import annotations
 from pathlib import Path
 from xml.sax.saxutils import escape as xml_escape
 
+import jinja2
 from lxml import html as lxml_html
 from markupsafe import Markup
 
 from folio.content.gather import Report
-from folio.content.render import make_environment, render
+from folio.content.render import render
 from folio.editions.common import drop_print_styles, inner_html, outline, retarget, separate_subtitle
 from folio.editions.fonts import edition_fonts
 from folio.editions.search import search_bundle
@@ -29,16 +30,15 @@ TYPED = "".join(chr(c) for c in range(0x20, 0x7F))
 DESCRIPTION_LENGTH = 160
 
 
-def build_html(report: Report, downloads: dict[str, str],
+def build_html(report: Report, downloads: dict[str, str], env: jinja2.Environment,
                font_cache: Path | None = None) -> dict[str, bytes]:
-    """Render every page of the HTML edition.
+    """Render every page of the HTML edition with the build's ``env``.
 
     ``downloads`` maps a label (``PDF``) to a file name inside ``downloads/``;
     the build puts those files there. ``font_cache`` keeps the fonts' subsets.
     """
     project = report.project
     pub = project.publication
-    env = make_environment(project.root / "templates")
     files: dict[str, bytes] = {}
 
     def file_of(section):
@@ -130,19 +130,10 @@ def sitemap(base_url: str, pages: list[str]) -> bytes:
                    for page in ["", *[p for p in pages if p != "index.html"]])
     return ('<?xml version="1.0" encoding="UTF-8"?>\n'
             '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
-            f"{urls}</urlset>\n").encode("utf-8")
+            f"{urls}</urlset>\n").encode()
 
 
 def site_downloads(files: dict[str, bytes]) -> dict[str, bytes]:
     """The downloads the site offers (file name -> bytes), at their place in the site."""
     return {f"{DOWNLOADS}/{name}": data for name, data in sorted(files.items())}
 
-
-def font_files(root) -> dict[str, bytes]:
-    """The whole bundled fonts and their @font-face rules, under fonts/ (before subsetting)."""
-    base = root / "templates/fonts"
-    files = {}
-    for path in sorted(base.rglob("*")):
-        if path.is_file() and (path.suffix.lower() in (".otf", ".ttf", ".css")):
-            files[f"fonts/{path.relative_to(base).as_posix()}"] = path.read_bytes()
-    return files

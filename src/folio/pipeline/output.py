@@ -8,18 +8,14 @@ half-written edition in place.
 
 from __future__ import annotations
 
-import functools
 import io
 import os
 import re
 import shutil
-import struct
 import tempfile
 import zipfile
-import zlib
+from collections.abc import Iterable
 from pathlib import Path
-
-from folio.pipeline.workers import background
 
 
 def write_file(target: Path, data: bytes) -> Path:
@@ -91,50 +87,13 @@ def _entry_info(name: str, stored: bool) -> zipfile.ZipInfo:
     return info
 
 
-@functools.lru_cache(maxsize=64)
-def deflated(data: bytes) -> bytes:
-    """``data`` deflated as a zip entry holds it, remembered: the EPUB's fonts (nine tenths
-    of its compression time) are compressed once, while the PDF is laid out
-    (:func:`precompress`), not after it."""
-    compressor = zlib.compressobj(ZIP_LEVEL, zlib.DEFLATED, -15)
-    return compressor.compress(data) + compressor.flush()
-
-
-def precompress(blobs) -> None:
-    """Deflate ``blobs`` into :func:`deflated`'s memory, from a thread (zlib lets go of the
-    GIL while it works); a blob not done yet when it is used is compressed then."""
-    background(lambda: [deflated(blob) for blob in blobs], name="folio-deflate")
-
-
-def zip_bytes(entries, stored=frozenset()) -> bytes:
-    """A zip of ``entries`` ((name, data) in order), byte for byte what :func:`add_to_zip`
-    gives entry by entry, its deflated data taken from :func:`deflated`; the entries named
-    in ``stored`` are left uncompressed."""
-    out, directory = io.BytesIO(), []
-    for name, data in entries:
-        info = _entry_info(name, name in stored)
-        packed = data if name in stored else deflated(data)
-        info.CRC, info.file_size, info.compress_size = zlib.crc32(data), len(data), len(packed)
-        info.header_offset = out.tell()
-        out.write(info.FileHeader(zip64=False))
-        out.write(packed)
-        directory.append(info)
-    start = out.tell()
-    for info in directory:
-        filename, flags = info.filename.encode("utf-8"), 0
-        if not info.filename.isascii():
-            flags = 0x800
-        year, month, day, hour, minute, second = info.date_time
-        dosdate, dostime = (year - 1980) << 9 | month << 5 | day, hour << 11 | minute << 5 | second // 2
-        out.write(struct.pack("<4s4B4HL2L5H2L", b"PK\x01\x02", info.create_version,
-                              info.create_system, info.extract_version, info.reserved, flags,
-                              info.compress_type, dostime, dosdate, info.CRC, info.compress_size,
-                              info.file_size, len(filename), 0, 0, 0, info.internal_attr,
-                              info.external_attr, info.header_offset))
-        out.write(filename)
-    size = out.tell() - start
-    out.write(struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, len(directory), len(directory),
-                          size, start, 0))
+def zip_bytes(entries: Iterable[tuple[str, bytes]], stored: frozenset[str] | set[str] = frozenset()) -> bytes:
+    """A zip of ``entries`` ((name, data) in order), each added by :func:`add_to_zip`; the
+    entries named in ``stored`` are left uncompressed."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zf:
+        for name, data in entries:
+            add_to_zip(zf, name, data, stored=name in stored)
     return out.getvalue()
 
 
@@ -150,13 +109,13 @@ def sweep_debris(out: Path) -> list[str]:
     Call it only while holding the build lock: then no other build is writing here.
     Returns the names removed or restored, for tests.
     """
-    swept = []
+    swept: list[str] = []
     if not out.is_dir():
         return swept
     candidates = list(out.iterdir())
     cache = out / ".cache"
     if cache.is_dir():
-        candidates += [p for p in cache.rglob("*.tmp")]
+        candidates += list(cache.rglob("*.tmp"))
     for path in sorted(candidates):
         match = _TEMPORARY.match(path.name)
         if path.parent == out and not match:

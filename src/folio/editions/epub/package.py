@@ -7,17 +7,19 @@ re-pack its zip ourselves so that entry times, order and attributes are fixed
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import zipfile
 from pathlib import Path
 
+import jinja2
 from ebooklib import epub
 from lxml import etree
 from markupsafe import Markup
 
-from folio.content.gather import Report
+from folio.content.gather import Report, Section
 from folio.content.media import media_type
-from folio.content.render import make_environment, render
+from folio.content.render import render
 from folio.editions.common import (
     creators,
     drop_print_styles,
@@ -26,7 +28,6 @@ from folio.editions.common import (
     retarget,
     separate_subtitle,
     sort_names,
-    source_date,
 )
 from folio.editions.epub.a11y import accessibility_metadata, page_break_source
 from folio.editions.epub.ncx import complete_ncx
@@ -84,15 +85,15 @@ class _Writer(epub.EpubWriter):
         return etree.tostring(tree, pretty_print=True, encoding="utf-8", xml_declaration=True)
 
 
-def build_epub(report: Report, cover: bytes, pages: list[PageBreak] = (),
-               font_cache: Path | None = None) -> bytes:
-    """The EPUB 3 file of the report, as bytes (``font_cache``: see ``edition_fonts``).
+def build_epub(report: Report, cover: bytes, pages: list[PageBreak], env: jinja2.Environment,
+               date: dt.datetime, font_cache: Path | None = None) -> bytes:
+    """The EPUB 3 file of the report, as bytes, rendered with the build's ``env``.
 
-    ``cover`` is the cover image (PNG, see :func:`folio.editions.pdf.cover.cover_png`); ``pages`` marks the
-    print edition's pages.
+    ``cover`` is the cover image (PNG, see :func:`folio.editions.pdf.cover.cover_png`); ``pages``
+    marks the print edition's pages; ``date`` is the build's; ``font_cache`` keeps the fonts'
+    subsets (see ``edition_fonts``).
     """
     pub = report.publication
-    env = make_environment(report.project.root / "templates")
     book = epub.EpubBook()
     book.set_identifier(pub.identifier)
     book.set_title(pub.full_title)
@@ -110,7 +111,7 @@ def build_epub(report: Report, cover: bytes, pages: list[PageBreak] = (),
     root = report.project.root
     css = (root / "templates/css/epub.css").read_bytes()
     stylesheets = ["fonts/fonts.css", "epub.css"]
-    contents = []
+    contents: list[tuple[Section, bytes]] = []
     for section in report.sections:
         body = retarget(report, section, file_of, lambda src: src)
         drop_print_styles(body)
@@ -133,8 +134,8 @@ def build_epub(report: Report, cover: bytes, pages: list[PageBreak] = (),
         book.add_item(_item(rel, path.read_bytes()))
 
     docs = [_cover(book, env, pub, cover)]
-    for section, xhtml in contents:
-        doc = XhtmlDocument(f"s-{section.id}", file_of(section), xhtml)
+    for section, data in contents:
+        doc = XhtmlDocument(f"s-{section.id}", file_of(section), data)
         book.add_item(doc)
         docs.append(doc)
         if section.type in LANDMARKS:
@@ -148,7 +149,7 @@ def build_epub(report: Report, cover: bytes, pages: list[PageBreak] = (),
     book.spine = docs
     raw = io.BytesIO()
     # compresslevel 0: repack() compresses every entry again, so ebooklib's deflate was wasted.
-    writer = _Writer(raw, book, {"mtime": source_date(report).replace(tzinfo=None),
+    writer = _Writer(raw, book, {"mtime": date.replace(tzinfo=None),
                                  "epub2_guide": False, "landmark_title": "Landmarks",
                                  "epub3_pages": False, "compresslevel": 0},
                      page_list_nav(pages, lambda sid: file_of(report.ids[sid])) if pages else None,
