@@ -58,7 +58,7 @@ def changed(before: dict, after: dict) -> set[str]:
 def edition_of(rel: str) -> str:
     if rel.startswith("html/"):
         return "html"
-    return "print" if rel.endswith("-print.pdf") else rel.rsplit(".", 1)[-1]
+    return "print" if rel.endswith(("-print.pdf", "-print-cover.pdf")) else rel.rsplit(".", 1)[-1]
 
 
 def test_a_no_op_build_checks_hashes_and_writes_nothing(project):

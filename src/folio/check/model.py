@@ -84,8 +84,18 @@ class Editions:
         return self.build / f"{self.slug}.pdf"
 
     def pdfs(self) -> list[Path]:
-        """The PDF edition and any other built from it (``<slug>-print.pdf``)."""
-        return [self.pdf, *sorted(self.build.glob(f"{self.slug}-*.pdf"))]
+        """The PDF editions for the screen (the printer's files are preflighted instead)."""
+        return [self.pdf]
+
+    @property
+    def print_pdf(self) -> Path:
+        """The print edition's interior, PDF/X-4."""
+        return self.build / f"{self.slug}-print.pdf"
+
+    @property
+    def cover_pdf(self) -> Path:
+        """The print edition's cover spread, PDF/X-4."""
+        return self.build / f"{self.slug}-print-cover.pdf"
 
     @property
     def epub(self) -> Path:

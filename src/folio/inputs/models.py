@@ -11,6 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from folio.inputs.printing import Print
+
 
 class Model(BaseModel):
     """Base: frozen, strict about unknown keys, docstrings as descriptions."""
@@ -102,6 +104,8 @@ class Publication(Model):
     """Reused works to credit."""
     accessibility: Accessibility = Accessibility()
     """Accessibility metadata of the EPUB edition."""
+    press: Print = Field(default=Print(), alias="print")
+    """``print:``, the print profile: trim, bleed, marks, paper, colour (see inputs/printing.py)."""
 
     @property
     def full_title(self) -> str:

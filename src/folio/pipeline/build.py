@@ -39,7 +39,8 @@ class Outputs:
 def edition_names(report: Report) -> dict[str, str]:
     """File names of the PDF and EPUB editions, inside the build folder."""
     slug = report.publication.slug
-    return {"pdf": f"{slug}.pdf", "epub": f"{slug}.epub", "print": f"{slug}-print.pdf"}
+    return {"pdf": f"{slug}.pdf", "epub": f"{slug}.epub", "print": f"{slug}-print.pdf",
+            "cover": f"{slug}-print-cover.pdf"}
 
 
 @locked  # one build at a time per build folder; see lock.py
@@ -118,6 +119,7 @@ def build(project_dir: Path | str = ".", editions=EDITIONS, out_dir: Path | str 
         if "print" in workers:
             printed_layout = workers["print"].result()
             printed, print_pages = printed_layout.data, printed_layout.pages
+            spread = printed_layout.spread
             say("print: made")
     except BaseException:
         for worker in workers.values():
@@ -140,13 +142,16 @@ def build(project_dir: Path | str = ".", editions=EDITIONS, out_dir: Path | str 
     if printed is not None:
         paths["print"] = write_file(out / names["print"], printed)
         records[names["print"]] = output_entry(names["print"], printed, pages=print_pages)
+        # The print edition's second file: its cover spread, sized from the interior.
+        say(f"wrote {write_file(out / names['cover'], spread)}")
+        records[names["cover"]] = output_entry(names["cover"], spread, pages=1)
     for path in paths.values():
         say(f"wrote {path}")
     epoch = int(source_date(report).timestamp())
     manifest = make_manifest(project.root, epoch, pandoc_binary()[1], list(records.values()))
     _write_if_changed(out / MANIFEST, manifest)
-    owned = {e: [r for r in records if r.startswith("html/")] if e == "html" else [names[e]]
-             for e in editions}
+    owned = {e: [r for r in records if r.startswith("html/")] if e == "html" else
+             [names["print"], names["cover"]] if e == "print" else [names[e]] for e in editions}
     _write_if_changed(out / ".cache" / incremental.STAMP,
                       incremental.stamp_bytes(plan, records, owned, manifest))
     return Outputs({**_paths(out, plan), **paths}, say.elapsed, todo)
@@ -162,7 +167,8 @@ def _paths(out: Path, plan) -> dict[str, Path]:
     """Where the editions recorded in the stamp are (for those not rebuilt)."""
     found = {}
     for name, entry in plan.stamp.get("editions", {}).items():
-        first = sorted(entry.get("outputs", {}))[:1]
+        # The print edition's cover spread is its second file, not the one it is known by.
+        first = sorted(entry.get("outputs", {}), key=lambda rel: (rel.endswith("-cover.pdf"), rel))[:1]
         if first:
             found[name] = out / ("html" if name == "html" else first[0])
     return found

@@ -31,7 +31,8 @@ EXCLUSIVE = {
     "html": ("templates/html/", "templates/css/screen.css"),
     "epub": ("templates/epub/", "templates/css/epub.css"),
     "pdf": ("templates/pdf/", "templates/css/print.css"),
-    "print": ("templates/css/print-edition.css",),
+    "print": ("templates/css/print-edition.css", "templates/css/spread.css", "templates/pdf/spread.html",
+              "templates/icc/"),
 }
 #: Editions that also read another edition's own files: the EPUB's cover image is page 1 of
 #: the PDF, printed from templates/pdf/ with print.css; the print edition is the PDF's
