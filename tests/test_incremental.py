@@ -106,8 +106,9 @@ def test_the_bibliography_reconverts_the_chapters_that_cite(project):
 
 
 @pytest.mark.parametrize("css, editions", [
-    ("screen.css", ("html",)), ("epub.css", ("epub",)), ("print-edition.css", ("print",)),
-    # The EPUB's cover is page 1 of the PDF; the print edition is the PDF plus bleed.
+    ("screen.css", ("html",)), ("epub.css", ("epub",)), ("print-edition.css", ("epub", "print")),
+    # The EPUB's cover is page 1 of the PDF, its page list the print edition's pages; the print
+    # edition is the PDF plus bleed.
     ("print.css", ("epub", "pdf", "print"))])
 def test_a_style_remakes_only_the_editions_that_use_it(project, css, editions):
     path = project / "templates/css" / css

@@ -69,10 +69,11 @@ def build(project_dir: Path | str = ".", editions=EDITIONS, out_dir: Path | str 
     # gather -> [HTML] || [PDF layout -> PDF, then EPUB] || [print PDF]. Each PDF is laid out
     # in a child forked now, before pandoc's threads start: it loads WeasyPrint (~0.7 s)
     # while pandoc converts the chapters, then waits for its document. The EPUB's page list
-    # follows the screen PDF's pages.
+    # follows the print edition's pages (pageBreakSource), its cover image is the screen PDF's
+    # page 1: the screen edition has no blank pages, the print edition its recto openings.
     workers = {}
     for name, edition in (("pdf", "screen"), ("print", "print")):
-        if name in todo or (name == "pdf" and "epub" in todo):
+        if name in todo or "epub" in todo:
             workers[edition] = parallel.spawn(_lay_out, ["folio.editions.pdf.layout"])
     html = epub = pdf = printed = None
     try:
@@ -109,15 +110,15 @@ def build(project_dir: Path | str = ".", editions=EDITIONS, out_dir: Path | str 
         if "pdf" in todo:
             pdf, pages = layout.data, layout.pages
             say("pdf: made")
+        printed_layout = workers["print"].result() if "print" in workers else None
         if "epub" in todo:
             from folio.editions.epub.package import build_epub
             from folio.editions.pagelist import page_breaks
             epub = build_epub(report, layout.cover,
-                              page_breaks(report.sections, layout.anchors, layout.labels,
-                                          layout.first_lines))
+                              page_breaks(report.sections, printed_layout.anchors, printed_layout.labels,
+                                          printed_layout.first_lines))
             say("epub: made")
-        if "print" in workers:
-            printed_layout = workers["print"].result()
+        if "print" in todo:
             printed, print_pages = printed_layout.data, printed_layout.pages
             spread = printed_layout.spread
             say("print: made")

@@ -35,9 +35,9 @@ EXCLUSIVE = {
               "templates/icc/"),
 }
 #: Editions that also read another edition's own files: the EPUB's cover image is page 1 of
-#: the PDF, printed from templates/pdf/ with print.css; the print edition is the PDF's
-#: document with print-edition.css added.
-USES: dict[str, tuple[str, ...]] = {"epub": ("pdf",), "print": ("pdf",)}
+#: the PDF, printed from templates/pdf/ with print.css; its page list follows the print
+#: edition's pages; the print edition is the PDF's document with print-edition.css added.
+USES: dict[str, tuple[str, ...]] = {"epub": ("pdf", "print"), "print": ("pdf",)}
 
 
 @dataclass

@@ -82,6 +82,7 @@ def pdf_document_html(report: Report, edition: str = "screen") -> str:
     from markupsafe import Markup
 
     from folio.editions.common import inner_html, retarget
+    from folio.editions.pdf.typeset import guard_words, tie_last_words
     from folio.editions.pagelist import number_blocks
     from folio.content.render import make_environment, render
 
@@ -92,6 +93,8 @@ def pdf_document_html(report: Report, edition: str = "screen") -> str:
         body = retarget(report, section, lambda s: None, lambda src: src)
         number_blocks(body, section.id)  # ids mark where each page starts, for the EPUB
         _notes_to_footnotes(body)
+        guard_words(body)
+        tie_last_words(body)
         for h1 in body.iter("h1"):
             h1.set("data-running-title", pub.title)
         bodies.append({"section": section, "body": Markup(inner_html(body))})
