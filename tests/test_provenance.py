@@ -81,7 +81,8 @@ def test_release_writes_versioned_editions_checksums_and_an_opds_feed(built, tmp
     version = "1.0"
     names = sorted(p.name for p in dist.iterdir())
     assert names == sorted(["SHA256SUMS", "manifest.json", "opds.xml", f"{slug}-{version}.pdf",
-                            f"{slug}-{version}-print.pdf", f"{slug}-{version}.epub",
+                            f"{slug}-{version}-print.pdf", f"{slug}-{version}-print-cover.pdf",
+                            f"{slug}-{version}.epub",
                             f"{slug}-{version}-html.zip", f"{slug}-{version}-cover.png",
                             f"{slug}-{version}-thumbnail.png"])
     assert (dist / f"{slug}-{version}.pdf").read_bytes() == (built / "build" / f"{slug}.pdf").read_bytes()

@@ -1,7 +1,7 @@
 """``release``: the editions under versioned names in ``dist/``, with checksums and an OPDS feed.
 
 ``dist/`` receives ``<slug>-<version>.pdf``, ``.epub`` and ``-html.zip`` (and
-``-print.pdf``, the printer's file, when it was built), the cover as
+``-print.pdf`` and ``-print-cover.pdf``, the printer's files, when built), the cover as
 ``-cover.png`` with a ``-thumbnail.png``, ``SHA256SUMS``, the build's
 ``manifest.json`` and ``opds.xml``, an OPDS 1.2 acquisition feed that reading
 apps and library systems can read. The feed offers the reading editions (not
@@ -57,8 +57,10 @@ def release(project_dir: Path | str, build_dir: Path | str | None = None,
     }
     cover = epub_cover(editions[f"{stem}.epub"], out / f"{pub.slug}.epub")
     images = {f"{stem}-cover.png": cover, f"{stem}-thumbnail.png": thumbnail(cover)} if cover else {}
-    printer = f"{pub.slug}-print.pdf"
+    printer, spread = f"{pub.slug}-print.pdf", f"{pub.slug}-print-cover.pdf"
     extra = {f"{stem}-print.pdf": _read(out / printer)} if _recorded(manifest, printer) else {}
+    if _recorded(manifest, spread):  # the printer's second file: the cover spread
+        extra[f"{stem}-print-cover.pdf"] = _read(out / spread)
     files = {**editions, **extra, **images}
     written = [write_file(dist / name, data) for name, data in files.items()]
     written.append(write_file(dist / MANIFEST, manifest_path.read_bytes()))

@@ -25,6 +25,7 @@ def finish_pdf(data: bytes, identifier: str, press: Press | None = None, pad: bo
         else:
             from folio.editions.pdf.tagging import finish_tags
             finish_tags(pdf)
+        plain_bookmarks(pdf)
         out = io.BytesIO()
         pdf.save(out, deterministic_id=True, compress_streams=True,
                  object_stream_mode=pikepdf.ObjectStreamMode.preserve)
@@ -37,3 +38,14 @@ def page_count(data: bytes) -> int:
 
     with pikepdf.open(io.BytesIO(data)) as pdf:
         return len(pdf.pages)
+
+
+def plain_bookmarks(pdf) -> None:
+    """Bookmark titles with plain spaces: the ties typeset.py puts in headings are for the page."""
+    with pdf.open_outline() as outline:
+        stack = list(outline.root)
+        while stack:
+            item = stack.pop()
+            if "\u00a0" in item.title:
+                item.title = item.title.replace("\u00a0", " ")
+            stack.extend(item.children)
