@@ -19,7 +19,7 @@ from PIL import Image
 from pypdf import PdfReader
 
 from conftest import run_cli
-from editions import MARGIN, spaced
+from editions import MARGIN, PdfView, spaced
 from folio.editions.pdf.cover import cover_png, page_png
 from folio.commands.proof import proof
 from folio.editions.search import search_bundle
@@ -45,10 +45,15 @@ def margin_text(page) -> str:
     return spaced("".join(parts))
 
 
-def opening_pages(built) -> dict[str, int]:
+def opening_pages(built, pdf=None) -> dict[str, int]:
     """Page index of each section's opening (its h1's named destination), by section id."""
-    pdf = built.pdf
+    pdf = pdf or built.pdf
     return {s.id: pdf.dest_page(s.id) for s in built.sections}
+
+
+def printed(built) -> PdfView:
+    """The print edition's interior (right-hand openings, blank versos, no cover)."""
+    return PdfView(built.out / f"{built.pub['slug']}-print.pdf")
 
 
 # --- The screen PDF -----------------------------------------------------------------------
@@ -64,13 +69,14 @@ def test_cover_is_page_one_with_the_title_and_no_bookmark(report):
 
 
 def test_half_title_precedes_the_title_page_on_a_recto(report):
-    pdf = report.pdf
-    labels = pdf.reader.page_labels
-    half = labels.index("i")
-    assert half % 2 == 0  # index 0 is page 1: even indexes are right-hand pages
-    assert spaced(pdf.pages[half]) == report.pub["title"]
-    title_page = opening_pages(report)[report.sections[0].id]
-    assert title_page > half
+    for pdf in (report.pdf, printed(report)):
+        labels = pdf.reader.page_labels
+        half = labels.index("i")
+        assert spaced(pdf.pages[half]) == report.pub["title"]
+        title_page = opening_pages(report, pdf)[report.sections[0].id]
+        assert title_page > half
+    # In print, page 1 of the interior (index 0): a right-hand page.
+    assert printed(report).reader.page_labels.index("i") == 0
 
 
 def test_front_matter_is_roman_and_the_body_starts_at_1(report):
@@ -94,25 +100,30 @@ def test_printed_folios_match_the_page_labels(real):
         assert labels[i] in printed[i].split(), (i, labels[i], printed[i])
 
 
-def test_sections_open_on_right_hand_pages_without_head_or_folio(report):
-    pdf = report.pdf
+def test_print_sections_open_on_right_hand_pages_without_head_or_folio(report):
+    pdf = printed(report)
     contents = report.data("contents")
     versos = {e.get("id") for part in contents.values() for e in part or ()
-              if e.get("type") == "copyright-page"}
-    for section_id, index in opening_pages(report).items():
+              if e.get("type") in ("copyright-page", "colophon")}  # the colophon runs on
+    for section_id, index in opening_pages(report, pdf).items():
         if section_id in versos:
             continue  # the imprint: the title page's verso
         assert index % 2 == 0, f"{section_id} opens on page {index + 1}, a left-hand page"
         assert margin_text(pdf.reader.pages[index]) == "", section_id
 
 
-def test_blank_pages_are_blank(report):
-    pdf = report.pdf
+def test_print_blank_pages_are_blank_versos(report):
+    pdf = printed(report)
     blank = [i for i, text in enumerate(pdf.pages) if not text.strip()]
     assert blank, "rectos for every section should leave some blank versos"
     for i in blank:
         assert i % 2 == 1  # only versos are left blank
         assert not pdf.reader.pages[i].get("/Annots")
+
+
+def test_the_screen_edition_has_no_blank_page(report):
+    """Right-hand openings are for print: on screen each section starts on the next page."""
+    assert [i + 1 for i, text in enumerate(report.pdf.pages) if not text.strip()] == []
 
 
 def test_running_heads_title_left_chapter_right(real):
@@ -141,7 +152,9 @@ def test_recommendations_are_numbered_callouts(real):
     start = pdf.dest_page("recommendations")
     pages = pdf.pages_with(items[-1])[0] + 1
     lines = [line.strip() for text in pdf.pages[start:pages] for line in text.splitlines()]
-    assert [n for n in lines if n.isdigit()][:len(items)] == [str(i) for i in range(1, len(items) + 1)]
+    # Each number ends a line of the extracted text (a one-line item's shares it with its text).
+    numbers = [m.group(1) for line in lines if (m := re.fullmatch(r"(?:.*\D)?(\d+)", line))]
+    assert numbers[:len(items)] == [str(i) for i in range(1, len(items) + 1)]
     assert not any(item.strip()[0].isdigit() for item in items)
 
 

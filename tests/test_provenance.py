@@ -41,8 +41,9 @@ def test_manifest_records_sources_tools_and_every_output(built):
     for path in files:
         entry = outputs[path.relative_to(built / "build").as_posix()]
         assert (entry["size"], entry["sha256"]) == (path.stat().st_size, sha(path))
-    pdf = next(o for o in outputs.values() if o["path"].endswith(".pdf"))
+    pdf = outputs["tiny-report.pdf"]
     assert pdf["pages"] >= 5
+    assert outputs["tiny-report-print-cover.pdf"]["pages"] == 1  # the print edition's cover spread
 
 
 def test_verify_passes_on_a_fresh_build(built):

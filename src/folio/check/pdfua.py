@@ -46,8 +46,8 @@ def untagged_content(pdf, root, elements) -> list[Problem]:
             element = mapping[mcid] if mcid < len(mapping) else None
             if not isinstance(element, pikepdf.Dictionary) or element.objgen not in reachable:
                 out.append((f"page {index + 1}", "untagged-content",
-                            f"marked content {instruction.operands[0]} (MCID {mcid}) is neither in the"
-                            " structure tree nor an artifact (a running head or folio?)"))
+                            (f"marked content {instruction.operands[0]} (MCID {mcid}) is neither in"
+                             " the structure tree nor an artifact (a running head or folio?)")))
     return out
 
 
@@ -61,8 +61,8 @@ def notes_and_contents(pdf, elements) -> list[Problem]:
         if kind == "/NonStruct" and parent is not None and str(parent.get("/S")) == "/Document":
             kinds = {str(k.get("/S")) for k in _children(element)}
             if kinds - {"/Note"}:
-                out.append((page, "footnote-note", f"a footnote area holds {', '.join(sorted(kinds))},"
-                            " not /Note"))
+                out.append((page, "footnote-note",
+                            f"a footnote area holds {', '.join(sorted(kinds))}, not /Note"))
         elif kind == "/L" and _is_contents(element):
             out.append((page, "toc", "a list of links (the contents?) is /L, not /TOC"))
     return out
@@ -74,12 +74,12 @@ def creators(pdf) -> list[Problem]:
     if not author or "/Metadata" not in pdf.Root:
         return []
     xmp = pdf.Root.Metadata.read_bytes().decode("utf-8", "replace")
-    match = re.search(r"<dc:creator>(.*?)</dc:creator>", xmp, re.S)
-    items = re.findall(r"<rdf:li[^>]*>(.*?)</rdf:li>", match.group(1), re.S) if match else []
+    match = re.search(r"<dc:creator>(.*?)</dc:creator>", xmp, re.DOTALL)
+    items = re.findall(r"<rdf:li[^>]*>(.*?)</rdf:li>", match.group(1), re.DOTALL) if match else []
     expected = [name.strip() for name in author.split(", ")]
     if items != expected:
-        return [("metadata", "creators", f"dc:creator has {len(items)} rdf:li {items}, not one per"
-                 f" author of /Author ({len(expected)})")]
+        return [("metadata", "creators",
+                 f"dc:creator has {len(items)} rdf:li {items}, not one per author of /Author ({len(expected)})")]
     return []
 
 

@@ -21,7 +21,7 @@ from lxml import etree
 _GUARDED = re.compile(r"(?<![\w\u00ad-])(?:[A-Z][\w\u2019']{6,}|\w+(?:-\w+)+|[A-Z]+[0-9][A-Z0-9]*)(?![\w\u00ad])")
 _ACRONYM = re.compile(r"^[A-Z]+[0-9][A-Z0-9]*$")
 #: Elements whose text is left as it is.
-_SKIP = {"pre", "code", "script", "style", "h1", "h2", "h3", "h4", "h5", "h6", "a"}
+_SKIP = {"pre", "code", "script", "style", "h1", "h2", "h3", "h4", "h5", "h6"}
 #: Block elements whose last two words are tied.
 _BLOCKS = {"p", "li", "dd", "blockquote", "figcaption"}
 _LAST_SPACE = re.compile(r" (\S+\s*)$")
