@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from folio.editions.catalog import files, paths
 from folio.inputs.load import load_project
 
 
@@ -70,7 +71,7 @@ class Editions:
     """Base name of the PDF and EPUB files (data/publication.yaml)."""
 
     @classmethod
-    def of(cls, project_dir: Path | str) -> "Editions":
+    def of(cls, project_dir: Path | str) -> Editions:
         """The editions of a project, named from its validated data."""
         project = load_project(project_dir)
         return cls(project.root, project.publication.slug)
@@ -79,31 +80,36 @@ class Editions:
     def build(self) -> Path:
         return self.root / "build"
 
+    def path(self, edition: str) -> Path:
+        """Where an edition is built (``folio.editions.catalog``)."""
+        return self.build / paths(self.slug)[edition]
+
     @property
     def pdf(self) -> Path:
-        return self.build / f"{self.slug}.pdf"
+        return self.path("pdf")
 
     def pdfs(self) -> list[Path]:
-        """The PDF editions for the screen (the printer's files are preflighted instead)."""
+        """The PDF editions for the screen (the printer's files are preflighted instead,
+        ``check/press.py``: the print edition is PDF/X-4, not PDF/UA)."""
         return [self.pdf]
 
     @property
     def print_pdf(self) -> Path:
         """The print edition's interior, PDF/X-4."""
-        return self.build / f"{self.slug}-print.pdf"
+        return self.path("print")
 
     @property
     def cover_pdf(self) -> Path:
-        """The print edition's cover spread, PDF/X-4."""
-        return self.build / f"{self.slug}-print-cover.pdf"
+        """The print edition's cover spread, PDF/X-4: its second file (``catalog.Print``)."""
+        return self.build / files(self.slug)["print"][1]
 
     @property
     def epub(self) -> Path:
-        return self.build / f"{self.slug}.epub"
+        return self.path("epub")
 
     @property
     def html(self) -> Path:
-        return self.build / "html"
+        return self.path("html")
 
     def html_pages(self) -> list[Path]:
         return sorted(self.html.glob("*.html"))

@@ -6,6 +6,7 @@ dc:creator per author."""
 from __future__ import annotations
 
 from folio.editions.pagelist import squash
+
 from .model import Editions, Finding, Result, Tools
 from .pdfua import tagging
 

@@ -36,8 +36,8 @@ def untagged_content(pdf, root, elements) -> list[Problem]:
     tree = parent_tree(root)
     out = []
     for index, page in enumerate(pdf.pages):
-        mapping = tree.get(int(page.obj.get("/StructParents", index)))
-        mapping = list(mapping) if isinstance(mapping, pikepdf.Array) else []
+        found = tree.get(int(page.obj.get("/StructParents", index)))
+        mapping = list(found) if isinstance(found, pikepdf.Array) else []
         for instruction in pikepdf.parse_content_stream(page, "BDC"):
             properties = instruction.operands[1] if len(instruction.operands) == 2 else None
             if not isinstance(properties, pikepdf.Dictionary) or "/MCID" not in properties:

@@ -119,7 +119,7 @@ def boxes(page, number: int, press: Press, width: float, spread: bool) -> list[t
 
 
 def _near(a, b) -> bool:
-    return all(abs(x - y) <= TOLERANCE for x, y in zip(a, b))
+    return all(abs(x - y) <= TOLERANCE for x, y in zip(a, b, strict=True))
 
 
 def colour(page, number: int) -> list[tuple[str, str, str]]:

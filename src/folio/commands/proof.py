@@ -12,11 +12,11 @@ from pathlib import Path
 
 from pypdf import PdfReader
 
-from folio.pipeline.build import edition_names
-from folio.inputs.load import load_project
-from folio.editions.pdf.cover import page_png
 from folio.content.gather import Report, gather
+from folio.editions.catalog import files, paths
+from folio.editions.pdf.cover import page_png
 from folio.errors import BuildError
+from folio.inputs.load import load_project
 from folio.pipeline.output import write_file
 
 #: The default proof pages: names understood by :func:`proof_targets`.
@@ -38,7 +38,7 @@ def proof(project_dir: Path | str = ".", pages: list[str] | tuple[str, ...] | No
         # The print interior has no cover: its cover is the spread (proof_spreads).
         pages = [name for name in DEFAULT_PAGES if name in _keywords(report)
                  and not (edition == "print" and name == "cover")]
-    pdf_path = out / edition_names(report)[edition]
+    pdf_path = out / paths(report.publication.slug)[edition]
     if not pdf_path.is_file():
         raise BuildError(f"no PDF to proof: run 'invoke pdf{' --edition print' if edition == 'print' else ''}' first",
                          str(pdf_path))
@@ -50,21 +50,21 @@ def proof(project_dir: Path | str = ".", pages: list[str] | tuple[str, ...] | No
         prefix = "print-" if edition == "print" else ""
         written.append(write_file(out / "proof" / f"{prefix}p{index + 1:03d}-{name}.png", png))
     if edition == "print":
-        written += proof_spreads(out, edition_names(report), dpi=spread_dpi)
+        interior, cover = files(report.publication.slug)["print"]
+        written += proof_spreads(out / interior, out / cover, out / "proof", dpi=spread_dpi)
     return written
 
 
-def proof_spreads(out: Path, names: dict[str, str], dpi: float = 40) -> list[Path]:
-    """The print edition as the printer will bind it: the cover spread (``print-cover-spread.png``)
-    and the interior two pages at a time, page 1 alone on the right (``print-spreads.png``)."""
+def proof_spreads(interior: Path, cover: Path, proofs: Path, dpi: float = 40) -> list[Path]:
+    """The print edition as the printer will bind it, in ``proofs``: the cover spread
+    (``print-cover-spread.png``) and the interior two pages at a time, page 1 alone on the
+    right (``print-spreads.png``)."""
     from folio.editions.pdf.spreads import contact_sheet
 
     written = []
-    cover = out / names["cover"]
     if cover.is_file():
-        written.append(write_file(out / "proof" / "print-cover-spread.png", page_png(cover.read_bytes(), 0, dpi=dpi * 2)))
-    interior = out / names["print"]
-    written.append(write_file(out / "proof" / "print-spreads.png", contact_sheet(interior.read_bytes(), dpi=dpi)))
+        written.append(write_file(proofs / "print-cover-spread.png", page_png(cover.read_bytes(), 0, dpi=dpi * 2)))
+    written.append(write_file(proofs / "print-spreads.png", contact_sheet(interior.read_bytes(), dpi=dpi)))
     return written
 
 
@@ -79,8 +79,9 @@ def proof_targets(report: Report, reader: PdfReader, pages) -> list[tuple[str, i
             found.append((f"page-{wanted}", int(wanted) - 1))
         elif target == 0:
             found.append((wanted, 0))
-        elif isinstance(target, str) and target in destinations:
-            found.append((wanted, reader.get_destination_page_number(destinations[target])))
+        elif isinstance(target, str) and target in destinations and (
+                index := reader.get_destination_page_number(destinations[target])) is not None:
+            found.append((wanted, index))
         else:
             problems.append(wanted)
     if problems:

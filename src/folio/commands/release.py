@@ -21,11 +21,12 @@ from pathlib import Path
 from lxml import etree
 from PIL import Image
 
-from folio.inputs.load import load_project
+from folio.editions.catalog import files, paths
 from folio.editions.pdf.cover import png_bytes
 from folio.errors import BuildError
-from folio.pipeline.provenance import MANIFEST, read_manifest, sha256
+from folio.inputs.load import load_project
 from folio.pipeline.output import add_to_zip, write_file
+from folio.pipeline.provenance import MANIFEST, read_manifest, sha256
 
 ATOM = "http://www.w3.org/2005/Atom"
 NSMAP = {None: ATOM, "dc": "http://purl.org/dc/terms/", "opds": "http://opds-spec.org/2010/catalog"}
@@ -49,22 +50,22 @@ def release(project_dir: Path | str, build_dir: Path | str | None = None,
     if not manifest_path.is_file():
         raise BuildError("no manifest: run 'invoke build' before 'invoke release'", str(out))
     manifest = read_manifest(manifest_path)
-    stem = f"{pub.slug}-{pub.version}"
+    stem, built = f"{pub.slug}-{pub.version}", paths(pub.slug)
     editions = {
-        f"{stem}.pdf": _read(out / f"{pub.slug}.pdf"),
-        f"{stem}.epub": _read(out / f"{pub.slug}.epub"),
-        f"{stem}-html.zip": zip_tree(out / "html", f"{stem}-html"),
+        f"{stem}.pdf": _read(out / built["pdf"]),
+        f"{stem}.epub": _read(out / built["epub"]),
+        f"{stem}-html.zip": zip_tree(out / built["html"], f"{stem}-html"),
     }
-    cover = epub_cover(editions[f"{stem}.epub"], out / f"{pub.slug}.epub")
+    cover = epub_cover(editions[f"{stem}.epub"], out / built["epub"])
     images = {f"{stem}-cover.png": cover, f"{stem}-thumbnail.png": thumbnail(cover)} if cover else {}
-    printer, spread = f"{pub.slug}-print.pdf", f"{pub.slug}-print-cover.pdf"
+    printer, spread = files(pub.slug)["print"]
     extra = {f"{stem}-print.pdf": _read(out / printer)} if _recorded(manifest, printer) else {}
     if _recorded(manifest, spread):  # the printer's second file: the cover spread
         extra[f"{stem}-print-cover.pdf"] = _read(out / spread)
-    files = {**editions, **extra, **images}
-    written = [write_file(dist / name, data) for name, data in files.items()]
+    released = {**editions, **extra, **images}
+    written = [write_file(dist / name, data) for name, data in released.items()]
     written.append(write_file(dist / MANIFEST, manifest_path.read_bytes()))
-    updated = dt.datetime.fromtimestamp(manifest["source_date_epoch"], tz=dt.timezone.utc)
+    updated = dt.datetime.fromtimestamp(manifest["source_date_epoch"], tz=dt.UTC)
     written.append(write_file(dist / "opds.xml", opds_feed(project, editions, updated, images)))
     sums = "".join(f"{sha256(p.read_bytes())}  {p.name}\n" for p in sorted(written))
     written.append(write_file(dist / "SHA256SUMS", sums.encode("ascii")))
@@ -145,12 +146,13 @@ def opds_feed(project, editions: dict[str, bytes], updated: dt.datetime,
     _sub(entry, "{http://purl.org/dc/terms/}language", pub.language)
     _sub(entry, "{http://purl.org/dc/terms/}publisher", pub.publisher)
     _sub(entry, "{http://purl.org/dc/terms/}issued", pub.date.isoformat())
-    _sub(entry, "rights", pub.rights)
+    if pub.rights:
+        _sub(entry, "rights", pub.rights)
     for subject in pub.subjects:
         _sub(entry, "category", term=subject, label=subject)
     if pub.description:
         _sub(entry, "summary", " ".join(pub.description.split()))
-    for rel, name in zip((IMAGE, THUMBNAIL), images or {}):
+    for rel, name in zip((IMAGE, THUMBNAIL), images or {}, strict=False):  # no images: no links
         _link(entry, rel, name, "image/png")
     for name, data in editions.items():
         link = _link(entry, ACQUISITION, name, MEDIA[name[name.rfind("."):]])

@@ -10,18 +10,53 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import platform
 import subprocess
+from collections.abc import Iterable
+from concurrent.futures import Future
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
 #: Folders of a project whose files are inputs of the build.
 INPUT_FOLDERS = ("data", "manuscript", "templates")
-#: Python packages whose versions shape the editions.
-TOOLS = ("folio", "weasyprint", "pydyf", "fonttools", "pillow", "tinycss2", "cssselect2",
-         "tinyhtml5", "pyphen", "ebooklib", "lxml", "jinja2", "markupsafe", "pydantic", "pyyaml",
-         "pypandoc-binary")
+#: Python packages whose versions shape every edition; each edition adds its own
+#: (``folio.editions.catalog``), and the manifest records them all.
+TOOLS = ("folio", "lxml", "jinja2", "markupsafe", "pydantic", "pyyaml", "pypandoc-binary")
 MANIFEST = "manifest.json"
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a build's bytes come from, found once as the build starts: the incremental
+    plan keys on it and the manifest records it."""
+
+    source: dict[str, object]
+    """The commit the sources come from and whether the inputs differ from it."""
+    date: str
+    """What the build's date comes from: SOURCE_DATE_EPOCH, else the Unix time of the last
+    commit touching the project, else '' (the editions then take the publication date)."""
+    inputs: dict[str, str]
+    """sha256 of every input file, by project-relative path."""
+    tools: dict[str, str]
+    """Versions of Python, pandoc and the packages that shape the editions."""
+
+
+def collect(root: Path, pandoc: str | Future, packages: Iterable[str] = ()) -> Provenance:
+    """The provenance of a build of ``root``: each git question is asked once (the commit,
+    whether the inputs differ, and, without SOURCE_DATE_EPOCH, the last commit's date),
+    every input is hashed once.
+
+    ``pandoc`` is pandoc's version, or a Future of ``convert.pandoc_binary()``'s (path,
+    version), running while the inputs are hashed."""
+    source = git_state(root)
+    date = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not date and source["commit"] is not None:
+        date = git(root, "log", "-1", "--format=%ct", "--", ".") or ""
+    inputs = input_files(root)
+    version = pandoc if isinstance(pandoc, str) else pandoc.result()[1]
+    return Provenance(source, date, inputs, tool_versions(version, (*TOOLS, *packages)))
 
 
 def sha256(data: bytes) -> str:
@@ -39,22 +74,27 @@ def input_files(root: Path) -> dict[str, str]:
     return dict(sorted(found.items()))
 
 
-def tool_versions(pandoc_version: str) -> dict[str, str]:
-    """Versions of Python, pandoc and the packages that shape the output."""
+def tool_versions(pandoc_version: str, packages: Iterable[str] = TOOLS) -> dict[str, str]:
+    """Versions of Python, pandoc and ``packages``."""
     versions = {"python": platform.python_version(), "pandoc": pandoc_version}
-    for name in TOOLS:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = "not installed"
+    for name in packages:
+        versions[name] = package_version(name)
     return versions
+
+
+def package_version(name: str) -> str:
+    """An installed distribution's version, or 'not installed'."""
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "not installed"
 
 
 def git(root: Path, *args: str) -> str | None:
     """Output of a git command run in ``root``, or None outside a checkout (or without git)."""
     try:
         proc = subprocess.run(["git", "-C", str(root), *args], capture_output=True,
-                              text=True, timeout=30)
+                              text=True, timeout=30, check=False)
     except (OSError, subprocess.SubprocessError):
         return None
     return proc.stdout.strip() if proc.returncode == 0 else None
@@ -74,16 +114,15 @@ def output_entry(rel: str, data: bytes, **extra) -> dict[str, object]:
     return {"path": rel, "size": len(data), "sha256": sha256(data), **extra}
 
 
-def make_manifest(root: Path, epoch: int, pandoc_version: str,
-                  outputs: list[dict[str, object]]) -> bytes:
+def make_manifest(provenance: Provenance, epoch: int, outputs: list[dict[str, object]]) -> bytes:
     """The manifest as canonical JSON bytes (sorted keys, fixed separators)."""
     manifest = {
         "format": "folio-manifest/1",
-        "source": git_state(root),
+        "source": provenance.source,
         "source_date_epoch": epoch,
-        "tools": tool_versions(pandoc_version),
-        "inputs": input_files(root),
-        "outputs": sorted(outputs, key=lambda o: o["path"]),
+        "tools": provenance.tools,
+        "inputs": provenance.inputs,
+        "outputs": sorted(outputs, key=lambda o: str(o["path"])),
     }
     return (json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
 

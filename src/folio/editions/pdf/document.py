@@ -4,7 +4,7 @@ The whole report is one HTML document: internal links stay ``#id``, notes
 become ``float: footnote`` spans, and the table of contents takes its page
 numbers from ``target-counter``. This module makes that document and the
 request to print it; ``printer`` (the only module that loads WeasyPrint, in a
-child process forked at the start of a build) lays it out and writes the PDF.
+worker of the build's process pool) lays it out and writes the PDF.
 WeasyPrint may only read files inside the project; any warning it logs is an
 error, so nothing is silently dropped.
 """
@@ -21,6 +21,10 @@ from lxml import etree
 from folio.editions.pdf.press import Press
 
 if TYPE_CHECKING:
+    import datetime as dt
+
+    import jinja2
+
     from folio.content.gather import Report
 
 # The WeasyPrint worker imports this module too, for the request and layout types and the
@@ -72,22 +76,18 @@ class LayoutRequest:
     interior's page count is known (``press.spread_stylesheet``)."""
 
 
-#: The PDF editions: the screen edition (the default) and the print edition, with bleed and crop
-#: marks from ``templates/css/print-edition.css``.
-PDF_EDITIONS = ("screen", "print")
-
-
-def pdf_document_html(report: Report, edition: str = "screen") -> str:
-    """The single HTML document WeasyPrint prints."""
+def pdf_document_html(report: Report, env: jinja2.Environment, date: dt.datetime,
+                      edition: str = "screen") -> str:
+    """The single HTML document WeasyPrint prints, rendered with the build's ``env``, dated
+    ``date`` (the build's date)."""
     from markupsafe import Markup
 
+    from folio.content.render import render
     from folio.editions.common import inner_html, retarget
-    from folio.editions.pdf.typeset import guard_words, tie_last_words
     from folio.editions.pagelist import number_blocks
-    from folio.content.render import make_environment, render
+    from folio.editions.pdf.typeset import guard_words, tie_last_words
 
     pub = report.publication
-    env = make_environment(report.project.root / "templates")
     bodies = []
     for section in report.sections:
         body = retarget(report, section, lambda s: None, lambda src: src)
@@ -98,28 +98,28 @@ def pdf_document_html(report: Report, edition: str = "screen") -> str:
         for h1 in body.iter("h1"):
             h1.set("data-running-title", pub.title)
         bodies.append({"section": section, "body": Markup(inner_html(body))})
-    return render(env, "pdf/document.html", {**_context(report, edition), "sections": bodies})
+    return render(env, "pdf/document.html", {**_context(report, date, edition), "sections": bodies})
 
 
-def _context(report: Report, edition: str) -> dict:
-    """What both PDF documents (the book, the cover spread) are made of, besides the text."""
-    from folio.editions.common import creators, source_date
+def _context(report: Report, date: dt.datetime, edition: str) -> dict:
+    """What both PDF documents (the book, the cover spread) are made of, besides the text,
+    dated ``date`` (the build's date)."""
+    from folio.editions.common import creators
 
     pub = report.publication
     authors, _ = creators(report)
     return {"pub": pub, "authors": [name for name, _ in authors], "edition": edition,
             "press": pub.press,
-            "created": pub.date.isoformat(), "modified": source_date(report).strftime("%Y-%m-%dT%H:%M:%SZ")}
+            "created": pub.date.isoformat(), "modified": date.strftime("%Y-%m-%dT%H:%M:%SZ")}
 
 
-def spread_html(report: Report) -> str:
+def spread_html(report: Report, env: jinja2.Environment, date: dt.datetime) -> str:
     """The print edition's cover spread: back cover (the description, the publisher, an ISBN
     barcode when the profile gives an ISBN), spine (title, publisher), front cover."""
-    from folio.content.render import make_environment, render
+    from folio.content.render import render
 
-    env = make_environment(report.project.root / "templates")
     isbn = report.publication.press.isbn
-    return render(env, "pdf/spread.html", {**_context(report, "print"),
+    return render(env, "pdf/spread.html", {**_context(report, date, "print"),
                                            "isbn": isbn, "bars": ean13_bars(isbn) if isbn else ""})
 
 
@@ -127,26 +127,28 @@ def ean13_bars(isbn: str) -> str:
     """An ISBN-13's EAN-13 modules, '1' a bar and '0' a space (python-barcode's encoding)."""
     import barcode
 
-    return barcode.get("ean13", isbn).build()[0]
+    return str(barcode.get("ean13", isbn).build()[0])
 
 
-def layout_request(report: Report, edition: str = "screen", cover: bool = False) -> LayoutRequest:
+def layout_request(report: Report, env: jinja2.Environment, date: dt.datetime,
+                   edition: str = "screen", cover: bool = False) -> LayoutRequest:
     """The request to print a PDF edition of the report (checked against the size limit first:
     a report too large fails at once, before WeasyPrint, in bounded memory)."""
     from folio.content.limits import check_pdf
+    from folio.editions.catalog import EDITIONS, PDF
 
-    if edition not in PDF_EDITIONS:
+    if edition not in {e.variant for e in EDITIONS.values() if isinstance(e, PDF)}:
         raise ValueError(f"unknown PDF edition: {edition!r}")
     check_pdf(report)
     pub = report.publication
-    document = pdf_document_html(report, edition=edition)
+    document = pdf_document_html(report, env, date, edition=edition)
     body = next((s.id for s in report.sections if s.part == "body"), None)
     identifier = pub.identifier + ("" if edition == "screen" else f"#{edition}")
     if edition == "screen":
         return LayoutRequest(report.project.root, document, identifier, body, cover)
     _check_profile(report)
     return LayoutRequest(report.project.root, document, identifier, body, cover,
-                         variant="pdf/x-4", press=Press.of(pub.press), spread=spread_html(report))
+                         variant="pdf/x-4", press=Press.of(pub.press), spread=spread_html(report, env, date))
 
 
 def _check_profile(report: Report) -> None:
@@ -187,7 +189,7 @@ def label_ranges(pages, body_id: str | None) -> list[LabelRange]:
     ranges: list[LabelRange] = [(0, "Cover", None)] if front > 0 else []
     if front > 1:
         ranges.append((1, "Inside cover", None))
-    return ranges + [(front, None, "r"), (body, None, "D")]
+    return [*ranges, (front, None, "r"), (body, None, "D")]
 
 
 def label_pages(pdf, ranges: list[LabelRange]) -> None:

@@ -21,8 +21,8 @@ def contact_sheet(pdf: bytes, dpi: float = 40, per_row: int = 3) -> bytes:
         for index in range(len(document)):
             page = document[index]
             left, bottom, right, top = page.get_trimbox()
-            crop = tuple(v - m for v, m in zip((left, bottom), page.get_mediabox()[:2])) + \
-                tuple(m - v for v, m in zip((right, top), page.get_mediabox()[2:]))
+            crop = tuple(v - m for v, m in zip((left, bottom), page.get_mediabox()[:2], strict=True)) + \
+                tuple(m - v for v, m in zip((right, top), page.get_mediabox()[2:], strict=True))
             bitmap = page.render(scale=dpi / 72, crop=crop, draw_annots=False)
             pages.append(bitmap.to_pil().convert("RGB"))
             page.close()

@@ -67,7 +67,7 @@ def _wrap_text(anchor, text: str, at_start: bool) -> str:
     if not words:
         return text
     spans = []
-    for word, after in zip(words, pieces[1:]):
+    for word, after in zip(words, pieces[1:], strict=True):
         span = etree.Element("span", {"class": "nh lnum" if _ACRONYM.match(word) else "nh"})
         span.text = word
         span.tail = after
