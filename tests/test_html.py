@@ -110,5 +110,6 @@ def test_footnote_ids_are_unique_to_their_chapter(tiny):
 def test_nothing_is_written_beside_the_site(report):
     assert sorted(p.name for p in report.out.iterdir()) == \
         sorted([".cache", "html", "manifest.json", f"{report.pub['slug']}.pdf",
-                f"{report.pub['slug']}-print.pdf", f"{report.pub['slug']}.epub"])
+                f"{report.pub['slug']}-print.pdf", f"{report.pub['slug']}-print-cover.pdf",
+                f"{report.pub['slug']}.epub"])
     assert not list(Path(report.html.folder).rglob("*.tmp"))

@@ -49,7 +49,7 @@ def changed(before: dict, after: dict) -> set[str]:
 def edition_of(rel: str) -> str:
     if rel.startswith("html/"):
         return "html"
-    return "print" if rel.endswith("-print.pdf") else rel.rsplit(".", 1)[-1]
+    return "print" if rel.endswith(("-print.pdf", "-print-cover.pdf")) else rel.rsplit(".", 1)[-1]
 
 
 def test_a_no_op_build_checks_hashes_and_writes_nothing(project):
@@ -98,8 +98,10 @@ def test_the_bibliography_reconverts_the_chapters_that_cite(project):
 
 @pytest.mark.parametrize("css, editions", [
     # The site carries copies of the PDF and EPUB (downloads/): it follows them.
-    ("screen.css", ("html",)), ("epub.css", ("html", "epub")), ("print-edition.css", ("print",)),
-    # The EPUB's cover is page 1 of the PDF; the print edition is the PDF plus bleed.
+    ("screen.css", ("html",)), ("epub.css", ("html", "epub")),
+    ("print-edition.css", ("html", "epub", "print")),
+    # The EPUB's cover is page 1 of the PDF, its page list the print edition's pages; the print
+    # edition is the PDF plus bleed.
     ("print.css", ALL)])
 def test_a_style_remakes_only_the_editions_that_use_it(project, css, editions):
     path = project / "templates/css" / css
@@ -137,6 +139,8 @@ def plan_with(root: Path, monkeypatch, **versions: str):
     ({"ebooklib": "0"}, ("html", "epub")),
     ({"brotli": "0"}, ("html",)),  # the site's WOFF2 fonts (the EPUB's are OpenType)
     ({"cssselect2": "0"}, ALL),  # which characters each face shows; WeasyPrint's selectors
+    ({"python_barcode": "0"}, ("html", "epub", "print")),  # the cover's ISBN; the EPUB's page list
+    ({"pikepdf": "0"}, ALL),  # it finishes both PDFs
     ({"jinja2": "0"}, ALL)])
 def test_a_tool_version_makes_the_editions_it_shapes_stale(project, monkeypatch, versions, stale):
     assert plan_with(project, monkeypatch).stale == ()

@@ -46,8 +46,9 @@ def test_manifest_records_sources_tools_and_every_output(built):
     for path in files:
         entry = outputs[path.relative_to(built / "build").as_posix()]
         assert (entry["size"], entry["sha256"]) == (path.stat().st_size, sha(path))
-    pdf = next(o for o in outputs.values() if o["path"].endswith(".pdf") and "/" not in o["path"])
+    pdf = outputs["tiny-report.pdf"]
     assert pdf["pages"] >= 5
+    assert outputs["tiny-report-print-cover.pdf"]["pages"] == 1  # the print edition's cover spread
 
 
 def test_verify_passes_on_a_fresh_build(built):
@@ -88,7 +89,8 @@ def test_release_writes_versioned_editions_checksums_and_an_opds_feed(built, tmp
     version = "1.0"
     names = sorted(p.name for p in dist.iterdir())
     assert names == sorted(["SHA256SUMS", "manifest.json", "opds.xml", f"{slug}-{version}.pdf",
-                            f"{slug}-{version}-print.pdf", f"{slug}-{version}.epub",
+                            f"{slug}-{version}-print.pdf", f"{slug}-{version}-print-cover.pdf",
+                            f"{slug}-{version}.epub",
                             f"{slug}-{version}-html.zip", f"{slug}-{version}-cover.png",
                             f"{slug}-{version}-thumbnail.png"])
     assert (dist / f"{slug}-{version}.pdf").read_bytes() == (built / "build" / f"{slug}.pdf").read_bytes()

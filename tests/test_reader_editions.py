@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import shutil
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -78,20 +79,32 @@ def test_language_has_a_region_and_creators_sort_names(real):
     assert not [e for e in epub.meta("dc:identifier") if "isbn" in (e.text or "")]
 
 
-def test_an_isbn_and_a_print_isbn_go_into_the_package(copy_built, tiny):
+def test_one_print_isbn_makes_the_cover_barcode_and_the_epub_source(copy_built, tiny):
     import folio
+    from folio.inputs.load import load_project
 
     root = copy_built(tiny)
     pub = root / "data/publication.yaml"
-    pub.write_text(pub.read_text("utf-8") + "isbn: 978-0-00-000000-2\n"
-                   "print_isbn: 978-0-00-000001-9\n", "utf-8")
-    folio.build(root, ("epub",))
+    before = pub.read_text("utf-8")
+    # The print edition's ISBN has one place, print: isbn: (publication.press.isbn).
+    pub.write_text(before + "print_isbn: 978-0-00-000001-9\n", "utf-8")
+    with pytest.raises(folio.BuildError, match="print_isbn"):
+        load_project(root)
+    pub.write_text(before + "isbn: 978-0-00-000000-2\n"
+                   'print:\n  isbn: "9780000000019"\n', "utf-8")
+    folio.build(root, ("epub", "print"))
     with zipfile.ZipFile(next((root / "build").glob("*.epub"))) as zf:
         opf = etree.fromstring(zf.read("EPUB/content.opf"))
-    ids = opf.xpath("//dc:identifier/text()", namespaces={"dc": "http://purl.org/dc/elements/1.1/"})
-    assert "urn:isbn:978-0-00-000000-2" in ids
-    sources = opf.xpath("//dc:source/text()", namespaces={"dc": "http://purl.org/dc/elements/1.1/"})
-    assert sources == ["urn:isbn:978-0-00-000001-9"]
+    dc = {"dc": "http://purl.org/dc/elements/1.1/"}
+    assert "urn:isbn:978-0-00-000000-2" in opf.xpath("//dc:identifier/text()", namespaces=dc)
+    # The EPUB's page list follows the printed book whose cover carries that ISBN.
+    assert opf.xpath("//dc:source/text()", namespaces=dc) == ["urn:isbn:9780000000019"]
+    cover = next((root / "build").glob("*-print-cover.pdf"))
+    text = subprocess.run(["pdftotext", "-raw", str(cover), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    # The barcode's caption: the spread draws its bars from the same value (spread_html).
+    assert "ISBN9780000000019" in "".join(text.split())  # its letters are spaced
+    assert load_project(root).publication.press.isbn == "9780000000019"
 
 
 def test_apple_display_options_ask_for_the_embedded_fonts(report):

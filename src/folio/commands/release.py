@@ -1,7 +1,7 @@
 """``release``: the editions under versioned names in ``dist/``, with checksums and an OPDS feed.
 
 ``dist/`` receives ``<slug>-<version>.pdf``, ``.epub`` and ``-html.zip`` (and
-``-print.pdf``, the printer's file, when it was built), the store cover as
+``-print.pdf`` and ``-print-cover.pdf``, the printer's files, when built), the store cover as
 ``-cover.png`` (page 1 of the PDF, 2560 px high) with a ``-thumbnail.png``, ``SHA256SUMS``, the build's
 ``manifest.json`` and ``opds.xml``, an OPDS 1.2 acquisition feed that reading
 apps and library systems can read. The feed offers the reading editions (not
@@ -21,7 +21,7 @@ from pathlib import Path
 from lxml import etree
 from PIL import Image
 
-from folio.editions.catalog import paths
+from folio.editions.catalog import files, paths
 from folio.editions.pdf.cover import page_png, png_bytes
 from folio.errors import BuildError
 from folio.inputs.load import load_project
@@ -61,10 +61,12 @@ def release(project_dir: Path | str, build_dir: Path | str | None = None,
     # to keep the ebook light.
     cover = page_png(editions[f"{stem}.pdf"], 0, long_side=STORE_COVER_LONG_SIDE)
     images = {f"{stem}-cover.png": cover, f"{stem}-thumbnail.png": thumbnail(cover)}
-    printer = built["print"]
+    printer, spread = files(pub.slug)["print"]
     extra = {f"{stem}-print.pdf": _read(out / printer)} if _recorded(manifest, printer) else {}
-    files = {**editions, **extra, **images}
-    written = [write_file(dist / name, data) for name, data in files.items()]
+    if _recorded(manifest, spread):  # the printer's second file: the cover spread
+        extra[f"{stem}-print-cover.pdf"] = _read(out / spread)
+    released = {**editions, **extra, **images}
+    written = [write_file(dist / name, data) for name, data in released.items()]
     written.append(write_file(dist / MANIFEST, manifest_path.read_bytes()))
     updated = dt.datetime.fromtimestamp(manifest["source_date_epoch"], tz=dt.UTC)
     written.append(write_file(dist / "opds.xml", opds_feed(project, editions, updated, images)))

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -35,6 +35,8 @@ class Made:
     """The page count the manifest records (PDF editions)."""
     value: Any = None
     """What the editions that need this one take from it (the PDF's laid-out pages)."""
+    also: Mapping[str, Made] = field(default_factory=dict)
+    """The edition's other files, by path in the build folder (:meth:`Edition.files`)."""
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,11 @@ class Edition:
     def path(self, slug: str) -> str:
         """Where it is written, relative to the build folder (a folder for the HTML)."""
         raise NotImplementedError
+
+    def files(self, slug: str) -> tuple[str, ...]:
+        """All its files in the build folder, :meth:`path` first: the others are what
+        :attr:`Made.also` holds (the print edition's cover spread)."""
+        return (self.path(slug),)
 
     def begin(self, ctx: Context) -> Any:
         """Start what can run beside the other editions (a layout, in the pool), before any

@@ -65,7 +65,8 @@ class PDF(Edition):
 
     name = "pdf"
     inputs: ClassVar[tuple[str, ...]] = ("templates/pdf/", "templates/css/print.css")
-    tools = WEASYPRINT
+    # pikepdf finishes both PDFs in the layout job (PDF/UA tags; PDF/X-4 boxes and intent).
+    tools: ClassVar[tuple[str, ...]] = (*WEASYPRINT, "pikepdf")
     pooled = True
     #: Which document ``pdf_document_html`` makes.
     variant = "screen"
@@ -88,22 +89,42 @@ class PDF(Edition):
 
 
 class Print(PDF):
-    """The printer's PDF: the screen PDF's document with bleed and crop marks."""
+    """The printer's PDF/X-4: the screen PDF's document with bleed and crop marks, from the
+    print profile (``print:`` in data/publication.yaml), and its cover spread, a second file
+    sized from the interior's page count."""
 
     name = "print"
-    inputs = (*PDF.inputs, "templates/css/print-edition.css")
+    inputs = (*PDF.inputs, "templates/css/print-edition.css", "templates/css/spread.css",
+              "templates/pdf/spread.html", "templates/icc/")
+    tools = (*PDF.tools, "python-barcode")
     variant = "print"
 
     def path(self, slug: str) -> str:
         return f"{slug}-print.pdf"
 
+    def files(self, slug: str) -> tuple[str, ...]:
+        return (self.path(slug), cover_path(slug))
+
+    def make(self, ctx: Context, begun: Future, deps: Mapping[str, Made]) -> Made:
+        layout = begun.result()
+        spread = Made(layout.spread, pages=1)
+        return Made(layout.data, pages=layout.pages, value=layout,
+                    also={cover_path(ctx.report.publication.slug): spread})
+
+
+def cover_path(slug: str) -> str:
+    """Where the print edition's cover spread is written, beside its interior."""
+    return f"{slug}-print-cover.pdf"
+
 
 class EPUB(Edition):
-    """The EPUB 3, its page list and cover taken from the screen PDF (``editions/epub/``)."""
+    """The EPUB 3 (``editions/epub/``): its cover is page 1 of the screen PDF, its page list
+    follows the print edition's pages (pageBreakSource: the printed book, recto openings and
+    all; the screen PDF has no blank pages)."""
 
     name = "epub"
     inputs = ("templates/epub/", "templates/css/epub.css")
-    needs = ("pdf",)
+    needs = ("pdf", "print")
     tools = ("ebooklib", "pypdfium2", *FONTS)
     preload = ("folio.editions.epub.package",)
 
@@ -115,9 +136,9 @@ class EPUB(Edition):
         from folio.editions.pagelist import page_breaks
 
         # The EPUB carries font subsets, cut from its own text (no whole font to deflate ahead).
-        layout = deps["pdf"].value
-        pages = page_breaks(ctx.report.sections, layout.anchors, layout.labels, layout.first_lines)
-        return Made(build_epub(ctx.report, layout.cover, pages, ctx.env, ctx.date,
+        cover, printed = deps["pdf"].value.cover, deps["print"].value
+        pages = page_breaks(ctx.report.sections, printed.anchors, printed.labels, printed.first_lines)
+        return Made(build_epub(ctx.report, cover, pages, ctx.env, ctx.date,
                                font_cache=ctx.out / FONT_CACHE))
 
 
@@ -168,3 +189,9 @@ def all_tools() -> tuple[str, ...]:
 def paths(slug: str) -> dict[str, str]:
     """Where each edition is written in the build folder, by name."""
     return {name: edition.path(slug) for name, edition in EDITIONS.items()}
+
+
+def files(slug: str) -> dict[str, tuple[str, ...]]:
+    """Every file (or folder, for the HTML) of each edition in the build folder, by name:
+    its path first, then any others (the print edition's cover spread)."""
+    return {name: edition.files(slug) for name, edition in EDITIONS.items()}

@@ -11,6 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from folio.inputs.printing import Print
+
 
 class Model(BaseModel):
     """Base: frozen, strict about unknown keys, docstrings as descriptions."""
@@ -124,11 +126,14 @@ class Publication(Model):
     accessibility: Accessibility = Accessibility()
     """Accessibility metadata of the EPUB edition."""
     isbn: str | None = Field(default=None, pattern=r"^(97[89])?[0-9-]{9,16}[0-9X]$")
-    """ISBN of the EPUB edition, when it has one (it becomes a ``urn:isbn:`` identifier)."""
-    print_isbn: str | None = Field(default=None, pattern=r"^(97[89])?[0-9-]{9,16}[0-9X]$")
-    """ISBN of the print edition: the EPUB's ``dc:source`` and page-break source."""
+    """ISBN of the EPUB edition, when it has one (it becomes a ``urn:isbn:`` identifier). The
+    print edition's is ``print: isbn:`` (``press.isbn``): its cover's barcode and the EPUB's
+    ``dc:source``."""
     base_url: str | None = Field(default=None, pattern=r"^https://\S+/$")
     """Where the website is published (https, ending in /): canonical links and a sitemap."""
+    press: Print = Field(default=Print(), alias="print")
+    """``print:``, the print profile: trim, bleed, marks, paper, colour, the print ISBN (see
+    inputs/printing.py)."""
 
     @model_validator(mode="before")
     @classmethod

@@ -70,7 +70,8 @@ def build(project_dir: Path | str = ".", editions: Iterable[str] = EDITIONS,
             deps.update(_offered(ctx, edition, made))
             made[edition.name] = edition.make(ctx, begun[edition.name], deps)
             say(f"{edition.name}: made")
-    written = commit(out, {name: made[name] for name in plan.stale}, ctx.paths, plan, provenance,
+    files = catalog.files(ctx.report.publication.slug)
+    written = commit(out, {name: made[name] for name in plan.stale}, files, plan, provenance,
                      int(ctx.date.timestamp()), editions, say)
     return Outputs({**recorded_paths(out, plan), **written}, say.elapsed, plan.stale)
 

@@ -101,9 +101,10 @@ def build_epub(report: Report, cover: bytes, pages: list[PageBreak], env: jinja2
     _metadata(book, report)
     for prop, value in accessibility_metadata(report, page_list=bool(pages)):
         book.add_metadata(None, "meta", value, {"property": prop})
-    if pages or pub.print_isbn:
-        book.add_metadata("DC", "source", f"urn:isbn:{pub.print_isbn}" if pub.print_isbn
-                          else page_break_source(report))
+    # The printed book the page list follows: by the ISBN its cover's barcode carries, if any.
+    printed = pub.press.isbn
+    if pages or printed:
+        book.add_metadata("DC", "source", f"urn:isbn:{printed}" if printed else page_break_source(report))
 
     def file_of(section):
         return f"{section.id}.xhtml"
