@@ -17,7 +17,7 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from editions import PdfView, markdown_text, spaced
+from editions import PdfView, markdown_text, spaced, squash
 from folio.commands.proof import proof
 from folio.editions.pdf.cover import cover_png, page_png
 from folio.editions.search import search_bundle
@@ -135,8 +135,12 @@ def test_recommendations_are_numbered_callouts(real):
     start = pdf.dest_page("recommendations")
     pages = pdf.pages_with(items[-1])[0] + 1
     lines = [line.strip() for text in pdf.pages[start:pages] for line in text.splitlines()]
-    # Each number ends a line of the extracted text (a one-line item's shares it with its text).
-    numbers = [m.group(1) for line in lines if (m := re.fullmatch(r"(?:.*\D)?(\d+)", line))]
+    # Each number ends a line of the extracted text, or, for a one-line item, starts the line
+    # it shares with its text (pdfium reads the callout, to the left, first).
+    one_line = {squash(item) for item in items}
+    numbers = [m.group(1) for line in lines
+               if (m := re.fullmatch(r"(?:.*\D)?(\d+)", line))
+               or ((m := re.fullmatch(r"(\d+)\s+(.+)", line)) and squash(m.group(2)) in one_line)]
     assert numbers[:len(items)] == [str(i) for i in range(1, len(items) + 1)]
     assert not any(item.strip()[0].isdigit() for item in items)
 
