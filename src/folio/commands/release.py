@@ -1,8 +1,8 @@
 """``release``: the editions under versioned names in ``dist/``, with checksums and an OPDS feed.
 
 ``dist/`` receives ``<slug>-<version>.pdf``, ``.epub`` and ``-html.zip`` (and
-``-print.pdf``, the printer's file, when it was built), the cover as
-``-cover.png`` with a ``-thumbnail.png``, ``SHA256SUMS``, the build's
+``-print.pdf`` and ``-print-cover.pdf``, the printer's files, when built), the store cover as
+``-cover.png`` (page 1 of the PDF, 2560 px high) with a ``-thumbnail.png``, ``SHA256SUMS``, the build's
 ``manifest.json`` and ``opds.xml``, an OPDS 1.2 acquisition feed that reading
 apps and library systems can read. The feed offers the reading editions (not
 the printer's file) and shows the cover. Everything is made from ``build/`` as
@@ -21,8 +21,8 @@ from pathlib import Path
 from lxml import etree
 from PIL import Image
 
-from folio.editions.catalog import paths
-from folio.editions.pdf.cover import png_bytes
+from folio.editions.catalog import files, paths
+from folio.editions.pdf.cover import page_png, png_bytes
 from folio.errors import BuildError
 from folio.inputs.load import load_project
 from folio.pipeline.output import add_to_zip, write_file
@@ -34,9 +34,10 @@ ACQUISITION = "http://opds-spec.org/acquisition"
 MEDIA = {".pdf": "application/pdf", ".epub": "application/epub+zip", ".zip": "application/zip"}
 IMAGE = "http://opds-spec.org/image"
 THUMBNAIL = "http://opds-spec.org/image/thumbnail"
+#: Pixels on the long side of the store cover: retailers ask for 1600 x 2560 at least.
+STORE_COVER_LONG_SIDE = 2560
 #: Pixels on the long side of the feed's thumbnail.
 THUMBNAIL_LONG_SIDE = 300
-OPF = "http://www.idpf.org/2007/opf"
 
 
 def release(project_dir: Path | str, build_dir: Path | str | None = None,
@@ -56,12 +57,16 @@ def release(project_dir: Path | str, build_dir: Path | str | None = None,
         f"{stem}.epub": _read(out / built["epub"]),
         f"{stem}-html.zip": zip_tree(out / built["html"], f"{stem}-html"),
     }
-    cover = epub_cover(editions[f"{stem}.epub"], out / built["epub"])
-    images = {f"{stem}-cover.png": cover, f"{stem}-thumbnail.png": thumbnail(cover)} if cover else {}
-    printer = built["print"]
+    # The store cover is page 1 of the PDF at retail size; the EPUB's own cover is smaller,
+    # to keep the ebook light.
+    cover = page_png(editions[f"{stem}.pdf"], 0, long_side=STORE_COVER_LONG_SIDE)
+    images = {f"{stem}-cover.png": cover, f"{stem}-thumbnail.png": thumbnail(cover)}
+    printer, spread = files(pub.slug)["print"]
     extra = {f"{stem}-print.pdf": _read(out / printer)} if _recorded(manifest, printer) else {}
-    files = {**editions, **extra, **images}
-    written = [write_file(dist / name, data) for name, data in files.items()]
+    if _recorded(manifest, spread):  # the printer's second file: the cover spread
+        extra[f"{stem}-print-cover.pdf"] = _read(out / spread)
+    released = {**editions, **extra, **images}
+    written = [write_file(dist / name, data) for name, data in released.items()]
     written.append(write_file(dist / MANIFEST, manifest_path.read_bytes()))
     updated = dt.datetime.fromtimestamp(manifest["source_date_epoch"], tz=dt.UTC)
     written.append(write_file(dist / "opds.xml", opds_feed(project, editions, updated, images)))
@@ -78,22 +83,6 @@ def _read(path: Path) -> bytes:
 
 def _recorded(manifest: dict, name: str) -> bool:
     return any(entry["path"] == name for entry in manifest.get("outputs", ()))
-
-
-def epub_cover(data: bytes, path: Path) -> bytes | None:
-    """The image an EPUB declares as its ``cover-image``, or None when it has none."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            container = etree.fromstring(zf.read("META-INF/container.xml"))
-            opf_path = container.find(".//{*}rootfile").get("full-path")
-            opf = etree.fromstring(zf.read(opf_path))
-            for item in opf.iterfind(f".//{{{OPF}}}manifest/{{{OPF}}}item"):
-                if "cover-image" in (item.get("properties") or "").split():
-                    base = opf_path.rpartition("/")[0]
-                    return zf.read(f"{base}/{item.get('href')}" if base else item.get("href"))
-    except (zipfile.BadZipFile, KeyError, AttributeError, etree.XMLSyntaxError) as exc:
-        raise BuildError(f"cannot read the EPUB's cover: {exc}", str(path)) from exc
-    return None
 
 
 def thumbnail(png: bytes) -> bytes:

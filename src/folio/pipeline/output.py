@@ -12,15 +12,10 @@ import io
 import os
 import re
 import shutil
-import struct
 import tempfile
 import zipfile
-import zlib
-from collections.abc import Iterable, Mapping
-from concurrent.futures import Future
+from collections.abc import Iterable
 from pathlib import Path
-
-from folio.pipeline.workers import background
 
 
 def write_file(target: Path, data: bytes) -> Path:
@@ -92,53 +87,13 @@ def _entry_info(name: str, stored: bool) -> zipfile.ZipInfo:
     return info
 
 
-def deflate(data: bytes) -> bytes:
-    """``data`` deflated as a zip entry holds it."""
-    compressor = zlib.compressobj(ZIP_LEVEL, zlib.DEFLATED, -15)
-    return compressor.compress(data) + compressor.flush()
-
-
-def precompress(blobs: Iterable[bytes]) -> Future:
-    """Deflate ``blobs`` in a thread (zlib lets go of the GIL while it works): a Future of
-    {blob: deflated} for :func:`zip_bytes`. The EPUB's fonts, nine tenths of its compression
-    time, are deflated so while the PDF is laid out, not after it."""
-    return background(lambda: {blob: deflate(blob) for blob in blobs}, name="folio-deflate")
-
-
-def zip_bytes(entries: Iterable[tuple[str, bytes]], stored: frozenset[str] | set[str] = frozenset(),
-              deflated: Mapping[bytes, bytes] | None = None) -> bytes:
-    """A zip of ``entries`` ((name, data) in order), byte for byte what :func:`add_to_zip`
-    gives entry by entry; the entries named in ``stored`` are left uncompressed, and data
-    found in ``deflated`` (:func:`precompress`) is not compressed again.
-
-    zipfile itself cannot take data compressed ahead; hence this writer of the zip's records.
-    """
-    out, directory = io.BytesIO(), []
-    deflated = deflated or {}
-    for name, data in entries:
-        info = _entry_info(name, name in stored)
-        packed = data if name in stored else deflated.get(data) or deflate(data)
-        info.CRC, info.file_size, info.compress_size = zlib.crc32(data), len(data), len(packed)
-        info.header_offset = out.tell()
-        out.write(info.FileHeader(zip64=False))
-        out.write(packed)
-        directory.append(info)
-    start = out.tell()
-    for info in directory:
-        filename, flags = info.filename.encode("utf-8"), 0
-        if not info.filename.isascii():
-            flags = 0x800
-        year, month, day, hour, minute, second = info.date_time
-        dosdate, dostime = (year - 1980) << 9 | month << 5 | day, hour << 11 | minute << 5 | second // 2
-        out.write(struct.pack("<4s4B4HL2L5H2L", b"PK\x01\x02", info.create_version,
-                              info.create_system, info.extract_version, info.reserved, flags,
-                              info.compress_type, dostime, dosdate, info.CRC, info.compress_size,
-                              info.file_size, len(filename), 0, 0, 0, info.internal_attr,
-                              info.external_attr, info.header_offset))
-        out.write(filename)
-    size = out.tell() - start
-    out.write(struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, len(directory), len(directory),
-                          size, start, 0))
+def zip_bytes(entries: Iterable[tuple[str, bytes]], stored: frozenset[str] | set[str] = frozenset()) -> bytes:
+    """A zip of ``entries`` ((name, data) in order), each added by :func:`add_to_zip`; the
+    entries named in ``stored`` are left uncompressed."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zf:
+        for name, data in entries:
+            add_to_zip(zf, name, data, stored=name in stored)
     return out.getvalue()
 
 
