@@ -19,6 +19,7 @@ from folio.content.convert import Pandoc, convert_all, make_pandoc
 from folio.errors import BuildError, Problems
 from folio.content.limits import check_chapters
 from folio.content.lint import lint
+from folio.content.names import fold, id_problem, output_name
 from folio.content.render import data_namespace, make_environment, render
 from folio.content.sanitize import Locator, scheme_of, unsafe_characters, unsafe_markup
 
@@ -106,6 +107,8 @@ def gather(project: Project, cache_dir: Path | None = None, log=None) -> Report:
             problems.extend(exc)
     problems.raise_if_any()
     report = Report(project, [s for s in sections if s is not None], {}, {})
+    _unique_files(report.sections, problems)
+    problems.raise_if_any()
     _check(report, problems)
     lint(report.sections, problems)
     problems.raise_if_any()
@@ -135,8 +138,12 @@ def _section(spec: Spec, content: str) -> Section:
         raise BuildError("a section must start with a level-1 heading (# Title)", origin, 1)
     title = spec.entry.title or _text(h1)
     sid = spec.entry.id or h1.get("id") or _slug(title)
+    unsafe = id_problem(sid)
+    if unsafe:  # the id names the section's file: never a path from the manuscript
+        raise BuildError(unsafe, origin if spec.entry.id is None else "data/contents.yaml",
+                         _line(spec, sid) if spec.entry.id is None else spec.line)
     h1.set("id", sid)
-    if sid in RESERVED_IDS:
+    if fold(sid) in RESERVED_IDS:
         raise BuildError(f"the id '{sid}' is reserved; choose another", origin, _line(spec, sid))
     _footnote_ids(body, sid)
     headings = []
@@ -160,6 +167,18 @@ def _footnote_ids(body, sid: str) -> None:
         href = a.get("href", "")
         if href.startswith("#") and href[1:] in rename:
             a.set("href", "#" + rename[href[1:]])
+
+
+def _unique_files(sections: list[Section], problems: Problems) -> None:
+    """Each section's id names its file: two sections may not share one, even in case."""
+    seen: dict[str, Section] = {}
+    for section in sections:
+        other = seen.setdefault(fold(section.id), section)
+        if other is not section:
+            same = "the id" if other.id == section.id else f"an id differing only in case ('{other.id}')"
+            problems.add(f"the section id '{section.id}' names the file of another section:"
+                         f" {other.origin} has {same}; give one an explicit {{#id}}",
+                         section.origin, _id_line(section.spec, section.id))
 
 
 def _check(report: Report, problems: Problems) -> None:
@@ -250,6 +269,12 @@ def _image(report: Report, section: Section, img, problems: Problems, where: Loc
         problems.add(f"image not found: '{src}'", section.origin, line)
     else:
         rel = path.relative_to(root).as_posix()
+        try:
+            output_name(rel)
+        except ValueError:
+            problems.add(f"image '{src}' has a file name no edition can carry: rename it with"
+                         " letters, digits, '-', '_' and '.'", section.origin, line)
+            return
         report.images[rel] = path
         img.set("src", rel)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from markupsafe import Markup
 
 from folio.content.gather import Report
+from folio.content.names import section_file
 from folio.editions.common import inner_html, outline, retarget
 from folio.content.render import make_environment, render
 from folio.editions.search import search_bundle
@@ -20,7 +21,7 @@ def build_html(report: Report, downloads: dict[str, str]) -> dict[str, bytes]:
     files: dict[str, bytes] = {}
 
     def file_of(section):
-        return f"{section.id}.html"
+        return section_file(section.id, ".html")
 
     nav = outline(report, file_of)
     sections = report.sections

@@ -186,6 +186,7 @@ def _resolve_contents(root: Path, contents: Contents, lines: Lines, problems: Pr
     """Check every entry's files exist inside the project and read the Markdown."""
     specs = []
     rel = "data/contents.yaml"
+    listed: dict[Path, int | None] = {}  # each chapter once: its id names one file
     for part in PARTS:
         for i, entry in enumerate(getattr(contents, part)):
             line = lines.get((part, i))
@@ -204,6 +205,12 @@ def _resolve_contents(root: Path, contents: Contents, lines: Lines, problems: Pr
                 if path is None:
                     continue
                 source = f"manuscript/{entry.source}"
+                if path in listed:
+                    where = f" (line {listed[path]})" if listed[path] else ""
+                    problems.add(f"{source} is listed twice{where}: a chapter comes once in"
+                                 " the reading order", rel, line)
+                    continue
+                listed[path] = line
                 if not path.is_file():
                     problems.add(f"chapter not found: {source}", rel, line)
                     continue

@@ -19,6 +19,7 @@ import zipfile
 import zlib
 from pathlib import Path
 
+from folio.content.names import output_name
 from folio.pipeline.workers import background
 
 
@@ -45,7 +46,7 @@ def write_tree(target: Path, files: dict[str, bytes]) -> Path:
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
     try:
         for rel, data in sorted(files.items()):
-            path = staging / rel
+            path = staging / output_name(rel)
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
             os.chmod(path, 0o644)
@@ -76,7 +77,7 @@ ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 def add_to_zip(zf: zipfile.ZipFile, name: str, data: bytes, stored: bool = False) -> None:
     """Add one entry with fixed time, mode and host system, so a zip's bytes depend only on
     its contents and order."""
-    zf.writestr(_entry_info(name, stored), data, compresslevel=None if stored else ZIP_LEVEL)
+    zf.writestr(_entry_info(output_name(name), stored), data, compresslevel=None if stored else ZIP_LEVEL)
 
 
 #: Deflate level of every compressed zip entry.
@@ -112,7 +113,7 @@ def zip_bytes(entries, stored=frozenset()) -> bytes:
     in ``stored`` are left uncompressed."""
     out, directory = io.BytesIO(), []
     for name, data in entries:
-        info = _entry_info(name, name in stored)
+        info = _entry_info(output_name(name), name in stored)
         packed = data if name in stored else deflated(data)
         info.CRC, info.file_size, info.compress_size = zlib.crc32(data), len(data), len(packed)
         info.header_offset = out.tell()

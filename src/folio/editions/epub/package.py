@@ -16,6 +16,7 @@ from markupsafe import Markup
 
 from folio.editions.epub.a11y import accessibility_metadata, page_break_source
 from folio.content.gather import Report
+from folio.content.names import section_file
 from folio.editions.common import creators, inner_xhtml, outline, retarget, source_date
 from folio.content.media import media_type
 from folio.editions.html import font_files
@@ -86,7 +87,7 @@ def build_epub(report: Report, cover: bytes, pages: list[PageBreak] = ()) -> byt
         book.add_metadata("DC", "source", page_break_source(report))
 
     def file_of(section):
-        return f"{section.id}.xhtml"
+        return section_file(section.id, ".xhtml")
 
     stylesheets = []
     for rel, data in sorted(font_files(report.project.root).items()):
