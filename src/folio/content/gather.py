@@ -17,11 +17,13 @@ from markupsafe import Markup
 from folio.inputs.load import Project, Spec
 from folio.content.convert import Pandoc, convert_all, make_pandoc
 from folio.errors import BuildError, Problems
+from folio.content.images import image_problem
 from folio.content.limits import check_chapters
 from folio.content.lint import lint
 from folio.content.names import fold, id_problem, output_name
 from folio.content.render import data_namespace, make_environment, render
-from folio.content.sanitize import Locator, scheme_of, unsafe_characters, unsafe_markup
+from folio.content.sanitize import (Locator, link_problem, scheme_of, unsafe_characters,
+                                    unsafe_markup)
 
 #: Section ids that would collide with files the editions write themselves.
 RESERVED_IDS = frozenset({"index", "nav", "toc", "cover", "style", "search"})
@@ -88,6 +90,7 @@ def gather(project: Project, cache_dir: Path | None = None, log=None) -> Report:
     *texts, bibliography = convert_all(pandoc, [(s.text, s.source) for s in markdown], log,
                                        bibliography=True)
     converted = dict(zip((s.source for s in markdown), texts))
+    cited = _check_references(project, bibliography)
     context = {"pub": project.publication, "data": data_namespace(project.data),
                "bibliography": Markup(bibliography)}
     sections: list[Section | None] = [None] * len(project.specs)
@@ -109,7 +112,7 @@ def gather(project: Project, cache_dir: Path | None = None, log=None) -> Report:
     report = Report(project, [s for s in sections if s is not None], {}, {})
     _unique_files(report.sections, problems)
     problems.raise_if_any()
-    _check(report, problems)
+    _check(report, problems, cited)
     lint(report.sections, problems)
     problems.raise_if_any()
     return report
@@ -181,7 +184,34 @@ def _unique_files(sections: list[Section], problems: Problems) -> None:
                          section.origin, _id_line(section.spec, section.id))
 
 
-def _check(report: Report, problems: Problems) -> None:
+#: Where citeproc's markup comes from.
+REFERENCES = "data/references.yaml"
+
+
+def _check_references(project: Project, bibliography: str) -> Locator:
+    """Refuse markup in the references that the manuscript could not hold, located in
+    data/references.yaml: citeproc passes a title's or a name's HTML through, into the
+    bibliography and the citations. Returns the locator the citations are checked with."""
+    text = project.files.get(REFERENCES, b"").decode("utf-8", "replace")
+    where = Locator(REFERENCES, text)
+    problems = Problems()
+    refs = project.data.get("references")
+    for ref in refs.references if refs else ():
+        reason = link_problem(ref.URL) if ref.URL else None
+        if reason or ref.URL and scheme_of(ref.URL) not in (None, "http", "https"):
+            problems.items.append(where.problem(reason or f"a reference's URL must be on the web"
+                                                f" (http or https), not '{ref.URL}'",
+                                                rf"\bURL\s*:\s*[\"']?{re.escape(ref.URL)}",
+                                                rf"\bURL\s*:.*{re.escape(ref.URL[-8:])}"))
+    problems.raise_if_any()  # before the markup: citeproc links the same URLs
+    if bibliography:
+        tree = html.fragment_fromstring(bibliography, create_parent="div")
+        problems.items.extend(unsafe_markup(tree, REFERENCES, text))
+    problems.raise_if_any()
+    return Locator(REFERENCES, text)
+
+
+def _check(report: Report, problems: Problems, cited: Locator | None = None) -> None:
     """Unique ids across the report; every internal link, citation and image resolves."""
     ids = report.ids
     renamed: dict[int, set[str]] = {}  # per section: automatic ids renamed for a clash
@@ -202,7 +232,7 @@ def _check(report: Report, problems: Problems) -> None:
             ids[eid] = section
     for section in report.sections:
         problems.items.extend(unsafe_markup(section.body, section.origin, _source(report, section),
-                                            template=section.spec.source is None))
+                                            template=section.spec.source is None, cited=cited))
         _link_citations(section, ids)
         for a in section.body.iter("a"):
             href = a.get("href")
@@ -274,6 +304,10 @@ def _image(report: Report, section: Section, img, problems: Problems, where: Loc
         except ValueError:
             problems.add(f"image '{src}' has a file name no edition can carry: rename it with"
                          " letters, digits, '-', '_' and '.'", section.origin, line)
+            return
+        unusable = image_problem(path)
+        if unusable:
+            problems.add(f"image '{src}' {unusable}", section.origin, line)
             return
         report.images[rel] = path
         img.set("src", rel)
