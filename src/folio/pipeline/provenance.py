@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import platform
 import subprocess
 from importlib import metadata
@@ -50,23 +51,81 @@ def tool_versions(pandoc_version: str) -> dict[str, str]:
     return versions
 
 
+#: Settings that keep git from running a command a project's ``.git/config`` names (building
+#: someone else's folder must never run their code): they override the repository's own.
+#: Filter drivers (``filter.<name>.clean``) cannot be overridden by name, so no command used
+#: here reads the working tree through git: :func:`git_state` hashes the files itself.
+SAFE_CONFIG = ("core.fsmonitor=false", "core.hooksPath=/dev/null", "core.untrackedCache=false",
+               "core.pager=cat", "core.askPass=", "core.sshCommand=false", "core.gitProxy=",
+               "core.alternateRefsCommand=", "credential.helper=", "diff.external=",
+               "log.showSignature=false", "gpg.program=false", "protocol.allow=never",
+               "submodule.recurse=false", "gc.auto=0", "maintenance.auto=false",
+               "fetch.recurseSubmodules=false", "uploadpack.packObjectsHook=")
+
+
+def git_environment() -> dict[str, str]:
+    """The environment git runs in: none of the caller's ``GIT_*`` settings, no system or
+    global configuration, no prompt, no pager, no optional lock (so no index write)."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("GIT_") and k not in ("SSH_ASKPASS", "PAGER", "EDITOR", "VISUAL")}
+    env.update({"GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull,
+                "GIT_ATTR_NOSYSTEM": "1", "GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0",
+                "GIT_PAGER": "cat", "GIT_NO_REPLACE_OBJECTS": "1", "GIT_ASKPASS": "",
+                "GIT_EDITOR": "false", "GIT_PROTOCOL_FROM_USER": "0", "LC_ALL": "C"})
+    return env
+
+
 def git(root: Path, *args: str) -> str | None:
-    """Output of a git command run in ``root``, or None outside a checkout (or without git)."""
+    """Output of a git command run in ``root``, or None outside a checkout (or without git).
+
+    git runs with :data:`SAFE_CONFIG` and :func:`git_environment`: nothing the project's
+    repository configures (an fsmonitor, a hook, a pager, a signature program) is run.
+    """
+    overrides = [arg for setting in SAFE_CONFIG for arg in ("-c", setting)]
     try:
-        proc = subprocess.run(["git", "-C", str(root), *args], capture_output=True,
-                              text=True, timeout=30)
+        proc = subprocess.run(["git", *overrides, "-C", str(root), *args], capture_output=True,
+                              text=True, timeout=30, env=git_environment(),
+                              stdin=subprocess.DEVNULL)
     except (OSError, subprocess.SubprocessError):
         return None
     return proc.stdout.strip() if proc.returncode == 0 else None
 
 
 def git_state(root: Path) -> dict[str, object]:
-    """The commit the sources come from and whether the inputs differ from it."""
+    """The commit the sources come from and whether the inputs differ from it.
+
+    Not ``git status``: it runs the filter commands a repository configures on files whose
+    times changed. The committed blobs' hashes (``git ls-tree``, which reads only the object
+    store) are compared with the files' own, hashed here as git hashes a blob.
+    """
     commit = git(root, "rev-parse", "HEAD")
     if commit is None:
         return {"commit": None, "dirty": None}
-    status = git(root, "status", "--porcelain", "--", *INPUT_FOLDERS)
-    return {"commit": commit, "dirty": bool(status)}
+    listing = git(root, "ls-tree", "-r", "-z", "HEAD", "--", *INPUT_FOLDERS)
+    if listing is None:
+        return {"commit": commit, "dirty": None}
+    committed = {}
+    for entry in filter(None, listing.split("\0")):
+        meta, _, rel = entry.partition("\t")
+        mode, kind, blob = meta.split()
+        if kind == "blob":
+            committed[rel] = (mode, blob)
+    algorithm = "sha256" if len(commit) == 64 else "sha1"
+    present = {}
+    for folder in INPUT_FOLDERS:
+        for path in sorted((root / folder).rglob("*")):
+            rel = path.relative_to(root).as_posix()
+            if path.is_symlink():
+                present[rel] = _blob_hash(os.readlink(path).encode("utf-8"), algorithm)
+            elif path.is_file():
+                present[rel] = _blob_hash(path.read_bytes(), algorithm)
+    dirty = present != {rel: blob for rel, (_, blob) in committed.items()}
+    return {"commit": commit, "dirty": dirty}
+
+
+def _blob_hash(data: bytes, algorithm: str) -> str:
+    """The object id git gives a blob of ``data``."""
+    return hashlib.new(algorithm, b"blob %d\0" % len(data) + data).hexdigest()
 
 
 def output_entry(rel: str, data: bytes, **extra) -> dict[str, object]:
