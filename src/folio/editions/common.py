@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import os
 from dataclasses import dataclass
 
 from lxml import etree, html
 
 from folio.content.gather import Report, Section
-from folio.pipeline.provenance import git
+from folio.pipeline.provenance import git, source_date_epoch
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 
@@ -92,7 +91,8 @@ def source_date(report: Report) -> dt.datetime:
 
     Never the clock: the same sources give the same editions on any day.
     """
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip() or _last_commit(report.project.root)
+    given = source_date_epoch()
+    epoch = str(given) if given is not None else _last_commit(report.project.root)
     if epoch.isdigit():
         return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc)
     day = report.publication.date

@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import platform
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from folio.pipeline.provenance import MANIFEST, git, git_state, input_files, sha256, tool_versions
+from folio.pipeline.provenance import (MANIFEST, git, git_state, input_files, sha256,
+                                       source_date_epoch, tool_versions)
 
 STAMP = "stamp.json"
 FORMAT = "folio-stamp/2"
@@ -104,7 +104,8 @@ def code_hash() -> str:
 def _date(root: Path) -> str:
     """What the build's date comes from (see ``edition.source_date``), without loading data/:
     SOURCE_DATE_EPOCH, else the last commit's time; else data/publication.yaml, hashed anyway."""
-    return os.environ.get("SOURCE_DATE_EPOCH", "").strip() or \
+    epoch = source_date_epoch()  # checked here, before anything is made or written
+    return str(epoch) if epoch is not None else \
         git(root, "log", "-1", "--format=%ct", "--", ".") or ""
 
 

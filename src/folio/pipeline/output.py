@@ -8,6 +8,7 @@ half-written edition in place.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import io
 import os
@@ -24,7 +25,23 @@ from folio.pipeline.workers import background
 
 
 def write_file(target: Path, data: bytes) -> Path:
-    """Write ``data`` to ``target`` atomically."""
+    """Write ``data`` to ``target`` atomically (an OSError names ``target``, not the
+    temporary file)."""
+    with _naming(target):
+        return _write_file(target, data)
+
+
+@contextlib.contextmanager
+def _naming(target: Path):
+    """Re-raise an OSError as one about ``target``: a full disk is met while writing a
+    temporary file, but the edition it was to replace is what the message must name."""
+    try:
+        yield
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror or str(exc), str(target)) from exc
+
+
+def _write_file(target: Path, data: bytes) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
@@ -42,6 +59,11 @@ def write_file(target: Path, data: bytes) -> Path:
 
 def write_tree(target: Path, files: dict[str, bytes]) -> Path:
     """Replace the folder ``target`` with exactly ``files`` (relative path -> bytes)."""
+    with _naming(target):
+        return _write_tree(target, files)
+
+
+def _write_tree(target: Path, files: dict[str, bytes]) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
     try:

@@ -32,11 +32,19 @@ def sha256(data: bytes) -> str:
 
 def input_files(root: Path) -> dict[str, str]:
     """sha256 of every input file, by project-relative path, in a fixed order."""
-    found = {}
+    from folio.errors import Problems
+    from folio.inputs.paths import read_input
+
+    found, problems = {}, Problems()
     for folder in INPUT_FOLDERS:
         for path in sorted((root / folder).rglob("*")):
             if path.is_file():
-                found[path.relative_to(root).as_posix()] = sha256(path.read_bytes())
+                rel = path.relative_to(root).as_posix()
+                try:
+                    found[rel] = sha256(read_input(path))  # CRLF or LF: the same sources
+                except OSError as exc:  # unreadable: say which, before anything is made
+                    problems.add(f"cannot be read: {(exc.strerror or str(exc)).lower()}", rel)
+    problems.raise_if_any()
     return dict(sorted(found.items()))
 
 
@@ -126,6 +134,29 @@ def git_state(root: Path) -> dict[str, object]:
 def _blob_hash(data: bytes, algorithm: str) -> str:
     """The object id git gives a blob of ``data``."""
     return hashlib.new(algorithm, b"blob %d\0" % len(data) + data).hexdigest()
+
+
+#: The range of SOURCE_DATE_EPOCH: a zip entry (the EPUB) cannot be dated before 1980, and a
+#: PDF or OPF date has four digits of year.
+EPOCH_RANGE = (315_532_800, 253_402_300_799)
+
+
+def source_date_epoch() -> int | None:
+    """``SOURCE_DATE_EPOCH`` as an int, None when unset; a located BuildError when it is not a
+    whole number of seconds in :data:`EPOCH_RANGE` (never silently another date)."""
+    from folio.errors import BuildError
+
+    value = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not value:
+        return None
+    if not value.isascii() or not value.isdigit():
+        raise BuildError(f"'{value[:40]}' is not a whole number of seconds since 1970"
+                         " (the shell's date +%s gives one)", "SOURCE_DATE_EPOCH")
+    low, high = EPOCH_RANGE
+    if not low <= int(value) <= high:
+        raise BuildError(f"{value[:40]} is out of range: give a time from 1980-01-01 to"
+                         f" 9999-12-31 ({low} to {high})", "SOURCE_DATE_EPOCH")
+    return int(value)
 
 
 def output_entry(rel: str, data: bytes, **extra) -> dict[str, object]:
