@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote
 
 from lxml import etree, html
 from markupsafe import Markup
@@ -18,7 +19,7 @@ from folio.inputs.load import Project, Spec
 from folio.content.convert import Pandoc, convert_all, make_pandoc
 from folio.errors import BuildError, Problems
 from folio.content.images import image_problem
-from folio.content.limits import check_chapters
+from folio.content.limits import check_chapters, check_depth
 from folio.content.lint import lint
 from folio.content.names import fold, id_problem, output_name
 from folio.content.render import data_namespace, make_environment, render
@@ -122,7 +123,20 @@ def _csl(project: Project) -> str | None:
     styles = sorted((project.root / "templates" / "csl").glob("*.csl"))
     if len(styles) > 1:
         raise BuildError("keep one citation style in templates/csl/", "templates/csl")
-    return f"templates/csl/{styles[0].name}" if styles else None
+    if not styles:
+        return None
+    rel = f"templates/csl/{styles[0].name}"
+    try:  # once here, rather than one pandoc error per chapter
+        root = etree.fromstring(styles[0].read_bytes(), etree.XMLParser(
+            resolve_entities=False, no_network=True, load_dtd=False))
+    except etree.XMLSyntaxError as exc:
+        reason = re.sub(r", line \d+, column \d+$", "", exc.msg)  # the line is given apart
+        raise BuildError(f"not a citation style: not well-formed XML ({reason})", rel,
+                         exc.lineno) from None
+    if root.tag != "{http://purl.org/net/xbiblio/csl}style":
+        raise BuildError("not a citation style: its root element is not a CSL <style>"
+                         " (xmlns=\"http://purl.org/net/xbiblio/csl\")", rel, root.sourceline)
+    return rel
 
 
 def _outline(section: Section) -> dict:
@@ -136,11 +150,18 @@ def _section(spec: Spec, content: str) -> Section:
     """Parse one section's HTML and find its title heading."""
     origin = spec.source or f"templates/sections/{spec.entry.template}"
     body = html.fragment_fromstring(content or "<p></p>", create_parent="section")
+    check_depth(body, origin)
     h1 = body.find(".//h1")
     if h1 is None:
         raise BuildError("a section must start with a level-1 heading (# Title)", origin, 1)
     title = spec.entry.title or _text(h1)
     sid = spec.entry.id or h1.get("id") or _slug(title)
+    if spec.source and len(body.findall(".//h1")) > 1:  # the contents and nav list one
+        second = list(re.finditer(r"^(?:#[ \t]|<h1\b)|^=+[ \t]*$", spec.text or "", re.M))[1:2]
+        raise BuildError("a second level-1 heading: a chapter has one (# Title), the contents"
+                         " and the EPUB's navigation list no other; make this one ## or start"
+                         " a chapter", origin,
+                         spec.text.count("\n", 0, second[0].start()) + 1 if second else None)
     unsafe = id_problem(sid)
     if unsafe:  # the id names the section's file: never a path from the manuscript
         raise BuildError(unsafe, origin if spec.entry.id is None else "data/contents.yaml",
@@ -217,12 +238,13 @@ def _check(report: Report, problems: Problems, cited: Locator | None = None) -> 
     renamed: dict[int, set[str]] = {}  # per section: automatic ids renamed for a clash
     for section in report.sections:
         explicit = set(_EXPLICIT_ID.findall(section.spec.text or ""))
+        designed = section.spec.source is None  # a template's ids are the designer's, each meant
         for el in section.body.iter():
             eid = el.get("id")
             if not eid:
                 continue
             if eid in ids:
-                if eid in explicit or el.tag == "h1" and section.spec.entry.id:
+                if eid in explicit or designed or el.tag == "h1" and section.spec.entry.id:
                     problems.add(f"duplicate id '{eid}' (also in {ids[eid].origin})",
                                  section.origin, _id_line(section.spec, eid))
                     continue
@@ -277,9 +299,10 @@ def _link_citations(section: Section, ids: dict) -> None:
 
 def _image(report: Report, section: Section, img, problems: Problems, where: Locator) -> None:
     """An image must be a file inside the project; its path becomes project-relative."""
-    src = img.get("src", "")
+    src = unquote(img.get("src", ""))  # pandoc writes a space in a path as %20
     use = r"(?:!\[[^\]]*\]\(\s*<?|<img\b[^>]*?\bsrc\s*=\s*[\"']?)"  # ![alt](src) or <img src=
-    line = where.line(use + re.escape(src), re.escape(src)) if src else None
+    line = where.line(use + re.escape(src), re.escape(src), re.escape(img.get("src", ""))) \
+        if src else None
     if not img.get("alt"):
         img.set("alt", "")
     if scheme_of(src) in ("http", "https", "ftp"):
@@ -299,11 +322,10 @@ def _image(report: Report, section: Section, img, problems: Problems, where: Loc
         problems.add(f"image not found: '{src}'", section.origin, line)
     else:
         rel = path.relative_to(root).as_posix()
-        try:
-            output_name(rel)
-        except ValueError:
-            problems.add(f"image '{src}' has a file name no edition can carry: rename it with"
-                         " letters, digits, '-', '_' and '.'", section.origin, line)
+        if _UNSAFE_NAME.search(rel) or output_name(rel) != rel:
+            better = _UNSAFE_NAME.sub("-", src)
+            problems.add(f"image '{src}' has a file name a web address must escape (the EPUB"
+                         f" cannot carry it): rename the file, as '{better}'", section.origin, line)
             return
         unusable = image_problem(path)
         if unusable:
@@ -311,6 +333,10 @@ def _image(report: Report, section: Section, img, problems: Problems, where: Loc
             return
         report.images[rel] = path
         img.set("src", rel)
+
+
+#: Characters a file name of an edition may not hold: each would need escaping in a URL.
+_UNSAFE_NAME = re.compile(r"[^\w./-]+")
 
 
 def _line(spec: Spec, needle: str) -> int | None:

@@ -9,6 +9,7 @@ from markupsafe import Markup
 
 from folio.content.gather import Report
 from folio.content.names import section_file
+from folio.inputs.paths import read_input
 from folio.editions.common import inner_html, outline, retarget
 from folio.content.render import make_environment, render
 from folio.editions.search import search_bundle
@@ -47,11 +48,11 @@ def build_html(report: Report, downloads: dict[str, str]) -> dict[str, bytes]:
     # Search the reading text: not the title page or the contents, which only repeat it.
     searched = {file_of(s): files[file_of(s)] for s in sections if s.type not in ("titlepage", "toc")}
     files.update(search_bundle(searched, project.publication.language))
-    files["search.js"] = (project.root / "templates/html/search.js").read_bytes()
-    files["screen.css"] = (project.root / "templates/css/screen.css").read_bytes()
+    files["search.js"] = read_input(project.root / "templates/html/search.js")
+    files["screen.css"] = read_input(project.root / "templates/css/screen.css")
     files.update(font_files(project.root))
     for rel, path in sorted(report.images.items()):
-        files[rel] = path.read_bytes()
+        files[rel] = read_input(path)
     return files
 
 
@@ -61,5 +62,5 @@ def font_files(root) -> dict[str, bytes]:
     files = {}
     for path in sorted(base.rglob("*")):
         if path.is_file() and (path.suffix.lower() in (".otf", ".ttf", ".css")):
-            files[f"fonts/{path.relative_to(base).as_posix()}"] = path.read_bytes()
+            files[f"fonts/{path.relative_to(base).as_posix()}"] = read_input(path)
     return files

@@ -17,6 +17,7 @@ from markupsafe import Markup
 from folio.editions.epub.a11y import accessibility_metadata, page_break_source
 from folio.content.gather import Report
 from folio.content.names import section_file
+from folio.inputs.paths import read_input
 from folio.editions.common import creators, inner_xhtml, outline, retarget, source_date
 from folio.content.media import media_type
 from folio.editions.html import font_files
@@ -96,10 +97,10 @@ def build_epub(report: Report, cover: bytes, pages: list[PageBreak] = ()) -> byt
         book.add_item(_item(rel, data))
     css = report.project.root / "templates/css/epub.css"
     book.add_item(epub.EpubItem(uid="style", file_name="epub.css", media_type="text/css",
-                                content=css.read_bytes()))
+                                content=read_input(css)))
     stylesheets.append("epub.css")
     for rel, path in sorted(report.images.items()):
-        book.add_item(_item(rel, path.read_bytes()))
+        book.add_item(_item(rel, read_input(path)))
 
     docs = [_cover(book, env, pub, cover)]
     for section in report.sections:
