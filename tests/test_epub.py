@@ -37,7 +37,7 @@ def test_spine_follows_contents_yaml(report):
 
 
 def test_each_spine_document_is_one_section(report):
-    for section, name in zip(report.sections, report.epub.spine[1:]):
+    for section, name in zip(report.sections, report.epub.spine[1:], strict=True):
         doc = report.epub.docs[name]
         assert doc.get("lang") == report.pub["language"]
         assert doc.findtext("x:head/x:title", namespaces=XHTML) == section.title
@@ -71,7 +71,7 @@ def test_creators_and_contributors_carry_marc_relators(report):
     for tag, people in (("dc:creator", authors), ("dc:contributor", others)):
         elements = epub.meta(tag)
         assert [e.text for e in elements] == [name for name, _ in people]
-        for element, (name, relator) in zip(elements, people):
+        for element, (name, relator) in zip(elements, people, strict=True):
             refined = epub.refinements(element.get("id"))
             assert refined.get("role") == relator, name
         schemes = {m.get("scheme") for m in epub.meta("opf:meta")

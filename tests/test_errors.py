@@ -2,24 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pytest
 
 import folio
-from conftest import outputs, run_cli
-
-
-@dataclass(frozen=True)
-class Case:
-    """Replace ``old`` by ``new`` in ``path`` of a built copy (all of it when ``old`` is empty,
-    append when None); expect ``message``."""
-
-    path: str
-    old: str | None
-    new: str
-    message: str
-
+from helpers import Case, break_copy, outputs, run_cli
 
 UNDEFINED_TEMPLATE = """<div class="title-page">
 <h1 id="{{ section.id }}">{{ pub.title }}</h1>
@@ -79,19 +65,6 @@ EXTRA = {
         "manuscript/chapter2.md", "[@unesco2019, p. 12]", "[@unesco2091]",
         "manuscript/chapter2.md:3: unknown citation '@unesco2091' (not in data/references.yaml)"),
 }
-
-
-def break_copy(root, case: Case) -> None:
-    path = root / case.path
-    if case.old is None:
-        text = path.read_text("utf-8") + case.new
-    elif case.old:
-        text = path.read_text("utf-8")
-        assert text.count(case.old) == 1, f"{case.old!r} must occur once in {case.path}"
-        text = text.replace(case.old, case.new)
-    else:
-        text = case.new
-    path.write_text(text, "utf-8")
 
 
 @pytest.mark.parametrize("name", CASES)

@@ -17,14 +17,9 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from conftest import PYTHON, assemble_tiny, outputs, run_cli
-from folio.inputs.load import load_project
 from folio.content.convert import make_pandoc
-from folio.editions.pdf.layout import ProjectFetcher
-from test_errors import Case, break_copy
-
-#: Appended to chapter2.md (11 lines, ending in a newline) after a blank line: line 13.
-APPENDED = 13
+from folio.inputs.load import load_project
+from helpers import APPENDED, PYTHON, Case, assemble_tiny, assert_refused, break_copy, outputs, run_cli
 
 CASES = {
     "empty YAML file": Case(
@@ -145,17 +140,6 @@ RAW_HTML = {
                    "raw HTML <svg> is not allowed: only images are supported:"
                    " ![alt](img/figure.png)"),
 }
-
-
-def assert_refused(root: Path, messages: list[str], *editions: str) -> None:
-    """The build of ``root`` prints exactly ``messages``, exits 1 without a traceback, and
-    leaves every output as it was."""
-    before = outputs(root)
-    proc = run_cli("--project", str(root), "--quiet", *editions)
-    assert proc.returncode == 1, proc.stderr
-    assert "Traceback" not in proc.stderr
-    assert proc.stderr.splitlines() == messages
-    assert outputs(root) == before
 
 
 @pytest.mark.parametrize("name", CASES)
@@ -337,11 +321,15 @@ def test_a_link_inside_the_project_is_fine(tmp_path):
     "file:///project/%2e%2e/%2e%2e/%2e%2e/etc/passwd", "file:///project/templates/secret",
 ])
 def test_the_pdf_url_fetcher_refuses_anything_but_project_files(tiny, url):
+    from folio.editions.pdf.layout import ProjectFetcher  # WeasyPrint: import it only here
+
     with pytest.raises(ValueError, match=r"^refused: "):
         ProjectFetcher(tiny.root)(url)
 
 
 def test_the_pdf_url_fetcher_refuses_a_link_out_of_the_project(tmp_path):
+    from folio.editions.pdf.layout import ProjectFetcher  # WeasyPrint: import it only here
+
     root = assemble_tiny(tmp_path / "report")
     (root / "templates/css/secret.css").symlink_to("/etc/passwd")
     with pytest.raises(ValueError, match=r"^refused: .*not a file inside the project"):
@@ -349,6 +337,8 @@ def test_the_pdf_url_fetcher_refuses_a_link_out_of_the_project(tmp_path):
 
 
 def test_the_pdf_url_fetcher_serves_project_files_and_data_urls(tiny):
+    from folio.editions.pdf.layout import ProjectFetcher  # WeasyPrint: import it only here
+
     fetcher = ProjectFetcher(tiny.root)
     png = fetcher("file:///project/manuscript/img/red-square.png")
     assert png.read() == (tiny.root / "manuscript/img/red-square.png").read_bytes()

@@ -17,10 +17,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from conftest import PYTHON, REPO, assemble_tiny, outputs, run_cli
 from folio.errors import BuildError
-from test_errors import Case, break_copy
-from test_hostile import assert_refused
+from helpers import PYTHON, REPO, Case, assemble_tiny, assert_refused, break_copy, outputs, run_cli
 
 USE = "manuscript/chapter2.md:7: image 'img/{}'"
 

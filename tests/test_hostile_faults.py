@@ -18,9 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PYTHON, REPO, outputs
-from test_errors import Case, break_copy
-from test_hostile import APPENDED, assert_refused
+from helpers import APPENDED, PYTHON, REPO, Case, assert_refused, break_copy, outputs
 
 #: Fail every open() of a path that ``sys.argv[2]`` names (a file, or a folder's contents)
 #: in a mode starting with ``sys.argv[3]`` ('r' or 'w'), with the errno ``sys.argv[4]``.
@@ -50,7 +48,7 @@ def assert_fault_refused(root: Path, proc: subprocess.CompletedProcess, message:
     assert "Traceback" not in proc.stderr
     assert proc.stderr.splitlines() == [message]
     assert outputs(root) == before
-    assert not [p for p in (root / "build").rglob("*.tmp")]
+    assert not list((root / "build").rglob("*.tmp"))
 
 
 @pytest.mark.parametrize("rel", ["manuscript/chapter2.md", "data/team.yaml",

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import assemble_tiny, run_cli
 from folio.pipeline.provenance import git, git_state, read_manifest
+from helpers import assemble_tiny, run_cli
 
 
 def _git(root: Path, *args: str) -> None:

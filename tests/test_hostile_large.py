@@ -7,11 +7,12 @@ Slow (about half a minute in all); it runs with the rest of the suite, never ski
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 
 import pytest
 
-from conftest import PYTHON, assemble_tiny
+from helpers import PYTHON, assemble_tiny
 
 #: The memory target of issue 7, in MB.
 PEAK_MB = 400
@@ -68,9 +69,13 @@ def test_a_10000_row_table(tmp_path):
     # The PDF would need about 800 MB: refused at once, before WeasyPrint, and nothing written.
     code, stderr, peak = measured_build(root)
     assert code == 1
-    assert stderr == ("manuscript/table.md: too large for the PDF edition: 40,533 HTML elements"
-                      " in the report (40,009 here), at most 7,500; split long tables, or build"
-                      " only the html edition\n")
+    # The chapter's count follows from its table; the report's adds the rest of the report
+    # (its other chapters and templates), which an editor may change.
+    found = re.fullmatch(r"manuscript/table.md: too large for the PDF edition: ([\d,]+) HTML elements"
+                         r" in the report \(40,009 here\), at most 7,500; split long tables, or build"
+                         r" only the html edition\n", stderr)
+    assert found, stderr
+    assert int(found.group(1).replace(",", "")) > 40_009
     assert peak < PEAK_MB
     assert not (root / "build/html").exists()
     # The HTML edition builds (the EPUB's page list needs the PDF's layout: refused too).

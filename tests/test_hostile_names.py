@@ -13,10 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import outputs, run_cli
 from folio.content.names import id_problem, output_name
 from folio.pipeline.output import write_tree, zip_bytes
-from test_errors import Case, break_copy
+from helpers import Case, break_copy, outputs, run_cli
 
 SAFE = ("a section's id starts with a letter or digit and holds only letters, digits, '-',"
         " '_' and '.'")

@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import html as htmllib
-import json
 import os
 import subprocess
 import sys
@@ -25,12 +24,12 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from lxml import html
 
-from conftest import PYTHON, REPO, assemble_tiny
 from folio.content.gather import gather
 from folio.content.sanitize import CODE_SCHEMES, scheme_of
 from folio.editions.html import build_html
 from folio.errors import BuildError
 from folio.inputs.load import load_project
+from helpers import PYTHON, REPO, assemble_tiny
 
 SETTINGS = settings(max_examples=25, deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -70,9 +69,9 @@ def _live_script(page: bytes) -> list[str]:
     handler, a javascript:/vbscript:/data: URL."""
     tree = html.fromstring(page)
     found = [f"<script src={el.get('src')}>" for el in tree.iter("script")
-             if el.get("src") not in TEMPLATE_SCRIPTS and (el.text or "").strip()
-             and el.get("type") != "application/ld+json" or el.get("src") and
-             el.get("src") not in TEMPLATE_SCRIPTS]
+             if (el.get("src") not in TEMPLATE_SCRIPTS and (el.text or "").strip()
+             and el.get("type") != "application/ld+json") or (el.get("src") and
+             el.get("src") not in TEMPLATE_SCRIPTS)]
     for el in tree.iter():
         if not isinstance(el.tag, str):
             continue

@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import run_cli
 from folio.content.images import SVG_RULE
-from test_errors import Case, break_copy
-from test_hostile import APPENDED, assert_refused
+from helpers import APPENDED, Case, assemble_tiny, assert_refused, break_copy, run_cli
 
 TITLE = "    title: Counting Small Things\n"
 URL = "    publisher: Example Press\n"
@@ -88,7 +86,6 @@ def test_raw_html_outside_the_allowlist_is_refused(tiny, copy_built, name):
 
 
 def test_inert_raw_html_of_real_books_is_fine(tmp_path):
-    from conftest import assemble_tiny
 
     root = assemble_tiny(tmp_path / "report")
     break_copy(root, Case("manuscript/chapter2.md", None,
@@ -139,7 +136,6 @@ def test_an_svg_with_entities_is_refused(tiny, copy_built):
 
 
 def test_a_plain_svg_with_internal_references_is_fine(tmp_path):
-    from conftest import assemble_tiny
 
     root = assemble_tiny(tmp_path / "report")
     (root / "manuscript/img/figure.svg").write_text(SVG.format(

@@ -11,8 +11,8 @@ import time
 
 import pytest
 
-from folio.pipeline import workers as parallel
 from folio.errors import BuildError, Problem
+from folio.pipeline import workers as parallel
 
 
 @pytest.fixture
@@ -120,7 +120,7 @@ def test_a_spawned_worker_loads_its_modules_before_its_request_arrives(forking):
 def test_a_spawned_worker_sends_back_located_errors(forking):
     worker = parallel.spawn(fail)
     worker.send()
-    with pytest.raises(BuildError, match="templates/pdf/document.html:3"):
+    with pytest.raises(BuildError, match=r"templates/pdf/document\.html:3"):
         worker.result()
 
 

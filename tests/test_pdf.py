@@ -54,7 +54,7 @@ def test_bookmarks_nest_chapter_subheadings(report):
 
 def test_bookmarks_point_at_their_pages(report):
     pdf = report.pdf
-    for depth, title, page in pdf.outline:
+    for _depth, title, page in pdf.outline:
         assert squash(title) in pdf.body_pages[page], f"{title!r} is not on page {page + 1}"
 
 

@@ -4,24 +4,22 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import zipfile
+from pathlib import Path
 
 import pytest
 from lxml import etree
 from PIL import Image
 
-import folio
-from conftest import assemble_tiny
 from folio.commands.release import release
 from folio.commands.verify import verify
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    """A tiny report of its own: these tests alter its build/."""
-    root = assemble_tiny(tmp_path_factory.mktemp("prov") / "report")
-    folio.build(root)
-    return root
+def built(tiny, tmp_path_factory):
+    """A copy of the session's built tiny report: these tests alter its build/."""
+    return Path(shutil.copytree(tiny.root, tmp_path_factory.mktemp("prov") / "report"))
 
 
 def sha(path) -> str:

@@ -39,6 +39,11 @@ class BuildError(Exception):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
+class Terminated(BaseException):
+    """SIGTERM arrived (a BaseException, like KeyboardInterrupt): the command line turns the
+    signal into this exception so that writers clean up on the way out."""
+
+
 class Problems:
     """Collects the problems of one pass so that all are reported at once."""
 

@@ -15,16 +15,15 @@ from urllib.parse import unquote
 from lxml import etree, html
 from markupsafe import Markup
 
-from folio.inputs.load import Project, Spec
-from folio.content.convert import Pandoc, convert_all, make_pandoc
-from folio.errors import BuildError, Problems
+from folio.content.convert import convert_all, make_pandoc
 from folio.content.images import image_problem
 from folio.content.limits import check_chapters, check_depth
 from folio.content.lint import lint
 from folio.content.names import fold, id_problem, output_name
 from folio.content.render import data_namespace, make_environment, render
-from folio.content.sanitize import (Locator, link_problem, scheme_of, unsafe_characters,
-                                    unsafe_markup)
+from folio.content.sanitize import Locator, link_problem, scheme_of, unsafe_characters, unsafe_markup
+from folio.errors import BuildError, Problems
+from folio.inputs.load import Project, Spec
 
 #: Section ids that would collide with files the editions write themselves.
 RESERVED_IDS = frozenset({"index", "nav", "toc", "cover", "style", "search"})
@@ -85,12 +84,13 @@ def gather(project: Project, cache_dir: Path | None = None, log=None) -> Report:
     problems = Problems()
     markdown = [s for s in project.specs if s.text is not None]
     check_chapters(markdown)
-    unsafe = [p for s in markdown for p in unsafe_characters(s.text, s.source)]
+    # A spec has text only when it has a source it was read from.
+    chapters = [(s.text, s.source) for s in markdown if s.text is not None and s.source is not None]
+    unsafe = [p for text, source in chapters for p in unsafe_characters(text, source)]
     if unsafe:
         raise BuildError(unsafe)
-    *texts, bibliography = convert_all(pandoc, [(s.text, s.source) for s in markdown], log,
-                                       bibliography=True)
-    converted = dict(zip((s.source for s in markdown), texts))
+    *texts, bibliography = convert_all(pandoc, chapters, log, bibliography=True)
+    converted = dict(zip((s.source for s in markdown), texts, strict=True))
     cited = _check_references(project, bibliography)
     context = {"pub": project.publication, "data": data_namespace(project.data),
                "bibliography": Markup(bibliography)}
@@ -157,11 +157,12 @@ def _section(spec: Spec, content: str) -> Section:
     title = spec.entry.title or _text(h1)
     sid = spec.entry.id or h1.get("id") or _slug(title)
     if spec.source and len(body.findall(".//h1")) > 1:  # the contents and nav list one
-        second = list(re.finditer(r"^(?:#[ \t]|<h1\b)|^=+[ \t]*$", spec.text or "", re.M))[1:2]
+        text = spec.text or ""
+        second = list(re.finditer(r"^(?:#[ \t]|<h1\b)|^=+[ \t]*$", text, re.M))[1:2]
         raise BuildError("a second level-1 heading: a chapter has one (# Title), the contents"
                          " and the EPUB's navigation list no other; make this one ## or start"
                          " a chapter", origin,
-                         spec.text.count("\n", 0, second[0].start()) + 1 if second else None)
+                         text.count("\n", 0, second[0].start()) + 1 if second else None)
     unsafe = id_problem(sid)
     if unsafe:  # the id names the section's file: never a path from the manuscript
         raise BuildError(unsafe, origin if spec.entry.id is None else "data/contents.yaml",
@@ -219,7 +220,7 @@ def _check_references(project: Project, bibliography: str) -> Locator:
     refs = project.data.get("references")
     for ref in refs.references if refs else ():
         reason = link_problem(ref.URL) if ref.URL else None
-        if reason or ref.URL and scheme_of(ref.URL) not in (None, "http", "https"):
+        if reason or (ref.URL and scheme_of(ref.URL) not in (None, "http", "https")):
             problems.items.append(where.problem(reason or f"a reference's URL must be on the web"
                                                 f" (http or https), not '{ref.URL}'",
                                                 rf"\bURL\s*:\s*[\"']?{re.escape(ref.URL)}",
@@ -244,7 +245,7 @@ def _check(report: Report, problems: Problems, cited: Locator | None = None) -> 
             if not eid:
                 continue
             if eid in ids:
-                if eid in explicit or designed or el.tag == "h1" and section.spec.entry.id:
+                if eid in explicit or designed or (el.tag == "h1" and section.spec.entry.id):
                     problems.add(f"duplicate id '{eid}' (also in {ids[eid].origin})",
                                  section.origin, _id_line(section.spec, eid))
                     continue
@@ -349,9 +350,10 @@ def _line(spec: Spec, needle: str) -> int | None:
 
 def _id_line(spec: Spec, ident: str) -> int | None:
     """The line that declares ``{#ident}`` (a link to it may come first), else any mention."""
-    for match in _EXPLICIT_ID.finditer(spec.text or ""):
+    text = spec.text or ""
+    for match in _EXPLICIT_ID.finditer(text):
         if match.group(1) == ident:
-            return spec.text.count("\n", 0, match.start()) + 1
+            return text.count("\n", 0, match.start()) + 1
     return _line(spec, "#" + ident)
 
 

@@ -58,8 +58,10 @@ def render(env: jinja2.Environment, name: str, context: dict) -> str:
 
 def _template_frame(exc: Exception, env: jinja2.Environment, name: str) -> tuple[str, int | None]:
     """The innermost template frame of a traceback (Jinja2 maps them to template lines)."""
-    root = Path(env.loader.searchpath[0]).resolve()
-    found = (f"templates/{name}", None)
+    loader = env.loader
+    assert isinstance(loader, jinja2.FileSystemLoader)  # make_environment's loader
+    root = Path(loader.searchpath[0]).resolve()
+    found: tuple[str, int | None] = (f"templates/{name}", None)
     tb = exc.__traceback__
     while tb is not None:
         filename = Path(tb.tb_frame.f_code.co_filename)

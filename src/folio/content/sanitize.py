@@ -213,9 +213,9 @@ def _attributes(el, tag: str, where: Locator, template: bool,
         elif name == "style" and not template and _LOADING_CSS.search(value):
             problems.append(where.problem("a style attribute that loads a URL is not allowed;"
                                           " styles belong in templates/css/", *pattern))
-        elif name in URLS and not (tag == "img" and name == "src") and _url_problem(tag, name, value):
-            problems.append(where.problem(_url_problem(tag, name, value), re.escape(value.strip()),
-                                          *pattern))
+        elif name in URLS and not (tag == "img" and name == "src") and \
+                (reason := _url_problem(tag, name, value)):
+            problems.append(where.problem(reason, re.escape(value.strip()), *pattern))
         elif listed and not template and tag in ALLOWED and not allowed_attribute(tag, name):
             problems.append(where.problem(f"raw HTML attribute '{name}' is not allowed on <{tag}>",
                                           *pattern))

@@ -9,10 +9,10 @@ from markupsafe import Markup
 
 from folio.content.gather import Report
 from folio.content.names import section_file
-from folio.inputs.paths import read_input
-from folio.editions.common import inner_html, outline, retarget
 from folio.content.render import make_environment, render
+from folio.editions.common import inner_html, outline, retarget
 from folio.editions.search import search_bundle
+from folio.inputs.paths import read_input
 
 
 def build_html(report: Report, downloads: dict[str, str]) -> dict[str, bytes]:

@@ -21,8 +21,7 @@ import platform
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from folio.pipeline.provenance import (MANIFEST, git, git_state, input_files, sha256,
-                                       source_date_epoch, tool_versions)
+from folio.pipeline.provenance import MANIFEST, git, git_state, input_files, sha256, source_date_epoch, tool_versions
 
 STAMP = "stamp.json"
 FORMAT = "folio-stamp/2"

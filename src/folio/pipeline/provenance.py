@@ -93,7 +93,7 @@ def git(root: Path, *args: str) -> str | None:
     try:
         proc = subprocess.run(["git", *overrides, "-C", str(root), *args], capture_output=True,
                               text=True, timeout=30, env=git_environment(),
-                              stdin=subprocess.DEVNULL)
+                              stdin=subprocess.DEVNULL, check=False)
     except (OSError, subprocess.SubprocessError):
         return None
     return proc.stdout.strip() if proc.returncode == 0 else None
@@ -173,7 +173,7 @@ def make_manifest(root: Path, epoch: int, pandoc_version: str,
         "source_date_epoch": epoch,
         "tools": tool_versions(pandoc_version),
         "inputs": input_files(root),
-        "outputs": sorted(outputs, key=lambda o: o["path"]),
+        "outputs": sorted(outputs, key=lambda o: str(o["path"])),
     }
     return (json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
 

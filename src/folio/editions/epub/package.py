@@ -9,21 +9,22 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Sequence
 
 from ebooklib import epub
 from lxml import etree
 from markupsafe import Markup
 
-from folio.editions.epub.a11y import accessibility_metadata, page_break_source
 from folio.content.gather import Report
-from folio.content.names import section_file
-from folio.inputs.paths import read_input
-from folio.editions.common import creators, inner_xhtml, outline, retarget, source_date
 from folio.content.media import media_type
-from folio.editions.html import font_files
-from folio.pipeline.output import zip_bytes
-from folio.editions.pagelist import PageBreak, insert_markers, page_list_nav
+from folio.content.names import section_file
 from folio.content.render import make_environment, render
+from folio.editions.common import creators, inner_xhtml, outline, retarget, source_date
+from folio.editions.epub.a11y import accessibility_metadata, page_break_source
+from folio.editions.html import font_files
+from folio.editions.pagelist import PageBreak, insert_markers, page_list_nav
+from folio.inputs.paths import read_input
+from folio.pipeline.output import zip_bytes
 
 #: DPUB-ARIA roles for the EPUB structural semantics we know; others get none.
 ROLES = {
@@ -69,7 +70,7 @@ class _Writer(epub.EpubWriter):
         return etree.tostring(tree, pretty_print=True, encoding="utf-8", xml_declaration=True)
 
 
-def build_epub(report: Report, cover: bytes, pages: list[PageBreak] = ()) -> bytes:
+def build_epub(report: Report, cover: bytes, pages: Sequence[PageBreak] = ()) -> bytes:
     """The EPUB 3 file of the report, as bytes.
 
     ``cover`` is the cover image (PNG, see :func:`folio.editions.pdf.cover.cover_png`); ``pages`` marks the

@@ -70,9 +70,9 @@ def pdf_document_html(report: Report, edition: str = "screen") -> str:
     """The single HTML document WeasyPrint prints."""
     from markupsafe import Markup
 
+    from folio.content.render import make_environment, render
     from folio.editions.common import creators, inner_html, retarget, source_date
     from folio.editions.pagelist import number_blocks
-    from folio.content.render import make_environment, render
 
     pub = report.publication
     env = make_environment(report.project.root / "templates")
@@ -131,7 +131,7 @@ def label_ranges(pages, body_id: str | None) -> list[LabelRange]:
     ranges: list[LabelRange] = [(0, "Cover", None)]
     if front > 1:
         ranges.append((1, "Inside cover", None))
-    return ranges + [(front, None, "r"), (body, None, "D")]
+    return [*ranges, (front, None, "r"), (body, None, "D")]
 
 
 def label_pages(pdf, ranges: list[LabelRange]) -> None:

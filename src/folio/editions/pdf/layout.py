@@ -8,20 +8,20 @@ label and opening words.
 
 from __future__ import annotations
 
+import ctypes.util
 import hashlib
 import logging
 import re
 from concurrent.futures import Future
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-import ctypes.util
-
-from folio.errors import BuildError, Problem
 from folio.content.media import media_type
 from folio.editions.pagelist import KEY, squash
-from folio.pipeline.workers import background
 from folio.editions.pdf.document import LayoutRequest, PrintLayout, label_pages, label_ranges, range_labels
+from folio.errors import BuildError, Problem
+from folio.pipeline.workers import background
 
 # WeasyPrint dlopens Pango & co. under several names; for each that is not a soname, cffi
 # falls back on ctypes.util.find_library, which runs ldconfig, gcc and ld: programs a build
@@ -118,13 +118,21 @@ def first_lines(pages) -> tuple[tuple[str | None, str], ...]:
     headers left out)."""
     out = []
     for page in pages:
-        found = {"around": None, "text": []}
+        found = _Opening()
         _opening(page._page_box, None, found)
-        out.append((found["around"], "".join(found["text"])))
+        out.append((found.around, "".join(found.text)))
     return tuple(out)
 
 
-def _opening(box, around, found) -> bool:
+@dataclass
+class _Opening:
+    """A page's first text, and the id of the innermost element around it."""
+
+    around: str | None = None
+    text: list[str] = field(default_factory=list)
+
+
+def _opening(box, around: str | None, found: _Opening) -> bool:
     """Collect the page's first text into ``found``; True once there is enough."""
     if isinstance(box, (MarginBox, FootnoteAreaBox)) or getattr(box, "is_header", False) \
             or getattr(box, "is_footer", False):
@@ -133,10 +141,10 @@ def _opening(box, around, found) -> bool:
     if element is not None and getattr(box, "element_tag", None) != "html" and element.get("id"):
         around = element.get("id")
     if isinstance(box, TextBox) and box.text.strip():
-        if not found["text"]:
-            found["around"] = around
-        found["text"].append(box.text)
-        return len(squash("".join(found["text"]))) >= KEY
+        if not found.text:
+            found.around = around
+        found.text.append(box.text)
+        return len(squash("".join(found.text))) >= KEY
     return any(_opening(child, around, found) for child in getattr(box, "children", ()))
 
 
@@ -175,11 +183,13 @@ def _texts(box):
 def _counted(shown: list[str | None], i: int) -> str:
     """An unnumbered page's number: the next arabic number counted back, else the last counted on."""
     for j in range(i + 1, len(shown)):
-        if shown[j] and shown[j].isdigit() and int(shown[j]) - (j - i) >= 1:
-            return str(int(shown[j]) - (j - i))
+        number = shown[j]
+        if number and number.isdigit() and int(number) - (j - i) >= 1:
+            return str(int(number) - (j - i))
     for j in range(i - 1, -1, -1):
-        if shown[j] and shown[j].isdigit():
-            return str(int(shown[j]) + (i - j))
+        number = shown[j]
+        if number and number.isdigit():
+            return str(int(number) + (i - j))
     return str(i + 1)
 
 
