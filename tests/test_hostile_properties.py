@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import html as htmllib
 import os
+import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -193,4 +195,42 @@ def test_a_build_writes_runs_and_connects_only_as_it_should(tmp_path):
             ok = what.startswith(("'/tmp/", f"'{temp}/", "b'\\x00"))  # AF_UNIX, workers only
         if not ok:
             wrong.append(f"{kind} {what}")
+    assert not wrong, "\n".join(sorted(set(wrong)))
+
+
+#: System calls that create or change a file, and those that run a program or connect.
+STRACE_CALLS = "openat,open,creat,execve,connect,rename,renameat,renameat2,mkdir,mkdirat,unlink,unlinkat"
+_WRITES = re.compile(r"^\d+ +(open|openat|creat|rename|renameat2?|mkdir|mkdirat|unlink|unlinkat)\((.*)")
+
+
+@pytest.mark.skipif(shutil.which("strace") is None, reason="strace is not installed")
+def test_under_strace_a_build_touches_only_build_and_temp_and_runs_its_tools(tmp_path):
+    """The same, seen by the kernel: pandoc's and Pagefind's own calls too."""
+    root = assemble_tiny(tmp_path / "report")
+    log = tmp_path / "strace.log"
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    proc = subprocess.run(["strace", "-f", "-qq", "-e", f"trace={STRACE_CALLS}", "-o", str(log),
+                           PYTHON, "-m", "folio", "--project", str(root), "--quiet"], cwd=REPO,
+                          capture_output=True, text=True, timeout=900, env=env)
+    assert proc.returncode == 0, proc.stderr
+    allowed = [(root / "build").resolve(), Path(tempfile.gettempdir()).resolve(), Path("/dev")]
+    wrong, ran = [], []
+    for line in log.read_text("utf-8", "replace").splitlines():
+        if " execve(" in line and "= 0" in line:
+            program = line.split('execve("', 1)[1].split('"', 1)[0]
+            ran.append(Path(program).name)
+            if Path(program).name not in (*PROGRAMS, Path(PYTHON).name):
+                wrong.append(f"exec {program}")
+        elif " connect(" in line and ("AF_INET" in line or "AF_INET6" in line):
+            wrong.append(line)
+        elif (found := _WRITES.match(line)) and " = -1 " not in line and (
+                found[1] not in ("open", "openat") or re.search(r"O_WRONLY|O_RDWR|O_CREAT", line)):
+            # every path a rename names, the first of the others ("unfinished" lines too)
+            paths = re.findall(r'"([^"]*)"', found[2])
+            for name in paths if found[1].startswith("rename") else paths[:1]:
+                path = Path(name)
+                if (path.is_absolute() and not any(path.resolve().is_relative_to(a) for a in allowed)) \
+                        or ".." in path.parts:
+                    wrong.append(f"{found[1]} {name}")
+    assert "pandoc" in ran and "git" in ran  # strace saw the children
     assert not wrong, "\n".join(sorted(set(wrong)))
