@@ -52,8 +52,14 @@ def hooked(entry: str, what: str, root: Path) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=300)
 
 
-@pytest.mark.parametrize("signal", ["SIGTERM", "SIGINT"])
-@pytest.mark.parametrize("entry", ["invoke", "module"])
+#: Each case is a build in a subprocess: the fast lane keeps the one that was broken (invoke
+#: on SIGTERM); test_kill.py sends both signals to folio.cli.main at six moments.
+SLOW = pytest.mark.slow
+
+
+@pytest.mark.parametrize("entry, signal", [
+    ("invoke", "SIGTERM"), pytest.param("invoke", "SIGINT", marks=SLOW),
+    pytest.param("module", "SIGTERM", marks=SLOW), pytest.param("module", "SIGINT", marks=SLOW)])
 def test_a_signal_stops_either_entry_point_with_its_code_and_no_traceback(tmp_path, entry, signal):
     root = assemble_tiny(tmp_path / "tiny")
     proc = hooked(entry, signal, root)
@@ -63,7 +69,7 @@ def test_a_signal_stops_either_entry_point_with_its_code_and_no_traceback(tmp_pa
     assert not list((root / "build").glob("*.pdf"))  # stopped before any edition was in place
 
 
-@pytest.mark.parametrize("entry", ["invoke", "module"])
+@pytest.mark.parametrize("entry", ["invoke", pytest.param("module", marks=SLOW)])
 def test_a_bug_exits_70_with_its_traceback_and_the_note(tmp_path, entry):
     root = assemble_tiny(tmp_path / "tiny")
     proc = hooked(entry, "bug", root)
