@@ -66,14 +66,18 @@ def _inside(rel: str, out: Path) -> bool:
 TEMPLATE_SCRIPTS = {"search.js", "pagefind/pagefind-ui.js", "pagefind/pagefind.js"}
 
 
+def _foreign(script) -> bool:
+    """A script the templates did not write: another src, or inline code (not JSON-LD)."""
+    if script.get("src"):
+        return script.get("src") not in TEMPLATE_SCRIPTS
+    return bool((script.text or "").strip()) and script.get("type") != "application/ld+json"
+
+
 def _live_script(page: bytes) -> list[str]:
     """Everything in a page that could run: a script the templates did not write, a
     handler, a javascript:/vbscript:/data: URL."""
     tree = html.fromstring(page)
-    found = [f"<script src={el.get('src')}>" for el in tree.iter("script")
-             if (el.get("src") not in TEMPLATE_SCRIPTS and (el.text or "").strip()
-             and el.get("type") != "application/ld+json") or (el.get("src") and
-             el.get("src") not in TEMPLATE_SCRIPTS)]
+    found = [f"<script src={el.get('src')}>" for el in tree.iter("script") if _foreign(el)]
     for el in tree.iter():
         if not isinstance(el.tag, str):
             continue
@@ -86,6 +90,14 @@ def _live_script(page: bytes) -> list[str]:
         if el.tag in ("iframe", "object", "embed", "foreignobject"):
             found.append(f"<{el.tag}>")
     return found
+
+
+@pytest.mark.parametrize("markup", [
+    "<script>alert(1)</script>", '<script src="https://e.org/x.js"></script>',
+    '<img src="x.png" onerror="alert(1)">', '<a href="JavaScript:alert(1)">x</a>',
+    '<iframe src="https://e.org/"></iframe>', '<svg><g onload="alert(1)"/></svg>'])
+def test_the_detector_sees_live_script(markup):
+    assert _live_script(f"<html><body><p>{markup}</p></body></html>".encode())
 
 
 def test_a_clean_page_has_no_live_script(tiny):
