@@ -100,11 +100,6 @@ SILENT = {
         "manuscript/chapter2.md:5: a second level-1 heading: a chapter has one (# Title), the"
         " contents and the EPUB's navigation list no other; make this one ## or start a"
         " chapter"),
-    "two chapters with the same heading and no id": Case(
-        "manuscript/chapter2.md", "# Chapter Two: Findings {#chapter2}",
-        "# Chapter One: Method {#chapter1}",
-        "manuscript/chapter2.md:1: the section id 'chapter1' names the file of another"
-        " section: manuscript/chapter1.md has the id; give one an explicit {#id}"),
 }
 
 
@@ -113,6 +108,17 @@ def test_silent_damage_is_refused(tiny, copy_built, name):
     root = copy_built(tiny)
     break_copy(root, SILENT[name])
     assert_refused(root, [SILENT[name].message])
+
+
+def test_two_chapters_with_the_same_heading_and_no_id(tiny, copy_built):
+    """Each would be written to chapter-one-method.html: refused, not overwritten."""
+    root = copy_built(tiny)
+    break_copy(root, Case("manuscript/chapter1.md", " {#chapter1}", "", ""))
+    break_copy(root, Case("manuscript/chapter2.md", "# Chapter Two: Findings {#chapter2}",
+                          "# Chapter One: Method", ""))
+    assert_refused(root, ["manuscript/chapter2.md:1: the section id 'chapter-one-method' names"
+                          " the file of another section: manuscript/chapter1.md has the id;"
+                          " give one an explicit {#id}"])
 
 
 @pytest.mark.parametrize("text, message", [

@@ -203,7 +203,13 @@ def _unique_files(sections: list[Section], problems: Problems) -> None:
             same = "the id" if other.id == section.id else f"an id differing only in case ('{other.id}')"
             problems.add(f"the section id '{section.id}' names the file of another section:"
                          f" {other.origin} has {same}; give one an explicit {{#id}}",
-                         section.origin, _id_line(section.spec, section.id))
+                         section.origin, _id_line(section.spec, section.id) or _h1_line(section.spec))
+
+
+def _h1_line(spec: Spec) -> int | None:
+    """The line of a section's first level-1 heading (its id may be pandoc's, not written)."""
+    found = re.search(r"^(?:#[ \t]|<h1\b)", spec.text or "", re.M)
+    return spec.text.count("\n", 0, found.start()) + 1 if found and spec.text else None
 
 
 #: Where citeproc's markup comes from.
