@@ -29,12 +29,12 @@ def test_minimal_project_loads(tmp_path):
 
 def test_two_bad_files_give_two_problems(tmp_path):
     root = make_project(tmp_path, {
-        "data/publication.yaml": PUBLICATION.replace("rights: Some rights.\n", ""),
+        "data/publication.yaml": PUBLICATION.replace("publisher: A Publisher\n", ""),
         "data/team.yaml": "title: T\nroles:\n  - title: Authors\n    relator: author\n"
                           "    members: [{name: A}]\n",
     })
     assert problems(root) == [
-        "data/publication.yaml:1: 'rights' is required",
+        "data/publication.yaml:1: 'publisher' is required",
         "data/team.yaml:4: roles[0].relator: String should match pattern '^[a-z]{3}$'",
     ]
 

@@ -21,6 +21,25 @@ CASES = {
     "impossible date": Case(
         "data/publication.yaml", "date: 2024-03-15", "date: 2024-13-45",
         "data/publication.yaml:8: invalid value '2024-13-45': month must be in 1..12"),
+    "unknown data value in a chapter": Case(
+        "manuscript/chapter1.md", "The survey used three instruments",
+        "The survey used {{ team.instruments }} instruments",
+        "manuscript/chapter1.md:9: unknown value {{ team.instruments }}: 'team' has no field"
+        " 'instruments'"),
+    "a year that is not the date's": Case(
+        "data/publication.yaml", "year: 2024", "year: 2023",
+        "data/publication.yaml:1: year 2023 is not the year of date 2024-03-15: leave 'year'"
+        " out"),
+    "description from a section that is not there": Case(
+        "data/publication.yaml", "description: The smallest report that builds, for the test suite.",
+        "description_from: nowhere",
+        "data/publication.yaml:11: description_from: no section 'nowhere' with a paragraph"),
+    "a reused work credited to a section that is not there": Case(
+        "data/publication.yaml", None,
+        "sources:\n  - {title: T, kind: article, creator: its authors, license: CC BY,"
+        " section: nowhere}\n",
+        "data/publication.yaml:13: sources: 'T' names section 'nowhere', which the reading order"
+        " does not have"),
     "unknown key": Case(
         "data/publication.yaml", "subtitle:", "subtitel:",
         "data/publication.yaml:2: unknown key 'subtitel' (did you mean 'subtitle'?)"),

@@ -29,8 +29,8 @@ CASES = {
         "data/team.yaml", "", "- Authors\n- Editor\n",
         "data/team.yaml:1: expected a mapping of keys at the top, found a list"),
     "missing required field": Case(
-        "data/publication.yaml", 'rights: "© 2024 The Institute for Small Reports."\n', "",
-        "data/publication.yaml:1: 'rights' is required"),
+        "data/publication.yaml", "publisher: The Institute for Small Reports\n", "",
+        "data/publication.yaml:1: 'publisher' is required"),
     "empty manuscript": Case(
         "data/contents.yaml", "  - {source: chapter1.md, type: chapter}\n"
         "  - {source: chapter2.md, type: chapter}\n", "  []\n",

@@ -4,9 +4,10 @@
   URL hold, the build either refuses with a BuildError or makes editions whose every file
   name stays inside build/ and whose every page holds no live script (Hypothesis).
 - A whole build, watched by an audit hook in every Python process it starts, opens nothing
-  for writing outside build/ and the temporary folder, runs no program but pandoc, git
-  (with the configuration of provenance.SAFE_CONFIG), Pagefind, Java or Chromium, and
-  connects to nothing but its own workers' local sockets.
+  for writing outside build/ and the temporary folder, runs no program but the wheel's
+  pandoc (by its path), git (with the configuration of provenance.SAFE_CONFIG), Pagefind
+  and its own Python (the workers' fork server), and connects to nothing but its own
+  workers' local sockets.
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from lxml import html
 
+from folio.content.convert import pandoc_path
 from folio.content.gather import gather
+from folio.content.render import make_environment
 from folio.content.sanitize import CODE_SCHEMES, scheme_of
 from folio.editions.html import build_html
 from folio.errors import BuildError
@@ -51,11 +54,12 @@ def project(tmp_path_factory) -> Path:
 
 def _site(root: Path) -> dict[str, bytes] | None:
     """The HTML site of ``root`` in memory, or None when the build refuses it."""
+    env = make_environment(root / "templates")
     try:
-        report = gather(load_project(root))
+        report = gather(load_project(root), env=env)
     except BuildError:
         return None
-    return build_html(report, {"PDF": "../x.pdf", "EPUB": "../x.epub"})
+    return build_html(report, {"PDF": "../x.pdf", "EPUB": "../x.epub"}, env)
 
 
 def _inside(rel: str, out: Path) -> bool:
@@ -174,8 +178,19 @@ def _log(kind, what):
     os.close(fd)
 sys.addaudithook(_hook)
 '''
-#: Programs a build may run, by name.
-PROGRAMS = ("pandoc", "git", "pagefind", "pagefind_extended", "java", "chromium")
+#: Programs a build may run, by name (pandoc only by the wheel's path: :data:`PANDOC`).
+PROGRAMS = ("pandoc", "git", "pagefind", "pagefind_extended")
+#: The one pandoc a build runs: the pypandoc-binary wheel's, never one found on PATH (a pyenv
+#: shim's ``pandoc --version`` once ran a shell script, and pypandoc ran every pandoc it found).
+PANDOC = str(pandoc_path())
+
+
+def _may_run(program: str) -> bool:
+    """Whether a build may start ``program`` (as exec'd: a path, or a name found on PATH)."""
+    name = Path(program).name
+    if name.split(".")[0] == "pandoc":
+        return program == PANDOC
+    return name in PROGRAMS or name == Path(PYTHON).name  # the workers' fork server
 
 
 def test_a_build_writes_runs_and_connects_only_as_it_should(tmp_path):
@@ -192,7 +207,7 @@ def test_a_build_writes_runs_and_connects_only_as_it_should(tmp_path):
     assert proc.returncode == 0, proc.stderr
     seen = [line.split("\t", 1) for line in log.read_text("utf-8").splitlines()]
     log.unlink()
-    assert any(kind == "exec" and "pandoc" in what for kind, what in seen)  # the hook works
+    assert ("exec", PANDOC) in [tuple(entry) for entry in seen]  # the hook works
     temp = Path(tempfile.gettempdir()).resolve()
     build = (root / "build").resolve()
     wrong = []
@@ -201,8 +216,7 @@ def test_a_build_writes_runs_and_connects_only_as_it_should(tmp_path):
             path = Path(what).resolve()
             ok = path.is_relative_to(build) or path.is_relative_to(temp) or what == os.devnull
         elif kind == "exec":
-            ok = Path(what).name.split(".")[0] in PROGRAMS or Path(what).name.startswith(
-                "python")  # multiprocessing's fork server is this Python
+            ok = _may_run(what)
         else:
             ok = what.startswith(("'/tmp/", f"'{temp}/", "b'\\x00"))  # AF_UNIX, workers only
         if not ok:
@@ -231,7 +245,7 @@ def test_under_strace_a_build_touches_only_build_and_temp_and_runs_its_tools(tmp
         if " execve(" in line and "= 0" in line:
             program = line.split('execve("', 1)[1].split('"', 1)[0]
             ran.append(Path(program).name)
-            if Path(program).name not in (*PROGRAMS, Path(PYTHON).name):
+            if not _may_run(program):
                 wrong.append(f"exec {program}")
         elif " connect(" in line and ("AF_INET" in line or "AF_INET6" in line):
             wrong.append(line)

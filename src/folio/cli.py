@@ -37,7 +37,7 @@ NODE_MODULES = Path(__file__).resolve().parents[2] / "tools" / "node_modules"
 def main(argv: list[str] | None = None) -> int:
     """Run one command; return its exit code (never raises, but for argparse's usage exit 2)."""
     args = _parser().parse_args(_with_command(list(sys.argv[1:] if argv is None else argv)))
-    log: Callable[[str], None] = (lambda message: None) if args.quiet else print
+    log: Callable[[str], None] = (lambda message: None) if args.quiet else _printer()
     try:
         with _sigterm_raises():
             return int(args.run(args, log) or OK)
@@ -53,6 +53,19 @@ def main(argv: list[str] | None = None) -> int:
         traceback.print_exc()
         print(BUG_NOTE, file=sys.stderr)
         return BUG
+
+
+def _printer() -> Callable[[str], None]:
+    """Print whole lines: the build logs from several threads, and print() writes a line's
+    text and its newline separately, so two lines could run together."""
+    lock = threading.Lock()
+
+    def log(message: str) -> None:
+        with lock:
+            sys.stdout.write(f"{message}\n")
+            sys.stdout.flush()
+
+    return log
 
 
 @contextlib.contextmanager

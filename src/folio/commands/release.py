@@ -21,6 +21,7 @@ from pathlib import Path
 from lxml import etree
 from PIL import Image
 
+from folio.editions.catalog import paths
 from folio.editions.pdf.cover import png_bytes
 from folio.errors import BuildError
 from folio.inputs.load import load_project
@@ -50,15 +51,15 @@ def release(project_dir: Path | str, build_dir: Path | str | None = None,
         raise BuildError("no manifest: run 'invoke build' before 'invoke release'", str(out))
     manifest = read_manifest(manifest_path)
     _check_fresh(project.root, manifest, out)
-    stem = f"{pub.slug}-{pub.version}"
+    stem, built = f"{pub.slug}-{pub.version}", paths(pub.slug)
     editions = {
-        f"{stem}.pdf": _read(out / f"{pub.slug}.pdf"),
-        f"{stem}.epub": _read(out / f"{pub.slug}.epub"),
-        f"{stem}-html.zip": zip_tree(out / "html", f"{stem}-html"),
+        f"{stem}.pdf": _read(out / built["pdf"]),
+        f"{stem}.epub": _read(out / built["epub"]),
+        f"{stem}-html.zip": zip_tree(out / built["html"], f"{stem}-html"),
     }
-    cover = epub_cover(editions[f"{stem}.epub"], out / f"{pub.slug}.epub")
+    cover = epub_cover(editions[f"{stem}.epub"], out / built["epub"])
     images = {f"{stem}-cover.png": cover, f"{stem}-thumbnail.png": thumbnail(cover)} if cover else {}
-    printer = f"{pub.slug}-print.pdf"
+    printer = built["print"]
     extra = {f"{stem}-print.pdf": _read(out / printer)} if _recorded(manifest, printer) else {}
     files = {**editions, **extra, **images}
     written = [write_file(dist / name, data) for name, data in files.items()]
@@ -160,7 +161,8 @@ def opds_feed(project, editions: dict[str, bytes], updated: dt.datetime,
     _sub(entry, "{http://purl.org/dc/terms/}language", pub.language)
     _sub(entry, "{http://purl.org/dc/terms/}publisher", pub.publisher)
     _sub(entry, "{http://purl.org/dc/terms/}issued", pub.date.isoformat())
-    _sub(entry, "rights", pub.rights)
+    if pub.rights:
+        _sub(entry, "rights", pub.rights)
     for subject in pub.subjects:
         _sub(entry, "category", term=subject, label=subject)
     if pub.description:

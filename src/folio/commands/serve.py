@@ -29,11 +29,12 @@ from functools import partial
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import cast
 from urllib.parse import parse_qs, urlsplit
 
-from folio.pipeline import workers
-from folio.pipeline.build import EDITIONS, build
 from folio.errors import BuildError
+from folio.pipeline.build import EDITIONS, build
+from folio.pipeline.workers import Pool
 
 #: Folders whose files the preview watches.
 WATCHED = ("manuscript", "data", "templates")
@@ -56,9 +57,9 @@ RELOAD_JS = b"""(function () {
 """ % STATE.encode("ascii")
 _BAR = ('<div id="folio-preview" style="position:fixed;bottom:0;right:0;z-index:9999;'
         'background:#fff;border:1px solid #888;padding:.2em .5em;font:12px sans-serif">'
-        '<form method="post" action="%s" style="margin:0">preview · '
+        f'<form method="post" action="{REBUILD}" style="margin:0">preview · '
         '<input type="hidden" name="token" value="{token}">'
-        '<button type="submit">rebuild PDF and EPUB</button></form></div>' % REBUILD)
+        '<button type="submit">rebuild PDF and EPUB</button></form></div>')
 #: The largest request body read (the rebuild form's is under 100 bytes).
 MAX_BODY = 4096
 _ERROR = ('<pre id="folio-error" role="alert" style="position:relative;z-index:9999;margin:0;'
@@ -96,13 +97,15 @@ class Preview:
         self.server: ThreadingHTTPServer | None = None
         self.token = secrets.token_urlsafe(24)
         """Proof that a rebuild request comes from a page this run served."""
+        #: Lays out the PDFs of every rebuild: its server has loaded WeasyPrint once.
+        self.pool = Pool()
 
     def rebuild(self, editions=None) -> None:
         """Build (by default the preview's editions); record and print the outcome."""
         editions = tuple(editions or self.editions)
         with self._lock:
             try:
-                outputs = build(self.root, editions)
+                outputs = build(self.root, editions, pool=self.pool)
             except BuildError as exc:
                 self.error = str(exc)
                 self.log(f"build failed:\n{exc}")
@@ -127,9 +130,7 @@ class Preview:
 
     def start(self, port: int = 8000, interval: float = 0.3) -> ThreadingHTTPServer:
         """Build, then serve and watch from background threads; returns the running server."""
-        # Once the threads run, a rebuild may not fork: its PDFs are laid out by children of
-        # a fork server that has loaded WeasyPrint once, beside the HTML (see parallel.py).
-        workers.use_fork_server(["folio.editions.pdf.layout"])
+        self.pool.warm()  # from a thread: the first build does not wait for WeasyPrint's import
         self.rebuild()
         handler = partial(_Handler, self)
         self.server = ThreadingHTTPServer((HOST, port), handler)
@@ -141,7 +142,7 @@ class Preview:
     def stop(self) -> None:
         """Stop watching and serving."""
         self._stop.set()
-        workers.stop_fork_server()
+        self.pool.close()
         if self.server is not None:
             self.server.shutdown()
             self.server.server_close()
@@ -149,8 +150,10 @@ class Preview:
     @property
     def url(self) -> str:
         """The address the preview is served at."""
+        if self.server is None:
+            raise RuntimeError("the preview is not serving: call start() first")
         host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}/"
+        return f"http://{host!s}:{port}/"
 
 
 def serve(project_dir: Path | str = ".", port: int = 8000, all_editions: bool = False,
@@ -181,18 +184,18 @@ class _Handler(SimpleHTTPRequestHandler):
     def _from_here(self) -> bool:
         """Whether the request names this server as its host; else answer 403 (a page of
         another site that rebinds its name to 127.0.0.1 sends its own name)."""
-        port = self.server.server_address[1]
+        port = cast(ThreadingHTTPServer, self.server).server_port
         if self.headers.get("Host", "").strip().lower() in (f"{HOST}:{port}", f"localhost:{port}"):
             return True
         self._send(b"folio preview: this server answers only http://127.0.0.1:%d/\n" % port,
                    "text/plain; charset=utf-8", HTTPStatus.FORBIDDEN)
         return False
 
-    def do_HEAD(self):  # noqa: N802 - the name http.server calls
+    def do_HEAD(self):
         if self._from_here():
             super().do_HEAD()
 
-    def do_POST(self):  # noqa: N802 - the name http.server calls
+    def do_POST(self):
         """A rebuild of every edition, from the bar's form: the run's token or nothing."""
         if not self._from_here():
             return None
@@ -215,7 +218,7 @@ class _Handler(SimpleHTTPRequestHandler):
         self.end_headers()
         return None
 
-    def do_GET(self):  # noqa: N802 - the name http.server calls
+    def do_GET(self):
         if not self._from_here():
             return None
         path = urlsplit(self.path).path

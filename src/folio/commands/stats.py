@@ -39,13 +39,14 @@ def stats(project_dir: Path | str = ".", log=lambda message: None) -> list[Row]:
     from pypdf import PdfReader
 
     from folio.content.gather import gather
+    from folio.editions.catalog import paths
     from folio.inputs.load import load_project
-    from folio.pipeline.build import build, edition_names
+    from folio.pipeline.build import build
 
     root = Path(project_dir).resolve()
     build(root, ("pdf",), log=log)
     report = gather(load_project(root), cache_dir=root / "build" / ".cache" / "pandoc")
-    reader = PdfReader(root / "build" / edition_names(report)["pdf"])
+    reader = PdfReader(root / "build" / paths(report.publication.slug)["pdf"])
     indexes = {name: reader.get_destination_page_number(dest)
                for name, dest in reader.named_destinations.items()}
     starts = {name: index + 1 for name, index in indexes.items() if index is not None}

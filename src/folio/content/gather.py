@@ -7,6 +7,7 @@ that the editions later point at the right file. Nothing is written here.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,8 +23,10 @@ from folio.content.lint import lint
 from folio.content.names import fold, id_problem, output_name
 from folio.content.render import data_namespace, make_environment, render
 from folio.content.sanitize import Locator, link_problem, scheme_of, unsafe_characters, unsafe_markup
+from folio.content.values import insert_values, smarten_tree
 from folio.errors import BuildError, Problems
 from folio.inputs.load import Project, Spec
+from folio.inputs.models import Bibliography
 
 #: Section ids that would collide with files the editions write themselves.
 RESERVED_IDS = frozenset({"index", "nav", "toc", "cover", "style", "search"})
@@ -73,14 +76,17 @@ class Report:
         return self.project.publication
 
 
-def gather(project: Project, cache_dir: Path | None = None, log=None) -> Report:
+def gather(project: Project, cache_dir: Path | None = None, log=None, env=None, binary=None,
+           prefetched=None) -> Report:
     """Build the validated Report of a project (converts, renders, checks; writes nothing but cache).
 
-    ``log(message)``, if given, hears of each chapter pandoc converts (not cache hits).
+    ``log(message)``, if given, hears of each chapter pandoc converts (not cache hits). A build
+    passes its one Jinja ``env``, the pandoc ``binary`` it found and the conversions it
+    ``prefetched`` (``convert.prefetch``); without them, the gather makes its own.
     """
     csl = _csl(project)
-    pandoc = make_pandoc(project.root, project.bibliography, csl, cache_dir)
-    env = make_environment(project.root / "templates")
+    pandoc = make_pandoc(project.root, project.bibliography, csl, cache_dir, binary, prefetched)
+    env = env or make_environment(project.root / "templates")
     problems = Problems()
     markdown = [s for s in project.specs if s.text is not None]
     check_chapters(markdown)
@@ -95,8 +101,10 @@ def gather(project: Project, cache_dir: Path | None = None, log=None) -> Report:
     context = {"pub": project.publication, "data": data_namespace(project.data),
                "bibliography": Markup(bibliography)}
     sections: list[Section | None] = [None] * len(project.specs)
-    # Tables of contents are rendered last, once every other title is known.
-    order = sorted(range(len(project.specs)), key=lambda i: project.specs[i].entry.type == "toc")
+    # Chapters first, then templates (an imprint may name a chapter), then tables of contents,
+    # once every other title is known.
+    order = sorted(range(len(project.specs)), key=lambda i: (
+        project.specs[i].entry.type == "toc", project.specs[i].entry.template is not None))
     for i in order:
         spec = project.specs[i]
         try:
@@ -106,17 +114,51 @@ def gather(project: Project, cache_dir: Path | None = None, log=None) -> Report:
                 content = render(env, f"sections/{spec.entry.template}",
                                  {**context, "content": Markup(content), "outline": outline,
                                   "section": spec.entry})
-            sections[i] = _section(spec, content)
+            sections[i] = _section(spec, content, project.data)
         except BuildError as exc:
             problems.extend(exc)
     problems.raise_if_any()
-    report = Report(project, [s for s in sections if s is not None], {}, {})
+    done = [s for s in sections if s is not None]
+    report = Report(_described(project, done), done, {}, {})
     _unique_files(report.sections, problems)
     problems.raise_if_any()
     _check(report, problems, cited)
+    _check_sources(report, problems)
     lint(report.sections, problems)
     problems.raise_if_any()
     return report
+
+
+def _described(project: Project, sections: list[Section]) -> Project:
+    """The project, its description taken from the first paragraph of the section that
+    ``description_from`` names (so that it is typed once)."""
+    pub = project.publication
+    if pub.description or not pub.description_from:
+        return project
+    section = next((s for s in sections if s.id == pub.description_from), None)
+    first = section.body.find(".//p") if section is not None else None
+    if first is None:
+        raise BuildError(f"description_from: no section '{pub.description_from}' with a paragraph",
+                         "data/publication.yaml", _data_line(project, "description_from"))
+    return dataclasses.replace(project, publication=pub.model_copy(
+        update={"description": _text(first)}))
+
+
+def _check_sources(report: Report, problems: Problems) -> None:
+    """Each reused work names a section of the report as the one adapted from it."""
+    for source in report.publication.sources:
+        if source.section and (source.section not in report.ids
+                               or report.ids[source.section].id != source.section):
+            problems.add(f"sources: '{source.title}' names section '{source.section}',"
+                         " which the reading order does not have", "data/publication.yaml",
+                         _data_line(report.project, f"section: {source.section}"))
+
+
+def _data_line(project: Project, needle: str) -> int | None:
+    """The line of data/publication.yaml that first mentions ``needle``."""
+    text = project.files.get("data/publication.yaml", b"").decode("utf-8", "replace")
+    index = text.find(needle)
+    return text.count("\n", 0, index) + 1 if index >= 0 else None
 
 
 def _csl(project: Project) -> str | None:
@@ -146,11 +188,15 @@ def _outline(section: Section) -> dict:
             "headings": [{"level": lv, "id": i, "title": t} for lv, i, t in section.headings]}
 
 
-def _section(spec: Spec, content: str) -> Section:
-    """Parse one section's HTML and find its title heading."""
+def _section(spec: Spec, content: str, data: dict) -> Section:
+    """Parse one section's HTML, insert the values it names from data, find its title heading."""
     origin = spec.source or f"templates/sections/{spec.entry.template}"
     body = html.fragment_fromstring(content or "<p></p>", create_parent="section")
-    check_depth(body, origin)
+    check_depth(body, origin)  # before anything walks the tree
+    if spec.text is not None:
+        insert_values(body, data, origin, spec.text)
+    if spec.entry.template:
+        smarten_tree(body)  # text from data, as the Markdown's is by pandoc
     h1 = body.find(".//h1")
     if h1 is None:
         raise BuildError("a section must start with a level-1 heading (# Title)", origin, 1)
@@ -224,9 +270,11 @@ def _check_references(project: Project, bibliography: str) -> Locator:
     where = Locator(REFERENCES, text)
     problems = Problems()
     refs = project.data.get("references")
-    for ref in refs.references if refs else ():
-        reason = link_problem(ref.URL) if ref.URL else None
-        if reason or (ref.URL and scheme_of(ref.URL) not in (None, "http", "https")):
+    for ref in refs.references if isinstance(refs, Bibliography) else ():
+        if not ref.URL:
+            continue
+        reason = link_problem(ref.URL)
+        if reason or scheme_of(ref.URL) not in (None, "http", "https"):
             problems.items.append(where.problem(reason or f"a reference's URL must be on the web"
                                                 f" (http or https), not '{ref.URL}'",
                                                 rf"\bURL\s*:\s*[\"']?{re.escape(ref.URL)}",

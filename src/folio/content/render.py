@@ -14,6 +14,7 @@ from types import SimpleNamespace
 import jinja2
 from markupsafe import Markup
 
+from folio.content.values import display_url
 from folio.errors import BuildError
 
 
@@ -30,6 +31,7 @@ def make_environment(templates: Path) -> jinja2.Environment:
         finalize=lambda value: "" if value is None else value,
     )
     env.filters["join_and"] = join_and
+    env.filters["display_url"] = display_url
     return env
 
 

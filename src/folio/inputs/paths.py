@@ -36,7 +36,12 @@ def lf(data: bytes) -> bytes:
 
 def read_input(path: Path) -> bytes:
     """A project file's bytes, line endings normalised if it is a text file."""
-    data = path.read_bytes()
+    return normalised(path, path.read_bytes())
+
+
+def normalised(path: Path, data: bytes) -> bytes:
+    """``data``, read from ``path``, as the build sees it: line endings normalised if
+    ``path`` is a text file."""
     return lf(data) if path.suffix.lower() in TEXT_SUFFIXES else data
 
 

@@ -13,16 +13,53 @@ import json
 import os
 import platform
 import subprocess
+from collections.abc import Iterable
+from concurrent.futures import Future
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
 #: Folders of a project whose files are inputs of the build.
 INPUT_FOLDERS = ("data", "manuscript", "templates")
-#: Python packages whose versions shape the editions.
-TOOLS = ("folio", "weasyprint", "pydyf", "fonttools", "pillow", "tinycss2", "cssselect2",
-         "tinyhtml5", "pyphen", "ebooklib", "lxml", "jinja2", "markupsafe", "pydantic", "pyyaml",
-         "pypandoc-binary")
+#: Python packages whose versions shape every edition; each edition adds its own
+#: (``folio.editions.catalog``), and the manifest records them all.
+TOOLS = ("folio", "lxml", "jinja2", "markupsafe", "pydantic", "pyyaml", "pypandoc-binary")
 MANIFEST = "manifest.json"
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a build's bytes come from, found once as the build starts: the incremental
+    plan keys on it and the manifest records it."""
+
+    source: dict[str, object]
+    """The commit the sources come from and whether the inputs differ from it."""
+    date: str
+    """What the build's date comes from: SOURCE_DATE_EPOCH, else the Unix time of the last
+    commit touching the project, else '' (the editions then take the publication date)."""
+    inputs: dict[str, str]
+    """sha256 of every input file, by project-relative path."""
+    tools: dict[str, str]
+    """Versions of Python, pandoc and the packages that shape the editions."""
+
+
+def collect(root: Path, pandoc: str | Future, packages: Iterable[str] = ()) -> Provenance:
+    """The provenance of a build of ``root``: each git question is asked once (the commit,
+    the committed inputs' blobs, and, without SOURCE_DATE_EPOCH, the last commit's date),
+    every input is read and hashed once (for the manifest and, as git hashes a blob, to
+    see whether the inputs differ from the commit).
+
+    ``pandoc`` is pandoc's version, or a Future of ``convert.pandoc_binary()``'s (path,
+    version), running while the inputs are hashed."""
+    given = source_date_epoch()  # checked first, before anything is hashed, made or written
+    commit = git(root, "rev-parse", "HEAD")
+    inputs, blobs = hash_inputs(root, blob_format(commit))
+    source = source_state(root, commit, blobs)
+    date = str(given) if given is not None else ""
+    if not date and commit is not None:
+        date = git(root, "log", "-1", "--format=%ct", "--", ".") or ""
+    version = pandoc if isinstance(pandoc, str) else pandoc.result()[1]
+    return Provenance(source, date, inputs, tool_versions(version, (*TOOLS, *packages)))
 
 
 def sha256(data: bytes) -> str:
@@ -32,31 +69,55 @@ def sha256(data: bytes) -> str:
 
 def input_files(root: Path) -> dict[str, str]:
     """sha256 of every input file, by project-relative path, in a fixed order."""
-    from folio.errors import Problems
-    from folio.inputs.paths import read_input
+    return hash_inputs(root, None)[0]
 
-    found, problems = {}, Problems()
+
+def hash_inputs(root: Path, blob_algorithm: str | None) -> tuple[dict[str, str], dict[str, str]]:
+    """Every input file read once: (sha256 of each, its line endings normalised, for the
+    manifest; the object id git gives each as it is on disk, a link as its target, with
+    ``blob_algorithm``, or {} without one), by project-relative path, in a fixed order.
+
+    An unreadable file is a located BuildError, raised before anything is made."""
+    from folio.errors import Problems
+    from folio.inputs.paths import normalised
+
+    found: dict[str, str] = {}
+    blobs: dict[str, str] = {}
+    problems = Problems()
     for folder in INPUT_FOLDERS:
         for path in sorted((root / folder).rglob("*")):
-            if path.is_file():
-                rel = path.relative_to(root).as_posix()
-                try:
-                    found[rel] = sha256(read_input(path))  # CRLF or LF: the same sources
-                except OSError as exc:  # unreadable: say which, before anything is made
-                    problems.add(f"cannot be read: {(exc.strerror or str(exc)).lower()}", rel)
+            rel = path.relative_to(root).as_posix()
+            link = path.is_symlink()
+            if link and blob_algorithm:  # git keeps a link as its target's name
+                blobs[rel] = _blob_hash(os.readlink(path).encode("utf-8"), blob_algorithm)
+            if not path.is_file():
+                continue
+            try:
+                raw = path.read_bytes()
+            except OSError as exc:  # unreadable: say which, before anything is made
+                problems.add(f"cannot be read: {(exc.strerror or str(exc)).lower()}", rel)
+                continue
+            found[rel] = sha256(normalised(path, raw))  # CRLF or LF: the same sources
+            if blob_algorithm and not link:
+                blobs[rel] = _blob_hash(raw, blob_algorithm)
     problems.raise_if_any()
-    return dict(sorted(found.items()))
+    return dict(sorted(found.items())), dict(sorted(blobs.items()))
 
 
-def tool_versions(pandoc_version: str) -> dict[str, str]:
-    """Versions of Python, pandoc and the packages that shape the output."""
+def tool_versions(pandoc_version: str, packages: Iterable[str] = TOOLS) -> dict[str, str]:
+    """Versions of Python, pandoc and ``packages``."""
     versions = {"python": platform.python_version(), "pandoc": pandoc_version}
-    for name in TOOLS:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = "not installed"
+    for name in packages:
+        versions[name] = package_version(name)
     return versions
+
+
+def package_version(name: str) -> str:
+    """An installed distribution's version, or 'not installed'."""
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "not installed"
 
 
 #: Settings that keep git from running a command a project's ``.git/config`` names (building
@@ -100,13 +161,28 @@ def git(root: Path, *args: str) -> str | None:
 
 
 def git_state(root: Path) -> dict[str, object]:
-    """The commit the sources come from and whether the inputs differ from it.
+    """The commit the sources come from and whether the inputs differ from it (a build
+    asks once, in :func:`collect`, from the hashes it makes anyway)."""
+    commit = git(root, "rev-parse", "HEAD")
+    return source_state(root, commit, hash_inputs(root, blob_format(commit))[1])
+
+
+def blob_format(commit: str | None) -> str | None:
+    """The hash git names objects with in a repository whose HEAD is ``commit`` (None
+    outside one)."""
+    if commit is None:
+        return None
+    return "sha256" if len(commit) == 64 else "sha1"
+
+
+def source_state(root: Path, commit: str | None, blobs: dict[str, str]) -> dict[str, object]:
+    """{commit, dirty}: whether the input files, whose git object ids are ``blobs``
+    (:func:`hash_inputs`), differ from those ``commit`` holds.
 
     Not ``git status``: it runs the filter commands a repository configures on files whose
     times changed. The committed blobs' hashes (``git ls-tree``, which reads only the object
-    store) are compared with the files' own, hashed here as git hashes a blob.
+    store) are compared with the files' own, hashed as git hashes a blob.
     """
-    commit = git(root, "rev-parse", "HEAD")
     if commit is None:
         return {"commit": None, "dirty": None}
     listing = git(root, "ls-tree", "-r", "-z", "HEAD", "--", *INPUT_FOLDERS)
@@ -115,20 +191,10 @@ def git_state(root: Path) -> dict[str, object]:
     committed = {}
     for entry in filter(None, listing.split("\0")):
         meta, _, rel = entry.partition("\t")
-        mode, kind, blob = meta.split()
+        _mode, kind, blob = meta.split()
         if kind == "blob":
-            committed[rel] = (mode, blob)
-    algorithm = "sha256" if len(commit) == 64 else "sha1"
-    present = {}
-    for folder in INPUT_FOLDERS:
-        for path in sorted((root / folder).rglob("*")):
-            rel = path.relative_to(root).as_posix()
-            if path.is_symlink():
-                present[rel] = _blob_hash(os.readlink(path).encode("utf-8"), algorithm)
-            elif path.is_file():
-                present[rel] = _blob_hash(path.read_bytes(), algorithm)
-    dirty = present != {rel: blob for rel, (_, blob) in committed.items()}
-    return {"commit": commit, "dirty": dirty}
+            committed[rel] = blob
+    return {"commit": commit, "dirty": blobs != committed}
 
 
 def _blob_hash(data: bytes, algorithm: str) -> str:
@@ -164,15 +230,14 @@ def output_entry(rel: str, data: bytes, **extra) -> dict[str, object]:
     return {"path": rel, "size": len(data), "sha256": sha256(data), **extra}
 
 
-def make_manifest(root: Path, epoch: int, pandoc_version: str,
-                  outputs: list[dict[str, object]]) -> bytes:
+def make_manifest(provenance: Provenance, epoch: int, outputs: list[dict[str, object]]) -> bytes:
     """The manifest as canonical JSON bytes (sorted keys, fixed separators)."""
     manifest = {
         "format": "folio-manifest/1",
-        "source": git_state(root),
+        "source": provenance.source,
         "source_date_epoch": epoch,
-        "tools": tool_versions(pandoc_version),
-        "inputs": input_files(root),
+        "tools": provenance.tools,
+        "inputs": provenance.inputs,
         "outputs": sorted(outputs, key=lambda o: str(o["path"])),
     }
     return (json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
