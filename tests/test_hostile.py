@@ -19,10 +19,7 @@ from pypdf import PdfReader
 
 from folio.content.convert import make_pandoc
 from folio.inputs.load import load_project
-from helpers import PYTHON, Case, assemble_tiny, break_copy, outputs, run_cli
-
-#: Appended to chapter2.md (11 lines, ending in a newline) after a blank line: line 13.
-APPENDED = 13
+from helpers import APPENDED, PYTHON, Case, assemble_tiny, assert_refused, break_copy, outputs, run_cli
 
 CASES = {
     "empty YAML file": Case(
@@ -143,17 +140,6 @@ RAW_HTML = {
                    "raw HTML <svg> is not allowed: only images are supported:"
                    " ![alt](img/figure.png)"),
 }
-
-
-def assert_refused(root: Path, messages: list[str], *editions: str) -> None:
-    """The build of ``root`` prints exactly ``messages``, exits 1 without a traceback, and
-    leaves every output as it was."""
-    before = outputs(root)
-    proc = run_cli("--project", str(root), "--quiet", *editions)
-    assert proc.returncode == 1, proc.stderr
-    assert "Traceback" not in proc.stderr
-    assert proc.stderr.splitlines() == messages
-    assert outputs(root) == before
 
 
 @pytest.mark.parametrize("name", CASES)

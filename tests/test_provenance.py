@@ -150,7 +150,7 @@ def test_a_build_runs_git_hashes_its_inputs_and_reads_pandoc_s_version_once(tmp_
         return call
 
     monkeypatch.setattr(provenance, "git", counted("git", provenance.git))
-    monkeypatch.setattr(provenance, "input_files", counted("inputs", provenance.input_files))
+    monkeypatch.setattr(provenance, "hash_inputs", counted("inputs", provenance.hash_inputs))
     monkeypatch.setattr(render, "make_environment", counted("jinja", render.make_environment))
     real_run = subprocess.run
 
@@ -165,7 +165,8 @@ def test_a_build_runs_git_hashes_its_inputs_and_reads_pandoc_s_version_once(tmp_
     # date (SOURCE_DATE_EPOCH is not set). Before: 9 git runs in a checkout, git log 5 times.
     commands = [args[1] for args in calls["git"]]
     assert len(commands) == len(set(commands)) <= 3 and commands[-1] == "log"
-    assert len(calls["inputs"]) == 1  # the plan and the manifest share the hashes
+    # The plan, the manifest and the dirty check share one reading of the inputs.
+    assert len(calls["inputs"]) == 1
     assert len(calls["jinja"]) == 1  # one Jinja environment for the gather and every edition
     assert len(calls["pandoc --version"]) == 1
     manifest = json.loads((root / "build/manifest.json").read_text())

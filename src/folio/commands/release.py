@@ -26,7 +26,7 @@ from folio.editions.pdf.cover import page_png, png_bytes
 from folio.errors import BuildError
 from folio.inputs.load import load_project
 from folio.pipeline.output import add_to_zip, write_file
-from folio.pipeline.provenance import MANIFEST, read_manifest, sha256
+from folio.pipeline.provenance import MANIFEST, input_files, read_manifest, sha256
 
 ATOM = "http://www.w3.org/2005/Atom"
 NSMAP = {None: ATOM, "dc": "http://purl.org/dc/terms/", "opds": "http://opds-spec.org/2010/catalog"}
@@ -51,6 +51,7 @@ def release(project_dir: Path | str, build_dir: Path | str | None = None,
     if not manifest_path.is_file():
         raise BuildError("no manifest: run 'invoke build' before 'invoke release'", str(out))
     manifest = read_manifest(manifest_path)
+    _check_fresh(project.root, manifest, out)
     stem, built = f"{pub.slug}-{pub.version}", paths(pub.slug)
     editions = {
         f"{stem}.pdf": _read(out / built["pdf"]),
@@ -73,6 +74,22 @@ def release(project_dir: Path | str, build_dir: Path | str | None = None,
     sums = "".join(f"{sha256(p.read_bytes())}  {p.name}\n" for p in sorted(written))
     written.append(write_file(dist / "SHA256SUMS", sums.encode("ascii")))
     return written
+
+
+def _check_fresh(root: Path, manifest: dict, out: Path) -> None:
+    """Refuse to release editions built from other sources than the project's (an edit
+    since the last build), or that changed since they were built, naming each difference."""
+    built, now = manifest.get("inputs", {}), input_files(root)
+    changed = sorted(rel for rel in built.keys() | now.keys() if built.get(rel) != now.get(rel))
+    if changed:
+        shown = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
+        raise BuildError(f"the editions are stale: {shown} changed since the last build;"
+                         " run 'invoke build' before 'invoke release'", "build/" + MANIFEST)
+    for entry in manifest.get("outputs", ()):
+        path = out / entry["path"]
+        if path.is_file() and sha256(path.read_bytes()) != entry["sha256"]:
+            raise BuildError(f"build/{entry['path']} changed since it was built; run 'invoke"
+                             " build' before 'invoke release'", "build/" + MANIFEST)
 
 
 def _read(path: Path) -> bytes:

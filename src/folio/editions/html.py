@@ -17,10 +17,12 @@ from lxml import html as lxml_html
 from markupsafe import Markup
 
 from folio.content.gather import Report
+from folio.content.names import section_file
 from folio.content.render import render
 from folio.editions.common import drop_print_styles, inner_html, outline, retarget, separate_subtitle
 from folio.editions.fonts import edition_fonts
 from folio.editions.search import search_bundle
+from folio.inputs.paths import read_input
 
 #: Where the site keeps the PDF and EPUB it offers.
 DOWNLOADS = "downloads"
@@ -42,7 +44,7 @@ def build_html(report: Report, downloads: dict[str, str], env: jinja2.Environmen
     files: dict[str, bytes] = {}
 
     def file_of(section):
-        return f"{section.id}.html"
+        return section_file(section.id, ".html")
 
     nav = outline(report, file_of)
     sections = report.sections
@@ -77,8 +79,8 @@ def build_html(report: Report, downloads: dict[str, str], env: jinja2.Environmen
     searched = {file_of(s): files[file_of(s)] for s in sections if s.type not in ("titlepage", "toc")}
     files.update(search_bundle(searched, pub.language))
     for name in ("search.js", "notes.js", "favicon.svg"):
-        files[name] = (project.root / "templates/html" / name).read_bytes()
-    screen = (project.root / "templates/css/screen.css").read_bytes()
+        files[name] = read_input(project.root / "templates/html" / name)
+    screen = read_input(project.root / "templates/css/screen.css")
     files["screen.css"] = screen
     pages = [lxml_html.fromstring(data) for rel, data in sorted(files.items())
              if rel.endswith(".html") and "/" not in rel]
@@ -88,7 +90,7 @@ def build_html(report: Report, downloads: dict[str, str], env: jinja2.Environmen
                                flavor="woff2", html=True, extra={"Report Sans": shown},
                                cache=font_cache))
     for rel, path in sorted(report.images.items()):
-        files[rel] = path.read_bytes()
+        files[rel] = read_input(path)
     if pub.base_url:
         files["sitemap.xml"] = sitemap(pub.base_url, [p for p in sorted(files)
                                                       if p.endswith(".html") and p != "404.html"])

@@ -8,6 +8,7 @@ half-written edition in place.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import re
@@ -17,9 +18,27 @@ import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
+from folio.content.names import output_name
+
 
 def write_file(target: Path, data: bytes) -> Path:
-    """Write ``data`` to ``target`` atomically."""
+    """Write ``data`` to ``target`` atomically (an OSError names ``target``, not the
+    temporary file)."""
+    with _naming(target):
+        return _write_file(target, data)
+
+
+@contextlib.contextmanager
+def _naming(target: Path):
+    """Re-raise an OSError as one about ``target``: a full disk is met while writing a
+    temporary file, but the edition it was to replace is what the message must name."""
+    try:
+        yield
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror or str(exc), str(target)) from exc
+
+
+def _write_file(target: Path, data: bytes) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
@@ -37,11 +56,16 @@ def write_file(target: Path, data: bytes) -> Path:
 
 def write_tree(target: Path, files: dict[str, bytes]) -> Path:
     """Replace the folder ``target`` with exactly ``files`` (relative path -> bytes)."""
+    with _naming(target):
+        return _write_tree(target, files)
+
+
+def _write_tree(target: Path, files: dict[str, bytes]) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
     try:
         for rel, data in sorted(files.items()):
-            path = staging / rel
+            path = staging / output_name(rel)
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
             os.chmod(path, 0o644)
@@ -72,7 +96,7 @@ ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 def add_to_zip(zf: zipfile.ZipFile, name: str, data: bytes, stored: bool = False) -> None:
     """Add one entry with fixed time, mode and host system, so a zip's bytes depend only on
     its contents and order."""
-    zf.writestr(_entry_info(name, stored), data, compresslevel=None if stored else ZIP_LEVEL)
+    zf.writestr(_entry_info(output_name(name), stored), data, compresslevel=None if stored else ZIP_LEVEL)
 
 
 #: Deflate level of every compressed zip entry.

@@ -19,6 +19,7 @@ from markupsafe import Markup
 
 from folio.content.gather import Report, Section
 from folio.content.media import media_type
+from folio.content.names import section_file
 from folio.content.render import render
 from folio.editions.common import (
     creators,
@@ -34,6 +35,7 @@ from folio.editions.epub.ncx import complete_ncx
 from folio.editions.epub.notes import APPLE_OPTIONS, APPLE_OPTIONS_PATH, pop_up_notes
 from folio.editions.fonts import edition_fonts
 from folio.editions.pagelist import PageBreak, insert_markers, page_list_nav
+from folio.inputs.paths import read_input
 from folio.pipeline.output import zip_bytes
 
 #: DPUB-ARIA roles for the EPUB structural semantics we know; others get none.
@@ -107,10 +109,10 @@ def build_epub(report: Report, cover: bytes, pages: list[PageBreak], env: jinja2
         book.add_metadata("DC", "source", f"urn:isbn:{printed}" if printed else page_break_source(report))
 
     def file_of(section):
-        return f"{section.id}.xhtml"
+        return section_file(section.id, ".xhtml")
 
     root = report.project.root
-    css = (root / "templates/css/epub.css").read_bytes()
+    css = read_input(root / "templates/css/epub.css")
     stylesheets = ["fonts/fonts.css", "epub.css"]
     contents: list[tuple[Section, bytes]] = []
     for section in report.sections:
@@ -132,7 +134,7 @@ def build_epub(report: Report, cover: bytes, pages: list[PageBreak], env: jinja2
     book.add_item(epub.EpubItem(uid="style", file_name="epub.css", media_type="text/css",
                                 content=css))
     for rel, path in sorted(report.images.items()):
-        book.add_item(_item(rel, path.read_bytes()))
+        book.add_item(_item(rel, read_input(path)))
 
     docs = [_cover(book, env, pub, cover)]
     for section, data in contents:

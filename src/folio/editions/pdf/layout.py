@@ -8,6 +8,7 @@ label and opening words.
 
 from __future__ import annotations
 
+import ctypes.util
 import hashlib
 import logging
 import re
@@ -16,10 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-import weasyprint
-from weasyprint.formatting_structure.boxes import FootnoteAreaBox, MarginBox, TextBox
-from weasyprint.urls import URLFetcher, URLFetcherResponse
-
 from folio.content.media import media_type
 from folio.editions.pagelist import KEY, squash
 from folio.editions.pdf.document import LayoutRequest, PrintLayout, label_pages, label_ranges, range_labels
@@ -27,6 +24,18 @@ from folio.editions.pdf.finish import finish_pdf, page_count
 from folio.editions.pdf.press import spread_stylesheet
 from folio.errors import BuildError, Problem
 from folio.pipeline.workers import background
+
+# WeasyPrint dlopens Pango & co. under several names; for each that is not a soname, cffi
+# falls back on ctypes.util.find_library, which runs ldconfig, gcc and ld: programs a build
+# has no business running (issue 15), and 2-4 s of a loaded machine. The sonames it tries
+# next are found by dlopen itself, so the search is left out while WeasyPrint loads.
+_find_library, ctypes.util.find_library = ctypes.util.find_library, lambda name: None
+try:
+    import weasyprint
+    from weasyprint.formatting_structure.boxes import FootnoteAreaBox, MarginBox, TextBox
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+finally:
+    ctypes.util.find_library = _find_library
 
 #: The project's address as WeasyPrint sees it, wherever the folder is: WeasyPrint names
 #: each image in the PDF after a hash of its URL, so a real path would change the bytes.
