@@ -6,6 +6,7 @@ subtitle set apart from the title. And the PDF check fails on WeasyPrint's own, 
 from __future__ import annotations
 
 import ctypes
+import datetime as dt
 import re
 
 import pikepdf
@@ -101,14 +102,17 @@ def test_the_check_fails_on_weasyprints_own_tree(tiny, monkeypatch, tmp_path):
     """Without the finishing step the tree has orphan running heads, a /Span footnote and an /L
     contents: the PDF check names each, with its page."""
     from folio.content.gather import gather
+    from folio.content.render import make_environment
     from folio.editions.pdf import layout
     from folio.editions.pdf.document import layout_request
     from folio.inputs.load import load_project
 
     monkeypatch.setattr(layout, "finish_pdf", lambda data, *args, **kwargs: data)
-    report = gather(load_project(tiny.root), cache_dir=tmp_path / "cache")
+    env = make_environment(tiny.root / "templates")
+    report = gather(load_project(tiny.root), cache_dir=tmp_path / "cache", env=env)
+    date = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
     path = tmp_path / "raw.pdf"
-    path.write_bytes(layout.lay_out(layout_request(report)).data)
+    path.write_bytes(layout.lay_out(layout_request(report, env, date)).data)
     rules = {rule for _, rule, _ in tagging(path)}
     assert {"untagged-content", "footnote-note", "toc"} <= rules
     assert all(where.startswith("page ") for where, rule, _ in tagging(path) if rule != "creators")
