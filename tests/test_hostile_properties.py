@@ -66,8 +66,8 @@ def _inside(rel: str, out: Path) -> bool:
     return (out / rel).resolve().is_relative_to(out.resolve()) and not Path(rel).is_absolute()
 
 
-#: The scripts the templates themselves put in a page (the search), by src.
-TEMPLATE_SCRIPTS = {"search.js", "pagefind/pagefind-ui.js", "pagefind/pagefind.js"}
+#: The scripts the templates themselves put in a page (the search, the note pop-ups), by src.
+TEMPLATE_SCRIPTS = {"search.js", "notes.js", "pagefind/pagefind-ui.js", "pagefind/pagefind.js"}
 
 
 def _foreign(script) -> bool:
