@@ -17,7 +17,7 @@ from pydantic_core import ErrorDetails
 
 from folio.errors import BuildError, Problems
 from folio.inputs.models import REQUIRED, SCHEMAS, Contents, Contributors, Entry, Model, Publication
-from folio.inputs.paths import check_links
+from folio.inputs.paths import check_links, lf
 from folio.inputs.schemas import load_schema, problem_for_missing, schema_path, validate
 from folio.inputs.yamlload import Lines, line_of, load_yaml
 from folio.theme import resolve
@@ -98,7 +98,6 @@ def load_project(root: Path | str) -> Project:
         if path.suffix != ".yaml" or not path.is_file():
             continue
         stem = path.stem
-        files[rel] = path.read_bytes()
         try:
             model = Contributors if stem == contributors else SCHEMAS.get(stem)
             schema, raw = (None, None) if model else load_schema(root, stem)
@@ -107,6 +106,7 @@ def load_project(root: Path | str) -> Project:
                 continue
             if raw is not None:
                 files[schema_path(stem)] = raw
+            files[rel] = path.read_bytes()
             value, lines[stem] = load_yaml(path, rel)
             if model is not None:
                 data[stem] = _validate(model, value, lines[stem], rel)
@@ -114,6 +114,8 @@ def load_project(root: Path | str) -> Project:
                 data[stem] = validate(schema, value, lines[stem], rel)
         except BuildError as exc:
             problems.extend(exc)
+        except OSError as exc:
+            problems.add(f"cannot be read: {(exc.strerror or str(exc)).lower()}", rel)
     for stem in REQUIRED:
         if stem not in data and not (root / "data" / f"{stem}.yaml").exists():
             purpose = (SCHEMAS[stem].__doc__ or ":").split(":")[1].strip().rstrip(".")
@@ -239,6 +241,7 @@ def _resolve_contents(root: Path, contents: Contents, lines: Lines, problems: Pr
     """Check every entry's files exist inside the project and read the Markdown."""
     specs = []
     rel = "data/contents.yaml"
+    listed: dict[Path, int | None] = {}  # each chapter once: its id names one file
     for part in PARTS:
         for i, entry in enumerate(getattr(contents, part)):
             line = lines.get((part, i))
@@ -258,10 +261,20 @@ def _resolve_contents(root: Path, contents: Contents, lines: Lines, problems: Pr
                 if path is None:
                     continue
                 shown = f"manuscript/{name}"
+                if path in listed:
+                    where = f" (line {listed[path]})" if listed[path] else ""
+                    problems.add(f"{shown} is listed twice{where}: a chapter comes once in"
+                                 " the reading order", rel, line)
+                    continue
+                listed[path] = line
                 if not path.is_file():
                     problems.add(f"chapter not found: {shown}", rel, line)
                     continue
-                raw = path.read_bytes()
+                try:
+                    raw = lf(path.read_bytes())  # CRLF or LF: the same chapter
+                except OSError as exc:
+                    problems.add(f"cannot be read: {(exc.strerror or str(exc)).lower()}", shown)
+                    continue
                 files[shown] = raw
                 try:
                     texts.append((shown, raw.decode("utf-8")))
@@ -295,7 +308,11 @@ def _join(texts: list[tuple[str, str]]) -> tuple[tuple[tuple[str, int], ...], st
 def _inside(root: Path, folder: str, name: str, problems: Problems, rel: str, line) -> Path | None:
     """Resolve ``folder/name``; refuse anything that leaves the folder (.., absolute, links)."""
     base = (root / folder).resolve()
-    path = (base / name).resolve()
+    try:
+        path = (base / name).resolve()
+    except (RuntimeError, OSError):  # Python 3.11 raises RuntimeError for a link loop
+        problems.add(f"'{name}' is a link that leads back to itself (a loop)", rel, line)
+        return None
     if Path(name).is_absolute() or not path.is_relative_to(base):
         problems.add(f"'{name}' must be a path inside {folder}/", rel, line)
         return None

@@ -8,6 +8,7 @@ label and opening words.
 
 from __future__ import annotations
 
+import ctypes.util
 import hashlib
 import logging
 import re
@@ -16,22 +17,30 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-import weasyprint
-from weasyprint.formatting_structure.boxes import FootnoteAreaBox, MarginBox, TextBox
-from weasyprint.urls import URLFetcher, URLFetcherResponse
-
 from folio.content.media import media_type
 from folio.editions.pagelist import KEY, squash
 from folio.editions.pdf.document import LayoutRequest, PrintLayout, label_pages, label_ranges, range_labels
+from folio.editions.pdf.finish import finish_pdf, page_count
+from folio.editions.pdf.press import spread_stylesheet
 from folio.errors import BuildError, Problem
 from folio.pipeline.workers import background
 from folio.theme import THEME, resolve
 
+# WeasyPrint dlopens Pango & co. under several names; for each that is not a soname, cffi
+# falls back on ctypes.util.find_library, which runs ldconfig, gcc and ld: programs a build
+# has no business running (issue 15), and 2-4 s of a loaded machine. The sonames it tries
+# next are found by dlopen itself, so the search is left out while WeasyPrint loads.
+_find_library, ctypes.util.find_library = ctypes.util.find_library, lambda name: None
+try:
+    import weasyprint
+    from weasyprint.formatting_structure.boxes import FootnoteAreaBox, MarginBox, TextBox
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+finally:
+    ctypes.util.find_library = _find_library
+
 #: The project's address as WeasyPrint sees it, wherever the folder is: WeasyPrint names
 #: each image in the PDF after a hash of its URL, so a real path would change the bytes.
 BASE_URL = "file:///project/"
-#: Tagged PDF (structure tree, /Lang, DisplayDocTitle) that claims PDF/UA-1.
-PDF_OPTIONS = {"pdf_variant": "pdf/ua-1"}
 _NUMBER = re.compile(r"^(?:[0-9]+|[ivxlcdm]+)$", re.IGNORECASE)
 
 
@@ -83,10 +92,14 @@ def lay_out(request: LayoutRequest) -> PrintLayout:
             ranges.extend(label_ranges(document.pages, request.body_id))
             label_pages(pdf, ranges)
 
-        document = html.render(**PDF_OPTIONS)
+        options = {"pdf_variant": request.variant}
+        document = html.render(**options)
         cover = _cover(document) if request.cover else None
         data = document.write_pdf(pdf_identifier=file_id.encode("ascii"), finisher=finish,
-                                  **PDF_OPTIONS)
+                                  **options)
+        data = finish_pdf(data, request.identifier, request.press)
+        total = page_count(data) if request.press else len(document.pages)
+        spread = lay_out_spread(request, total) if request.spread else None
     except weasyprint.urls.FatalURLFetchingError as exc:
         raise BuildError(f"PDF: {exc.__cause__ or exc}", "templates/pdf/document.html") from None
     finally:
@@ -95,9 +108,24 @@ def lay_out(request: LayoutRequest) -> PrintLayout:
         raise BuildError([Problem(f"PDF: {message}", "templates/pdf/document.html")
                           for message in warnings.records])
     # The labels the finisher wrote, computed, not read back: parsing the PDF took 0.35 s.
-    labels = range_labels(ranges, len(document.pages)) if ranges else printed_labels(document.pages)
-    return PrintLayout(data, tuple(tuple(page.anchors) for page in document.pages),
-                       labels, first_lines(document.pages), cover.result() if cover else None)
+    labels = range_labels(ranges, total) if ranges else printed_labels(document.pages)
+    blank = total - len(document.pages)  # the blank pages finishing added, to an even count
+    return PrintLayout(data, tuple(tuple(page.anchors) for page in document.pages) + ((),) * blank,
+                       labels, first_lines(document.pages) + ((None, ""),) * blank,
+                       cover.result() if cover else None, spread)
+
+
+def lay_out_spread(request: LayoutRequest, pages: int) -> bytes:
+    """The cover spread, sized for an interior of ``pages`` pages, finished like the interior."""
+    # Only the print edition's request has a spread, and it always has a profile.
+    assert request.press is not None and request.spread is not None
+    html = weasyprint.HTML(string=request.spread, base_url=BASE_URL,
+                           url_fetcher=ProjectFetcher(request.root))
+    size = weasyprint.CSS(string=spread_stylesheet(request.press, pages))
+    file_id = hashlib.md5((request.identifier + "#cover").encode("utf-8")).hexdigest()
+    data = html.write_pdf(stylesheets=[size], pdf_identifier=file_id.encode("ascii"),
+                          pdf_variant=request.variant)
+    return finish_pdf(data, request.identifier + "#cover", request.press, pad=False)
 
 
 def _cover(document) -> Future:
