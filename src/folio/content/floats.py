@@ -26,7 +26,7 @@ def references_as_links(text: str) -> str:
     """``@fig:x`` -> ``[](#fig:x){.xref}`` outside code, leaving citations (``@smith2020``) be."""
     out, last = [], 0
     for match in _REFERENCE.finditer(text):
-        if _in_code(text, match.start()):
+        if in_code(text, match.start()):
             continue
         out.append(text[last:match.start()])
         out.append(f"[](#{match.group(1)}){{.xref}}")
@@ -34,7 +34,7 @@ def references_as_links(text: str) -> str:
     return "".join(out) + text[last:] if out else text
 
 
-def _in_code(text: str, index: int) -> bool:
+def in_code(text: str, index: int) -> bool:
     """Whether ``index`` lies in a fenced block or an inline code span (a cheap test)."""
     before = text[:index]
     fences = len(re.findall(r"^ {0,3}(?:```|~~~)", before, re.M))

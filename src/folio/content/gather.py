@@ -18,14 +18,22 @@ from lxml import etree, html
 from markupsafe import Markup
 
 from folio.content.convert import convert_all, make_pandoc
-from folio.content.floats import number_floats, references_as_links
+from folio.content.floats import in_code, number_floats, references_as_links
 from folio.content.formulas import formula_problems
 from folio.content.images import image_problem
 from folio.content.limits import check_chapters, check_depth
 from folio.content.lint import lint
 from folio.content.names import fold, id_problem, output_name
 from folio.content.render import data_namespace, make_environment, render
-from folio.content.sanitize import Locator, link_problem, scheme_of, unsafe_characters, unsafe_markup
+from folio.content.sanitize import (
+    Locator,
+    link_problem,
+    modernise,
+    raw_text_blocks,
+    scheme_of,
+    unsafe_characters,
+    unsafe_markup,
+)
 from folio.content.values import insert_values, smarten_tree
 from folio.errors import BuildError, Problem, Problems
 from folio.inputs.load import Project, Spec
@@ -112,7 +120,8 @@ def _gather(project: Project, cache_dir: Path | None, log, env, binary, prefetch
     if unsafe:
         raise BuildError(unsafe)
     *texts, bibliography = convert_all(
-        pandoc, [(references_as_links(text), source) for text, source in chapters], log,
+        pandoc, [(references_as_links(raw_text_blocks(text, in_code)), source)
+                 for text, source in chapters], log,
         bibliography=True)
     converted = dict(zip((s.source for s in markdown), texts, strict=True))
     cited = _check_references(project, bibliography)
@@ -219,6 +228,7 @@ def _section(spec: Spec, content: str, data: dict) -> Section:
     body = html.fragment_fromstring(content or "<p></p>", create_parent="section")
     check_depth(body, origin)  # before anything walks the tree
     _drop_comments(body)
+    modernise(body)
     if spec.text is not None:
         insert_values(body, data, origin, spec.text)
     if spec.entry.template:
