@@ -274,10 +274,10 @@ def test_a_problem_in_the_second_file_of_a_chapter_names_that_file(tmp_path):
         folio.build(root, ("html",))
     assert str(caught.value) == \
         "data/contents.yaml:3: body[1].source: a list of source files lists at least one"
-    (root / "data/contents.yaml").write_text("body:\n  - {source: [ch03.md, ch04.md]}\n", "utf-8")
+    (root / "data/contents.yaml").write_text("body:\n  - {source: [ch03.md, ch09.md]}\n", "utf-8")
     with pytest.raises(folio.BuildError) as caught:
         folio.build(root, ("html",))
-    assert str(caught.value) == "data/contents.yaml:2: chapter not found: manuscript/ch04.md"
+    assert str(caught.value) == "data/contents.yaml:2: chapter not found: manuscript/ch09.md"
 
 
 def test_a_part_title_from_the_theme(tmp_path):

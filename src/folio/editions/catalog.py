@@ -86,7 +86,8 @@ class PDF(Edition):
 
         # The EPUB's cover is page 1 of the screen PDF: made in the same worker, if needed.
         cover = self.variant == "screen" and "epub" in ctx.making
-        request = layout_request(ctx.report, ctx.env, ctx.date, self.variant, cover=cover)
+        request = layout_request(ctx.report, ctx.env, ctx.date, self.variant, cover=cover,
+                                 font_cache=ctx.out / FONT_CACHE)
         ctx.say(f"{self.name}: laying out pages")
         return ctx.pool.submit(LAY_OUT, request)
 

@@ -90,7 +90,8 @@ def build_html(report: Report, downloads: dict[str, str], env: jinja2.Environmen
     shown = "".join(sorted({c for page in pages for c in page.text_content()} | set(TYPED)))
     files.update(edition_fonts(resolve(project.root, "fonts/fonts.css").parent, pages,
                                [screen.decode("utf-8")], flavor="woff2", html=True,
-                               extra={"Report Sans": shown}, cache=font_cache))
+                               extra={"Report Sans": shown}, cache=font_cache,
+                               language=pub.language))
     for rel, path in sorted(report.images.items()):
         files[rel] = read_input(path)
     if pub.base_url:

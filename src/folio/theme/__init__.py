@@ -22,6 +22,8 @@ THEME = Path(__file__).resolve().parent
 SHOWN = "folio-theme"
 #: Subfolders that are used whole, from the project or from the theme, never mixed.
 WHOLE = ("fonts",)
+#: The fallback fonts' folder (``editions/fallback.py``), never a project's.
+FALLBACK = "fallback"
 
 
 def template_dirs(root: Path) -> list[Path]:
@@ -60,6 +62,8 @@ def theme_inputs(root: Path) -> dict[str, Path]:
         if not path.is_file() or path.suffix in (".py", ".pyc") or "__pycache__" in path.parts:
             continue
         rel = path.relative_to(THEME).as_posix()
+        if rel.startswith(f"{FALLBACK}/") and rel != f"{FALLBACK}/fonts.txt":
+            continue  # 100 MB of fonts, each pinned by its sha256 in fonts.txt
         if resolve(root, rel) == path:
             found[f"{SHOWN}/{rel}"] = path
     return found

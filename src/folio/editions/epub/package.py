@@ -129,7 +129,7 @@ def build_epub(report: Report, cover: bytes, pages: list[PageBreak], env: jinja2
         contents.append((section, xhtml.encode("utf-8")))
     fonts = edition_fonts(resolve(root, "fonts/fonts.css").parent,
                           [etree.fromstring(data) for _, data in contents], [css.decode("utf-8")],
-                          cache=font_cache)
+                          cache=font_cache, language=pub.language)
     for rel, data in sorted(fonts.items()):
         book.add_item(_item(rel, data))
     book.add_item(epub.EpubItem(uid="style", file_name="epub.css", media_type="text/css",

@@ -132,7 +132,8 @@ def ean13_bars(isbn: str) -> str:
 
 
 def layout_request(report: Report, env: jinja2.Environment, date: dt.datetime,
-                   edition: str = "screen", cover: bool = False) -> LayoutRequest:
+                   edition: str = "screen", cover: bool = False,
+                   font_cache: Path | None = None) -> LayoutRequest:
     """The request to print a PDF edition of the report (checked against the size limit first:
     a report too large fails at once, before WeasyPrint, in bounded memory)."""
     from folio.content.limits import check_pdf
@@ -142,7 +143,8 @@ def layout_request(report: Report, env: jinja2.Environment, date: dt.datetime,
         raise ValueError(f"unknown PDF edition: {edition!r}")
     check_pdf(report)
     pub = report.publication
-    document = pdf_document_html(report, env, date, edition=edition)
+    document = with_fallbacks(report, pdf_document_html(report, env, date, edition=edition),
+                              edition, font_cache)
     body = next((s.id for s in report.sections if s.part == "body"), None)
     identifier = pub.identifier + ("" if edition == "screen" else f"#{edition}")
     if edition == "screen":
@@ -150,6 +152,21 @@ def layout_request(report: Report, env: jinja2.Environment, date: dt.datetime,
     _check_profile(report)
     return LayoutRequest(report.project.root, document, identifier, body, cover,
                          variant="pdf/x-4", press=Press.of(pub.press), spread=spread_html(report, env, date))
+
+
+def with_fallbacks(report: Report, document: str, edition: str,
+                   font_cache: Path | None = None) -> str:
+    """The document with the fallback fonts its text needs (``editions/fallback.py``),
+    in a ``<style>`` at the end of its head; as it was when the bundle draws everything."""
+    from folio.editions.fallback import pdf_style
+    from folio.inputs.paths import read_input
+
+    root = report.project.root
+    sheets = ["css/print.css", *(["css/print-edition.css"] if edition == "print" else [])]
+    style = pdf_style(resolve(root, "fonts/fonts.css").parent, document,
+                      [read_input(resolve(root, rel)).decode("utf-8") for rel in sheets],
+                      report.publication.language, font_cache)
+    return document.replace("</head>", style + "</head>", 1) if style else document
 
 
 def _check_profile(report: Report) -> None:
