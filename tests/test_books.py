@@ -298,6 +298,22 @@ def test_a_part_title_from_the_theme(tmp_path):
     assert severe == [], "\n".join(severe)
     toc = html.parse(str(root / "build/html/contents.html")).getroot()
     assert "Part One: Basics" in [a.text_content() for a in toc.iter("a")]
+    # The part holds its chapters in the navigation, the NCX and the site's contents.
+    xhtml = "{http://www.w3.org/1999/xhtml}"
+    nav = built.epub.xml(built.epub.nav_path)
+    part_li = next(li for li in nav.iter(f"{xhtml}li")
+                   if li.find(f"{xhtml}a") is not None and li.find(f"{xhtml}a").text == "Part One: Basics")
+    assert [a.text for a in part_li.findall(f"{xhtml}ol/{xhtml}li/{xhtml}a")] == [
+        "Counting", "Sorting", "Searching", "Every Script"]
+    ncx = built.epub.xml(next(i["href"] for i in built.epub.manifest.values()
+                              if i["media-type"] == "application/x-dtbncx+xml"))
+    point = next(p for p in ncx.iter("{*}navPoint") if p.findtext("{*}navLabel/{*}text") == "Part One: Basics")
+    assert [p.findtext("{*}navLabel/{*}text") for p in point.findall("{*}navPoint")] == [
+        "Counting", "Sorting", "Searching", "Every Script"]
+    site = html.parse(str(root / "build/html/counting.html")).getroot()
+    nested = site.xpath("//nav[@id='site-nav']/ol/li[a='Part One: Basics']/ol/li/a")
+    assert [a.text for a in nested] == ["Counting", "Sorting", "Searching", "Every Script"]
+    assert [a.text for a in nested if a.get("aria-current")] == ["Counting"]
 
 
 def test_a_formula_does_not_hide_the_other_problems_of_the_pass(tmp_path):

@@ -25,6 +25,8 @@ class NavItem:
     title: str
     href: str
     children: tuple[NavItem, ...] = ()
+    part: bool = False
+    """A part of the book: its children are its chapters."""
 
 
 def retarget(report: Report, section: Section, file_of, image_of) -> etree._Element:
@@ -106,8 +108,10 @@ def separate_subtitle(body: etree._Element) -> None:
 
 
 def outline(report: Report, file_of, depth: int = 2) -> list[NavItem]:
-    """The report's table of contents: sections listed in the TOC, each with its h2s."""
-    items = []
+    """The report's table of contents: sections listed in the TOC, each with its h2s; a
+    part (``type: part``) holds the body sections that follow it, up to the next part."""
+    items: list[NavItem] = []
+    part: list[NavItem] | None = None  # the chapters of the part being listed
     for section in report.sections:
         if not section.in_toc:
             continue
@@ -117,8 +121,26 @@ def outline(report: Report, file_of, depth: int = 2) -> list[NavItem]:
         if depth > 1:
             children = tuple(NavItem(text, f"{here or ''}#{ident}")
                              for level, ident, text in section.headings if level == 2)
-        items.append(NavItem(section.title, top, children))
+        item = NavItem(section.title, top, children)
+        if section.type == "part":
+            _close(items, part)
+            part = []
+            items.append(NavItem(section.title, top, (), part=True))
+        elif part is not None and section.part == "body":
+            part.append(item)
+        else:
+            _close(items, part)
+            part = None
+            items.append(item)
+    _close(items, part)
     return items
+
+
+def _close(items: list[NavItem], part: list[NavItem] | None) -> None:
+    """Give the last part in ``items`` the chapters listed under it."""
+    if part:
+        last = next(i for i in range(len(items) - 1, -1, -1) if items[i].part)
+        items[last] = NavItem(items[last].title, items[last].href, tuple(part), part=True)
 
 
 def source_date(report: Report, epoch: str) -> dt.datetime:
