@@ -115,3 +115,15 @@ def test_a_subset_is_the_same_bytes_every_time():
     _MADE.clear()
     assert subset_file(source.path, source.index, "pin", "世界") == first
     assert {ord("世"), ord("界")} <= set(TTFont(io.BytesIO(first)).getBestCmap())
+
+
+def test_the_book_passes_the_validators_of_readers(book):
+    from folio.check import Tools, format_report, run_checks
+    from helpers import REPO
+
+    # EPUBCheck, Ace, epub.js, calibre, vnu, axe, links, PDF structure. (The printer's preflight
+    # refuses the fixture's RGB figures, a PNG at 96 ppi and an sRGB SVG: see the report.)
+    only = ["epubcheck", "ace", "epubjs", "calibre", "vnu", "axe", "links", "pdf"]
+    results = run_checks(book.root, Tools(REPO / "tools" / "node_modules"), only=only)
+    report = format_report(results)
+    assert all(r.ok and r.checked and not r.findings for r in results), report

@@ -4,16 +4,17 @@ The bundle (``templates/fonts/``, the project's or the theme's) covers the scrip
 its designer chose: Latin, Greek and Cyrillic for the default theme. A book may
 quote Chinese, Japanese, Korean, Devanagari or Arabic, or use an emoji. Each
 face the bundle declares gets, only for the characters of an edition it lacks,
-further ``@font-face`` rules of the same family, weight and style, restricted by
-``unicode-range`` to those characters and pointing at a Noto font cut to them
-(:data:`CHAINS` says which, in order, for a serif, a sans-serif and a monospaced
-face). An edition whose text the bundle covers gets no such rule: its bytes are
-what they were without fallbacks.
+further ``@font-face`` rules restricted by ``unicode-range`` to those characters
+and pointing at a Noto font cut to them (:data:`CHAINS` says which, in order, for
+a serif, a sans-serif and a monospaced face): in the EPUB and the site, rules of
+the face's own family, weight and style; in the PDF, families of their own placed
+after it (:func:`pdf_style`). An edition whose text the bundle covers gets no such
+rule: its bytes are what they were without fallbacks.
 
 The Noto fonts are in the package (``folio/theme/fallback/``, fetched and
 checked by scripts/setup from the sha256 in ``fonts.txt``); nothing is read
 from the system's fonts. A character that no font of the bundle or of the chain
-covers is a located problem (:func:`check_coverage`), before any edition is made.
+covers is a located problem (:func:`check_report`), before any edition is made.
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ class Source:
 
     @property
     def path(self) -> Path:
+        """The file, in :data:`FOLDER`."""
         return FOLDER / self.name
 
     @property
