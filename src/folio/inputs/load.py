@@ -6,6 +6,7 @@ unknown key, a missing chapter) is collected and raised as one BuildError.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -116,7 +117,7 @@ def _validate(schema: type[Model], value, lines: Lines, rel: str) -> Model:
                 continue  # pydantic counts only the valid items: the inner error says it all
             if err["type"] == "missing" and _misspelt(errors, loc):
                 continue  # 'nmae' given for 'name': the unknown key's hint says it all
-            problems.add(_message(schema, err, loc), rel, line_of(lines, loc))
+            problems.add(_message(schema, err, loc, lines), rel, line_of(lines, loc))
         raise BuildError(problems.items) from None
 
 
@@ -131,8 +132,8 @@ def _has_inner_error(errors: list[ErrorDetails], loc: tuple) -> bool:
     return any(len(e["loc"]) > len(loc) and tuple(e["loc"][:len(loc)]) == loc for e in errors)
 
 
-def _message(schema: type[Model], err: ErrorDetails, loc: tuple) -> str:
-    """One readable sentence for a pydantic error."""
+def _message(schema: type[Model], err: ErrorDetails, loc: tuple, lines: Lines) -> str:
+    """One readable sentence for a pydantic error, saying what to write where it can."""
     where = _dotted(loc[:-1]) if loc else ""
     prefix = f"in {where}: " if where else ""
     key = loc[-1] if loc else ""
@@ -143,10 +144,34 @@ def _message(schema: type[Model], err: ErrorDetails, loc: tuple) -> str:
         close = difflib.get_close_matches(str(key), known, n=1)
         hint = f" (did you mean '{close[0]}'?)" if close else f" (allowed: {', '.join(known)})"
         return f"{prefix}unknown key '{key}'{hint}"
+    if err["type"] == "string_type" and loc in lines.raw:
+        raw = lines.raw[loc]
+        return (f"{_dotted(loc)}: YAML reads {raw} as {_kind(err['input'])}, not as text:"
+                f" quote it to keep it as written: '{raw}'")
+    if err["type"].startswith("date_"):
+        return f"{_dotted(loc)}: {_date_hint(err['input'], lines.raw.get(loc))}"
     msg = err["msg"]
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, "):]
     return f"{_dotted(loc)}: {msg}" if loc else msg
+
+
+#: Ways an editor may write a date that YAML does not read as one (English month names).
+_DATE_FORMATS = ("%d %B %Y", "%d %b %Y", "%B %d %Y", "%B %d, %Y", "%b %d, %Y", "%b %d %Y",
+                 "%d %B, %Y", "%Y/%m/%d", "%Y.%m.%d")
+
+
+def _date_hint(value, raw: str | None) -> str:
+    """What to write for a date given as ``value`` (``raw`` as written, when YAML read it as
+    something else): the same date in ISO 8601, when it reads as one."""
+    written = raw if raw is not None else str(value)
+    for form in _DATE_FORMATS:
+        try:
+            iso = dt.datetime.strptime(" ".join(written.split()), form).date().isoformat()
+        except ValueError:
+            continue
+        return f"'{written}' is not a date in the form YAML reads: write the date as {iso}"
+    return (f"'{written}' is not a date: write the date as year-month-day, as in 2024-03-15")
 
 
 def _known_keys(schema: type[Model], loc: tuple) -> list[str]:
@@ -183,7 +208,7 @@ def _dotted(loc: tuple) -> str:
 
 def _kind(value) -> str:
     return {list: "a list", str: "a string", int: "a number", float: "a number",
-            bool: "a boolean"}.get(type(value), type(value).__name__)
+            bool: "a boolean", dt.date: "a date", dt.datetime: "a date and time"}.get(type(value), type(value).__name__)
 
 
 def _resolve_contents(root: Path, contents: Contents, lines: Lines, problems: Problems,
