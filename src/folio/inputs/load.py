@@ -148,6 +148,8 @@ def _message(schema: type[Model], err: ErrorDetails, loc: tuple, lines: Lines) -
         raw = lines.raw[loc]
         return (f"{_dotted(loc)}: YAML reads {raw} as {_kind(err['input'])}, not as text:"
                 f" quote it to keep it as written: '{raw}'")
+    if err["type"] == "model_type" and err.get("ctx", {}).get("class_name") == "Date":
+        return f"{_dotted(loc)}: {_csl_date_hint(err['input'], lines.raw.get(loc))}"
     if err["type"].startswith("date_"):
         return f"{_dotted(loc)}: {_date_hint(err['input'], lines.raw.get(loc))}"
     msg = err["msg"]
@@ -165,13 +167,30 @@ def _date_hint(value, raw: str | None) -> str:
     """What to write for a date given as ``value`` (``raw`` as written, when YAML read it as
     something else): the same date in ISO 8601, when it reads as one."""
     written = raw if raw is not None else str(value)
+    day = _parsed_date(written)
+    if day:
+        return f"'{written}' is not a date in the form YAML reads: write the date as {day.isoformat()}"
+    return f"'{written}' is not a date: write the date as year-month-day, as in 2024-03-15"
+
+
+def _csl_date_hint(value, raw: str | None) -> str:
+    """What to write for a reference's date given as a plain value: CSL's date-parts."""
+    day = value if isinstance(value, dt.date) else _parsed_date(raw if raw is not None else str(value))
+    if day is None:
+        return ("a reference's date is written as its parts, year, month, day, as in"
+                " date-parts: [[2024, 3, 15]]")
+    return ("a reference's date is written as its parts, year, month, day:"
+            f" date-parts: [[{day.year}, {day.month}, {day.day}]]")
+
+
+def _parsed_date(written: str) -> dt.date | None:
+    """``written`` read in one of :data:`_DATE_FORMATS`, or None."""
     for form in _DATE_FORMATS:
         try:
-            iso = dt.datetime.strptime(" ".join(written.split()), form).date().isoformat()
+            return dt.datetime.strptime(" ".join(written.split()), form).date()
         except ValueError:
             continue
-        return f"'{written}' is not a date in the form YAML reads: write the date as {iso}"
-    return (f"'{written}' is not a date: write the date as year-month-day, as in 2024-03-15")
+    return None
 
 
 def _known_keys(schema: type[Model], loc: tuple) -> list[str]:
