@@ -8,6 +8,7 @@ exit 1, no traceback, and every file of build/ as it was.
 
 from __future__ import annotations
 
+import signal
 import subprocess
 from pathlib import Path
 
@@ -15,13 +16,13 @@ import pypdfium2 as pdfium
 import pytest
 
 from folio.cli import main
-from helpers import Case, assemble_tiny, break_copy, outputs
+from helpers import INVOKE, REPO, Case, assemble_tiny, beside_build, break_copy, invoke, outputs
 
 
 def refused(root: Path, capsys, messages: list[str], *args: str) -> None:
     """``folio --project ROOT --quiet ARGS`` prints exactly ``messages`` to stderr, exits 1
-    without a traceback, and leaves build/ as it was."""
-    before = outputs(root)
+    without a traceback, and leaves build/ as it was, and every file outside it."""
+    before, beside = outputs(root), beside_build(root)
     capsys.readouterr()
     code = main(["--project", str(root), "--quiet", *args])
     err = capsys.readouterr().err
@@ -29,6 +30,7 @@ def refused(root: Path, capsys, messages: list[str], *args: str) -> None:
     assert "Traceback" not in err
     assert err.splitlines() == messages
     assert outputs(root) == before
+    assert beside_build(root) == beside
 
 
 def _table(columns: int) -> str:
@@ -42,6 +44,7 @@ def _table(columns: int) -> str:
 TABLE_LINE = 13
 
 
+@pytest.mark.slow  # the PDF laid out: 2-5 s on the loaded machine
 def test_a_table_wider_than_the_page_is_refused_at_its_line(tiny, copy_built, capsys):
     """60 columns: WeasyPrint drew 15 of them on the page and the rest past its edge."""
     root = copy_built(tiny)
@@ -64,6 +67,7 @@ def _on_page_text(path: Path) -> str:
         pdf.close()
 
 
+@pytest.mark.slow  # a PDF laid out again: 5-9 s on the loaded machine
 def test_a_table_that_fits_prints_every_column(tiny, copy_built):
     root = copy_built(tiny)
     break_copy(root, Case("manuscript/chapter2.md", None, _table(12), ""))
@@ -99,6 +103,18 @@ def test_a_date_not_in_iso_form_says_what_to_write(tiny, copy_built, capsys, nam
     root = copy_built(tiny)
     break_copy(root, Case("data/publication.yaml", "date: 2024-03-15", f"date: {written}", ""))
     refused(root, capsys, [f"data/publication.yaml:8: date: {message}"])
+
+
+@pytest.mark.parametrize("written, parts", [("22 September 2009", "[[2009, 9, 22]]"),
+                                            ("2009-09-22", "[[2009, 9, 22]]")])
+def test_a_reference_date_written_plainly_says_to_write_its_parts(tiny, copy_built, capsys,
+                                                                  written, parts):
+    root = copy_built(tiny)
+    break_copy(root, Case("data/references.yaml", "      date-parts: [[2020]]\n", "", ""))
+    break_copy(root, Case("data/references.yaml", "    issued:\n    publisher: Example",
+                          f"    issued: {written}\n    publisher: Example", ""))
+    refused(root, capsys, ["data/references.yaml:8: references[0].issued: a reference's date is"
+                           f" written as its parts, year, month, day: date-parts: {parts}"])
 
 
 def test_a_number_meant_as_text_says_to_quote_it(tiny, copy_built, capsys):
@@ -161,3 +177,42 @@ def test_diff_runs_nothing_the_project_configures(trapped, capsys):
     assert "<ins>An edit after the commit.</ins>" in page
     assert sorted(p.relative_to(root).parts[0] for p in root.iterdir()) == [
         ".git", ".gitattributes", "build", "data", "manuscript", "templates"]
+
+
+@pytest.mark.slow
+def test_invoke_build_of_someone_elses_folder_runs_nothing_it_configures(trapped):
+    """``invoke html --project PATH``, as the issue has it: a real invoke process."""
+    root, marker = trapped
+    proc = invoke("html", "--project", str(root), "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    assert not marker.exists()
+    assert (root / "build/html/index.html").is_file()
+
+
+def test_release_of_stale_editions_is_one_line_and_exit_1(tiny, copy_built, capsys):
+    """The command line's refusal (the function's is in test_hostile_damage.py): no dist/."""
+    root = copy_built(tiny)
+    break_copy(root, Case("manuscript/chapter2.md", None, "\nAn edit.\n", ""))
+    refused(root, capsys, ["build/manifest.json: the editions are stale: manuscript/chapter2.md"
+                           " changed since the last build; run 'invoke build' before"
+                           " 'invoke release'"], "release")
+    assert not (root / "dist").exists()
+
+
+@pytest.mark.slow
+def test_ctrl_c_in_invoke_serve_stops_it_cleanly(tiny, copy_built):
+    """A real ``invoke serve`` (test_serve.py interrupts the function): a word, exit 0."""
+    root = copy_built(tiny)
+    proc = subprocess.Popen([INVOKE, "serve", "--project", str(root), "--port", "0"], cwd=REPO,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().startswith(("up to date", "built"))
+        assert proc.stdout.readline().startswith("serving ")
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err and out == "stopped\n"
