@@ -408,6 +408,14 @@ def _check(report: Report, problems: Problems, renamed: dict[int, set[str]],
             if not eid:
                 continue
             if eid in ids:
+                first = ids[eid]
+                if section.spec.source is None and first.spec.source is not None and \
+                        eid in _EXPLICIT_ID.findall(first.spec.text or ""):
+                    # the editor's {#id} is the one to change
+                    problems.add(f"the id '{eid}' is taken by {section.origin} (the design's):"
+                                 " links to it would lead there; choose another",
+                                 first.origin, _id_line(first.spec, eid))
+                    continue
                 problems.add(f"duplicate id '{eid}' (also in {ids[eid].origin})",
                              section.origin, _id_line(section.spec, eid))
                 continue
