@@ -71,7 +71,8 @@ def test_every_problem_of_the_data_files_is_reported(tmp_path):
     assert problems(root) == [
         "data/extras.yaml: no schema for this data file: describe its keys in"
         " data/schemas/extras.json (a JSON Schema; see README, 'Data files')",
-        "data/glossary.yaml:1: title: 12 is not of type 'string'",
+        "data/glossary.yaml:1: title: YAML reads 12 as a number, not as text:"
+        " quote it to keep it as written: '12'",
         "data/glossary.yaml:7: in items[1]: unknown key 'also' (allowed: term, definition, see)",
     ]
 

@@ -79,7 +79,7 @@ def validate(schema: dict, value: Any, lines: Lines, rel: str) -> Any:
     except referencing.exceptions.Unresolvable as exc:
         raise BuildError(f"the schema refers to '{exc.ref}', which is not inside it: a schema"
                          " may refer only to its own $defs", schema_path(Path(rel).stem)) from None
-    found = list(_problems(errors))
+    found = list(_problems(errors, lines.raw))
     unknown = {(loc[:-1], loc[-1]) for kind, loc, _ in found if kind == "unknown"}
     problems = Problems()
     for kind, loc, message in sorted(found, key=lambda f: (line_of(lines, f[1]) or 0)):
@@ -91,8 +91,9 @@ def validate(schema: dict, value: Any, lines: Lines, rel: str) -> Any:
     return value
 
 
-def _problems(errors) -> Iterator[tuple[str, tuple, str]]:
-    """(kind, location, message) for each error, one per missing or unknown key."""
+def _problems(errors, raw: dict[tuple, str]) -> Iterator[tuple[str, tuple, str]]:
+    """(kind, location, message) for each error, one per missing or unknown key; ``raw``
+    holds what was written of each scalar YAML did not read as a string."""
     seen: set[tuple] = set()
     for error in errors:
         loc = tuple(error.absolute_path)
@@ -113,8 +114,21 @@ def _problems(errors) -> Iterator[tuple[str, tuple, str]]:
                 hint = f" (did you mean '{close[0]}'?)" if close else \
                     f" (allowed: {', '.join(known)})" if known else ""
                 yield "unknown", (*loc, key), f"{prefix}unknown key '{key}'{hint}"
+        elif error.validator == "type" and "string" in _listed(error.validator_value) \
+                and loc in raw:  # 01234567 is an octal number to YAML: say to quote it
+            yield "other", loc, (f"{where}: YAML reads {raw[loc]} as {_kind(error.instance)},"
+                                 f" not as text: quote it to keep it as written: '{raw[loc]}'")
         else:
             yield "other", loc, f"{where}: {error.message}" if where else error.message
+
+
+def _listed(value) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def _kind(value) -> str:
+    return {bool: "a boolean", int: "a number", float: "a number", list: "a list",
+            dict: "a mapping"}.get(type(value), type(value).__name__)
 
 
 def _validator_class(schema: dict):
