@@ -79,13 +79,17 @@ class Project:
         return "data/references.yaml" if "references" in self.data else None
 
 
-def load_project(root: Path | str) -> Project:
-    """Read and validate a project folder; raise one BuildError listing every problem."""
+def load_project(root: Path | str, links_checked: bool = False) -> Project:
+    """Read and validate a project folder; raise one BuildError listing every problem.
+
+    ``links_checked``: the caller ran :func:`check_links` on ``root`` already (the build
+    does, before it hashes any input), so it is not walked a second time."""
     root = Path(root).resolve()
     problems = Problems()
     if not (root / "data").is_dir():
         raise BuildError("not a report project: no data/ folder", str(root))
-    check_links(root)  # before reading anything: no file outside the project is ever read
+    if not links_checked:  # before reading anything: no file outside the project is ever read
+        check_links(root)
     data: dict[str, Any] = {}
     lines: dict[str, Lines] = {}
     files: dict[str, bytes] = {}
