@@ -3,7 +3,8 @@
 :class:`Press` holds the profile (``data/publication.yaml``, ``print:``) in PDF points, as
 plain values the WeasyPrint worker receives without loading the data schemas.
 :func:`finish_print` makes WeasyPrint's PDF/X-4 what a printer takes: pages padded to the
-profile's multiple, the output intent named as the profile says, a fixed XMP DocumentID
+profile's multiple, what the pages draw in RGB converted to the output intent's CMYK
+(:mod:`folio.editions.pdf.colour`), the output intent named as the profile says, a fixed XMP DocumentID
 (WeasyPrint writes a random one), and crop marks outside the bleed when asked for.
 :func:`spread_stylesheet` sizes the cover spread from the interior's page count.
 """
@@ -92,6 +93,9 @@ def finish_print(pdf: pikepdf.Pdf, press: Press, identifier: str, pad: bool = Tr
     """
     import pikepdf
 
+    from folio.editions.pdf.colour import to_press_cmyk
+
+    to_press_cmyk(pdf)
     if pad:
         last = pdf.pages[-1]
         boxes = {key: last.obj[key] for key in ("/MediaBox", "/TrimBox", "/BleedBox") if key in last.obj}
