@@ -49,11 +49,10 @@ def fixed_environment():
 
 
 def _built(root) -> Built:
-    """Build a report (every edition) and start EPUBCheck on its EPUB in the background."""
+    """Build a report (every edition). EPUBCheck (a JVM, ~10 CPU-s) starts when a test first
+    asks for its verdict, not here: most workers that build a report never need it."""
     folio.build(root)
-    built = Built(root)
-    built.start_epubcheck()
-    return built
+    return Built(root)
 
 
 @pytest.fixture(scope="session")
