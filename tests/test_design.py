@@ -21,7 +21,7 @@ from editions import PdfView, markdown_text, spaced, squash
 from folio.commands.proof import proof
 from folio.editions.pdf.cover import cover_png, page_png
 from folio.editions.search import search_bundle
-from helpers import CHROMIUM, CHROMIUM_ARGS, run_cli
+from helpers import CHROMIUM, CHROMIUM_ARGS, run_folio
 
 ROMAN = re.compile(r"^[ivxlc]+$")
 BLEED = 0.125 * 72  # the default print profile: 0.125 in (3.175 mm) in points
@@ -189,7 +189,7 @@ def test_print_edition_draws_no_marks_by_default(report):
 def test_print_edition_alone_from_the_command_line(tiny, copy_built):
     root = copy_built(tiny)
     (root / "build" / "tiny-report-print.pdf").unlink()
-    proc = run_cli("--quiet", "--project", str(root), "print")
+    proc = run_folio("--quiet", "--project", str(root), "print")
     assert proc.returncode == 0, proc.stderr
     assert (root / "build" / "tiny-report-print.pdf").read_bytes() == \
         (tiny.out / "tiny-report-print.pdf").read_bytes()
