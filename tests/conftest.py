@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 import folio
+import helpers
 from editions import Built
 
 # Re-exported: test modules (and other branches) import these from conftest too.
@@ -27,6 +28,12 @@ from helpers import (  # noqa: F401
     outputs,
     run_cli,
 )
+
+
+def pytest_configure(config):
+    """Mark the fast lane before the test modules are imported: their Hypothesis settings
+    read it (helpers.examples)."""
+    helpers.FAST_LANE = "not slow" in (config.option.markexpr or "")
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -26,6 +26,16 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 CHROMIUM = "/usr/bin/chromium"
 
 
+#: True when pytest selects the fast lane (``-m "not slow"``): set by conftest.py.
+FAST_LANE = False
+
+
+def examples(full: int) -> int:
+    """How many examples a Hypothesis test draws: ``full`` in the whole suite, a fifth (at
+    least 5) in the fast lane, whose explicit ``@example`` cases run in both."""
+    return max(5, full // 5) if FAST_LANE else full
+
+
 def assemble_tiny(dest: Path) -> Path:
     """A fresh copy of tests/fixtures/tiny, with the repository's templates/ (copied: the
     build refuses to read files outside the project, so links would not do)."""
