@@ -244,6 +244,7 @@ def test_every_unsafe_thing_in_a_chapter_is_reported_at_its_line(tiny, copy_buil
                           for i, n in enumerate(names)])
 
 
+@pytest.mark.slow  # a whole build of every edition; the refusals above stay fast
 def test_chapter_metadata_cannot_pull_in_a_file(tmp_path):
     """A chapter's YAML block naming files: pandoc runs with --sandbox and the bibliography
     given on its command line, so nothing named there is read."""
