@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 import folio
+import helpers
 from editions import Built
 
 # Re-exported: test modules (and other branches) import these from conftest too.
@@ -27,6 +28,12 @@ from helpers import (  # noqa: F401
     outputs,
     run_cli,
 )
+
+
+def pytest_configure(config):
+    """Mark the fast lane before the test modules are imported: their Hypothesis settings
+    read it (helpers.examples)."""
+    helpers.FAST_LANE = "not slow" in (config.option.markexpr or "")
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -49,11 +56,10 @@ def fixed_environment():
 
 
 def _built(root) -> Built:
-    """Build a report (every edition) and start EPUBCheck on its EPUB in the background."""
+    """Build a report (every edition). EPUBCheck (a JVM, ~10 CPU-s) starts when a test first
+    asks for its verdict, not here: most workers that build a report never need it."""
     folio.build(root)
-    built = Built(root)
-    built.start_epubcheck()
-    return built
+    return Built(root)
 
 
 @pytest.fixture(scope="session")

@@ -5,10 +5,12 @@ Test modules import these from here (never from each other); conftest.py holds t
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +24,16 @@ CACHE = ".cache"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 CHROMIUM = "/usr/bin/chromium"
+
+
+#: True when pytest selects the fast lane (``-m "not slow"``): set by conftest.py.
+FAST_LANE = False
+
+
+def examples(full: int) -> int:
+    """How many examples a Hypothesis test draws: ``full`` in the whole suite, a fifth (at
+    least 5) in the fast lane, whose explicit ``@example`` cases run in both."""
+    return max(5, full // 5) if FAST_LANE else full
 
 
 def assemble_tiny(dest: Path) -> Path:
@@ -50,6 +62,41 @@ def run_cli(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
     """``python -m folio ARGS`` in a subprocess, text output captured."""
     return subprocess.run([PYTHON, "-m", "folio", *args], cwd=cwd, capture_output=True,
                           text=True, timeout=300, check=False)
+
+
+def run_folio(*args: str) -> subprocess.CompletedProcess:
+    """``folio ARGS`` run in this process by :func:`folio.cli.main`, with the same exit code
+    and output as :func:`run_cli`: for a test about what a build says and writes, not about
+    a real process (its signals, its interpreter's own traceback). It skips a new
+    interpreter's start and a new fork server's import of WeasyPrint (~1-2 CPU-s a call).
+
+    Output is captured at the file descriptors, as a subprocess's would be: what a thread or
+    a child process writes to fd 2 is caught too, not only ``sys.stderr``."""
+    from folio.cli import main
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        saved = os.dup(1), os.dup(2)
+        os.dup2(out.fileno(), 1)
+        os.dup2(err.fileno(), 2)
+        try:
+            with open(1, "w", encoding="utf-8", closefd=False) as o, \
+                    open(2, "w", encoding="utf-8", closefd=False) as e, \
+                    contextlib.redirect_stdout(o), contextlib.redirect_stderr(e):
+                try:
+                    code = main(list(args))
+                except SystemExit as exc:  # argparse's usage error
+                    code = exc.code if isinstance(exc.code, int) else 1
+        finally:
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            os.close(saved[0])
+            os.close(saved[1])
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read().decode("utf-8"), err.read().decode("utf-8")
+    return subprocess.CompletedProcess(["folio", *args], code, stdout, stderr)
 
 
 def invoke(*args: str) -> subprocess.CompletedProcess:
@@ -138,7 +185,7 @@ def assert_refused(root: Path, messages: list[str], *editions: str) -> None:
     """The build of ``root`` prints exactly ``messages``, exits 1 without a traceback, and
     leaves every output as it was, and every file outside build/."""
     before, beside = outputs(root), beside_build(root)
-    proc = run_cli("--project", str(root), "--quiet", *editions)
+    proc = run_folio("--project", str(root), "--quiet", *editions)
     assert proc.returncode == 1, proc.stderr
     assert "Traceback" not in proc.stderr
     assert proc.stderr.splitlines() == messages

@@ -69,7 +69,7 @@ def test_a_signal_stops_either_entry_point_with_its_code_and_no_traceback(tmp_pa
     assert not list((root / "build").glob("*.pdf"))  # stopped before any edition was in place
 
 
-@pytest.mark.parametrize("entry", ["invoke", pytest.param("module", marks=SLOW)])
+@pytest.mark.parametrize("entry", [pytest.param("invoke", marks=SLOW), pytest.param("module", marks=SLOW)])
 def test_a_bug_exits_70_with_its_traceback_and_the_note(tmp_path, entry):
     root = assemble_tiny(tmp_path / "tiny")
     proc = hooked(entry, "bug", root)

@@ -21,7 +21,7 @@ from editions import PdfView, markdown_text, spaced, squash
 from folio.commands.proof import proof
 from folio.editions.pdf.cover import cover_png, page_png
 from folio.editions.search import search_bundle
-from helpers import CHROMIUM, CHROMIUM_ARGS, run_cli
+from helpers import CHROMIUM, CHROMIUM_ARGS, run_folio
 
 ROMAN = re.compile(r"^[ivxlc]+$")
 BLEED = 0.125 * 72  # the default print profile: 0.125 in (3.175 mm) in points
@@ -186,10 +186,27 @@ def test_print_edition_draws_no_marks_by_default(report):
     assert image.getextrema() == (255, 255)
 
 
+def test_the_spreads_set_page_one_alone_on_the_right(tiny):
+    """The printer's proof (``folio proof``'s spreads): page 1 a recto, then 2-3, 4-5..."""
+    from folio.editions.pdf.spreads import GAP, TABLE, contact_sheet
+
+    interior = printed(tiny)
+    pages = len(interior.reader.pages)
+    trim = interior.reader.pages[0].trimbox
+    width, height = round(float(trim.width) * 10 / 72), round(float(trim.height) * 10 / 72)
+    sheet = Image.open(io.BytesIO(contact_sheet(interior.path.read_bytes(), dpi=10, per_row=2)))
+    spreads = 1 + -(-(pages - 1) // 2)
+    assert abs(sheet.width - (2 * (2 * width + GAP) + GAP)) <= 4
+    assert abs(sheet.height - (-(-spreads // 2) * (height + GAP) + GAP)) <= 2 * -(-spreads // 2)
+    # The first spread's left-hand page is the table: page 1 stands alone, on the right.
+    assert sheet.convert("RGB").getpixel((GAP + width // 2, GAP + height // 2)) == TABLE
+    assert sheet.convert("RGB").getpixel((GAP + width + width // 2, GAP + height // 2)) != TABLE
+
+
 def test_print_edition_alone_from_the_command_line(tiny, copy_built):
     root = copy_built(tiny)
     (root / "build" / "tiny-report-print.pdf").unlink()
-    proc = run_cli("--quiet", "--project", str(root), "print")
+    proc = run_folio("--quiet", "--project", str(root), "print")
     assert proc.returncode == 0, proc.stderr
     assert (root / "build" / "tiny-report-print.pdf").read_bytes() == \
         (tiny.out / "tiny-report-print.pdf").read_bytes()

@@ -44,6 +44,7 @@ def repo(tmp_path_factory) -> Path:
     return root
 
 
+@pytest.mark.slow  # two PDFs laid out; the unknown revision keeps diff.py in the fast lane
 def test_diff_of_two_commits_shows_the_words_and_their_pages(repo):
     target = diff(repo, "HEAD~2", log=lambda m: None)
     assert target == repo / "build/diff/index.html"
@@ -65,6 +66,7 @@ def test_diff_of_two_commits_shows_the_words_and_their_pages(repo):
     assert rows["Background"][0] == "" and rows["Background"][2] == "new"
 
 
+@pytest.mark.slow  # two PDFs laid out; the other diff test keeps diff.py in the fast lane
 def test_diff_between_two_revisions_names_the_pages_of_the_inserted_words(repo):
     text = diff(repo, "HEAD~2", to="HEAD~1", log=lambda m: None).read_text("utf-8")
     doc = lhtml.fromstring(text)

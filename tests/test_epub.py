@@ -11,6 +11,7 @@ from editions import OPF, XHTML, is_external
 SEVERE = ("FATAL", "ERROR", "WARNING")
 
 
+@pytest.mark.slow  # a validator (a JVM, ~10 CPU-s)
 def test_epubcheck_reports_nothing(report):
     check = report.epubcheck
     severe = [m.short for m in check.messages if m.level in SEVERE]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import folio
-from helpers import Case, break_copy, outputs, run_cli
+from helpers import Case, break_copy, outputs, run_folio
 
 UNDEFINED_TEMPLATE = """<div class="title-page">
 <h1 id="{{ section.id }}">{{ pub.title }}</h1>
@@ -98,7 +98,7 @@ def test_bad_input_fails_with_one_located_line(tiny, copy_built, name):
     assert str(caught.value) == case.message
     assert len(caught.value.problems) == 1
 
-    proc = run_cli("--project", str(root))
+    proc = run_folio("--project", str(root))
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
     # Progress lines may come first; the problem is the last line, printed once.
@@ -112,7 +112,7 @@ def test_every_problem_of_a_pass_is_reported_at_once(tiny, copy_built):
     before = outputs(root)
     for name in ("unknown key", "unknown nested key", "missing chapter"):
         break_copy(root, CASES[name])
-    proc = run_cli("--project", str(root), "--quiet")
+    proc = run_folio("--project", str(root), "--quiet")
     assert proc.returncode == 1
     assert proc.stderr.splitlines() == [
         CASES["unknown key"].message, CASES["unknown nested key"].message,
@@ -135,12 +135,12 @@ def test_every_bad_chapter_is_reported_at_once(tiny, copy_built, names):
 
 
 def test_not_a_project(tmp_path):
-    proc = run_cli("--project", str(tmp_path))
+    proc = run_folio("--project", str(tmp_path))
     assert proc.returncode == 1
     assert proc.stderr == f"{tmp_path.resolve()}: not a report project: no data/ folder\n"
 
 
 def test_unknown_edition_is_a_usage_error(tiny):
-    proc = run_cli("--project", str(tiny.root), "mobi")
+    proc = run_folio("--project", str(tiny.root), "mobi")
     assert proc.returncode == 2
     assert "unknown edition 'mobi' (choose from html, epub, pdf, print)" in proc.stderr

@@ -19,7 +19,7 @@ from pypdf import PdfReader
 
 from folio.content.convert import make_pandoc
 from folio.inputs.load import load_project
-from helpers import APPENDED, PYTHON, Case, assemble_tiny, assert_refused, break_copy, outputs, run_cli
+from helpers import APPENDED, PYTHON, Case, assemble_tiny, assert_refused, break_copy, outputs, run_folio
 
 CASES = {
     "empty YAML file": Case(
@@ -170,13 +170,13 @@ def test_every_route_to_a_file_outside_at_once_writes_nothing(tmp_path):
               " [p](file:///etc/passwd) [p](/etc/passwd)")
     break_copy(root, Case("manuscript/chapter2.md", None, f"\n{routes}\n\n{markup}\n", ""))
     (root / "manuscript/img/secret.png").symlink_to("/etc/passwd")
-    proc = run_cli("--project", str(root), "--quiet")
+    proc = run_folio("--project", str(root), "--quiet")
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     # The links are refused before anything else is read: one problem, the link.
     assert proc.stderr == ("manuscript/img/secret.png: a link to '/etc/passwd', outside the"
                            " project: copy the file into the project instead\n")
     (root / "manuscript/img/secret.png").unlink()
-    proc = run_cli("--project", str(root), "--quiet")
+    proc = run_folio("--project", str(root), "--quiet")
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     assert len(proc.stderr.splitlines()) == len(RAW_HTML) + 5
     assert all(line.startswith("manuscript/chapter2.md:") for line in proc.stderr.splitlines())
@@ -186,7 +186,7 @@ def test_every_route_to_a_file_outside_at_once_writes_nothing(tmp_path):
 def test_debug_shows_the_traceback_of_a_problem(tiny, copy_built):
     root = copy_built(tiny)
     break_copy(root, CASES["missing image"])
-    proc = run_cli("--project", str(root), "--quiet", "--debug")
+    proc = run_folio("--project", str(root), "--quiet", "--debug")
     assert proc.returncode == 1
     assert "Traceback (most recent call last)" in proc.stderr
     assert proc.stderr.endswith("\n" + CASES["missing image"].message + "\n")
@@ -244,6 +244,7 @@ def test_every_unsafe_thing_in_a_chapter_is_reported_at_its_line(tiny, copy_buil
                           for i, n in enumerate(names)])
 
 
+@pytest.mark.slow  # a whole build of every edition; the refusals above stay fast
 def test_chapter_metadata_cannot_pull_in_a_file(tmp_path):
     """A chapter's YAML block naming files: pandoc runs with --sandbox and the bibliography
     given on its command line, so nothing named there is read."""
@@ -251,7 +252,7 @@ def test_chapter_metadata_cannot_pull_in_a_file(tmp_path):
     break_copy(root, Case("manuscript/chapter2.md", "", "---\nbibliography: /etc/passwd\n"
                           "csl: /etc/passwd\ninclude-before: /etc/passwd\n---\n\n"
                           + (root / "manuscript/chapter2.md").read_text("utf-8"), ""))
-    proc = run_cli("--project", str(root), "--quiet")
+    proc = run_folio("--project", str(root), "--quiet")
     assert proc.returncode == 0, proc.stderr
     assert_no_secret(root)
 
@@ -278,7 +279,7 @@ def test_links_to_the_web_and_mail_are_fine(tmp_path):
     break_copy(root, Case("manuscript/chapter2.md", None,
                           "\nSee [the site](https://example.org/a?b=1), [plain](http://example.org)"
                           " or [write](mailto:editor@example.org).\n", ""))
-    proc = run_cli("--project", str(root), "--quiet", "html")
+    proc = run_folio("--project", str(root), "--quiet", "html")
     assert proc.returncode == 0, proc.stderr
     page = (root / "build/html/chapter2.html").read_text("utf-8")
     for href in ("https://example.org/a?b=1", "http://example.org", "mailto:editor@example.org"):
@@ -306,7 +307,7 @@ def test_a_link_inside_the_project_is_fine(tmp_path):
     root = assemble_tiny(tmp_path / "report")
     os.replace(root / "manuscript/img", root / "figures")
     (root / "manuscript/img").symlink_to("../figures")
-    proc = run_cli("--project", str(root), "--quiet", "html")
+    proc = run_folio("--project", str(root), "--quiet", "html")
     assert proc.returncode == 0, proc.stderr
     # The image is published under the path it really has.
     page = (root / "build/html/chapter2.html").read_text("utf-8")

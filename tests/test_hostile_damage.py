@@ -18,7 +18,7 @@ import pytest
 from PIL import Image
 
 from folio.errors import BuildError
-from helpers import PYTHON, REPO, Case, assemble_tiny, assert_refused, break_copy, outputs, run_cli
+from helpers import PYTHON, REPO, Case, assemble_tiny, assert_refused, break_copy, outputs, run_folio
 
 USE = "manuscript/chapter2.md:7: image 'img/{}'"
 
@@ -85,7 +85,7 @@ def test_an_image_named_with_accents_is_fine(tmp_path):
     os.replace(root / "manuscript/img/red-square.png", root / "manuscript/img/carré-rouge.png")
     break_copy(root, Case("manuscript/chapter2.md", "img/red-square.png", "img/carré-rouge.png",
                           ""))
-    proc = run_cli("--project", str(root), "--quiet", "html")
+    proc = run_folio("--project", str(root), "--quiet", "html")
     assert proc.returncode == 0, proc.stderr
     assert (root / "build/html/manuscript/img/carré-rouge.png").is_file()
 
@@ -144,6 +144,7 @@ def _crlf(root: Path) -> None:
                 path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
 
 
+@pytest.mark.slow  # two whole builds in subprocesses
 def test_crlf_sources_give_the_same_editions(tmp_path):
     """A Windows checkout (core.autocrlf) of the same report gives the same bytes."""
     env = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000"}

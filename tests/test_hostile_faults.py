@@ -61,6 +61,7 @@ def test_an_unreadable_input_is_named(tiny, copy_built, rel):
     assert_fault_refused(root, proc, f"{rel}: cannot be read: permission denied", before)
 
 
+@pytest.mark.slow  # a whole rebuild each; test_a_really_full_disk_loses_no_edition stays fast
 @pytest.mark.parametrize("edition", ["build/html", "build/tiny-report.epub"])
 def test_a_full_disk_loses_no_edition(tiny, copy_built, edition):
     root = copy_built(tiny)

@@ -15,7 +15,7 @@ import pytest
 
 from folio.content.names import id_problem, output_name
 from folio.pipeline.output import write_tree, zip_bytes
-from helpers import Case, break_copy, outputs, run_cli
+from helpers import Case, break_copy, outputs, run_folio
 
 SAFE = ("a section's id starts with a letter or digit and holds only letters, digits, '-',"
         " '_' and '.'")
@@ -70,7 +70,7 @@ def test_a_name_from_the_manuscript_never_names_a_file(tiny, copy_built, tmp_pat
     root = copy_built(tiny)
     before, around = outputs(root), files_outside(tmp_path, root)
     break_copy(root, CASES[name])
-    proc = run_cli("--project", str(root), "--quiet")
+    proc = run_folio("--project", str(root), "--quiet")
     assert proc.returncode == 1, proc.stderr
     assert "Traceback" not in proc.stderr
     assert proc.stderr.splitlines() == [CASES[name].message]

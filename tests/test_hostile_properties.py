@@ -34,9 +34,9 @@ from folio.content.sanitize import ALLOWED, CODE_SCHEMES, allowed_attribute, sch
 from folio.editions.html import build_html
 from folio.errors import BuildError
 from folio.inputs.load import load_project
-from helpers import PYTHON, REPO, assemble_tiny
+from helpers import PYTHON, REPO, assemble_tiny, examples
 
-SETTINGS = settings(max_examples=25, deadline=None,
+SETTINGS = settings(max_examples=examples(25), deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture])
 #: Pieces of paths and markup an attacker would try, mixed into random text.
 HOSTILE = ["../", "..", "/", "\\", "C:", "\x00", ".", "%2e%2e%2f", "~", "<script>", "</script>",
@@ -232,6 +232,7 @@ def _may_run(program: str) -> bool:
     return name in PROGRAMS or name == Path(PYTHON).name  # the workers' fork server
 
 
+@pytest.mark.slow  # a whole build in a subprocess, audited
 def test_a_build_writes_runs_and_connects_only_as_it_should(tmp_path):
     root = assemble_tiny(tmp_path / "report")
     hook = tmp_path / "hook"
@@ -268,6 +269,7 @@ STRACE_CALLS = "openat,open,creat,execve,connect,rename,renameat,renameat2,mkdir
 _WRITES = re.compile(r"^\d+ +(open|openat|creat|rename|renameat2?|mkdir|mkdirat|unlink|unlinkat)\((.*)")
 
 
+@pytest.mark.slow  # a whole build under strace
 @pytest.mark.skipif(shutil.which("strace") is None, reason="strace is not installed")
 def test_under_strace_a_build_touches_only_build_and_temp_and_runs_its_tools(tmp_path):
     """The same, seen by the kernel: pandoc's and Pagefind's own calls too."""

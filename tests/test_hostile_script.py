@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 from folio.content.images import SVG_RULE
-from helpers import APPENDED, Case, assemble_tiny, assert_refused, break_copy, run_cli
+from helpers import APPENDED, Case, assemble_tiny, assert_refused, break_copy, run_folio
 
 TITLE = "    title: Counting Small Things\n"
 URL = "    publisher: Example Press\n"
@@ -92,7 +92,7 @@ def test_inert_raw_html_of_real_books_is_fine(tmp_path):
                           '\n<abbr title="United Nations">UN</abbr>, <i>sic</i>, <small>x</small>,'
                           ' <span data-note="1" aria-label="n">y</span>, <time datetime="2009">'
                           "2009</time>.\n", ""))
-    proc = run_cli("--project", str(root), "--quiet", "html")
+    proc = run_folio("--project", str(root), "--quiet", "html")
     assert proc.returncode == 0, proc.stderr
     assert '<abbr title="United Nations">UN</abbr>' in \
         (root / "build/html/chapter2.html").read_text("utf-8")
@@ -142,6 +142,6 @@ def test_a_plain_svg_with_internal_references_is_fine(tmp_path):
         '<defs><linearGradient id="g"><stop offset="0"/></linearGradient></defs>'
         '<rect fill="url(#g)" width="1" height="1"/>'), "utf-8")
     break_copy(root, Case("manuscript/chapter2.md", "img/red-square.png", "img/figure.svg", ""))
-    proc = run_cli("--project", str(root), "--quiet", "html")
+    proc = run_folio("--project", str(root), "--quiet", "html")
     assert proc.returncode == 0, proc.stderr
     assert (root / "build/html/manuscript/img/figure.svg").is_file()

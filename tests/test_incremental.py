@@ -71,6 +71,7 @@ def test_a_chapter_edit_converts_that_chapter_only_and_matches_a_fresh_build(pro
     assert outputs(fresh) == outputs(project)
 
 
+@pytest.mark.slow  # two whole rebuilds
 def test_cross_references_hold_after_a_one_chapter_edit(project):
     # The link in chapter 2 is checked against the whole report's ids, not a cached chapter.
     edit(project, "manuscript/chapter1.md", "## Survey Method {#survey-method}",
@@ -90,6 +91,7 @@ def test_a_data_change_remakes_the_editions_but_converts_no_chapter(project):
     assert "Revised" in (project / "build/html/index.html").read_text("utf-8")
 
 
+@pytest.mark.slow  # a whole rebuild
 def test_the_bibliography_reconverts_the_chapters_that_cite(project):
     edit(project, "data/references.yaml", "title: ", "title: Revised ")
     rebuilt, converted = rebuild(project)
@@ -99,11 +101,11 @@ def test_the_bibliography_reconverts_the_chapters_that_cite(project):
 
 @pytest.mark.parametrize("css, editions", [
     # The site carries copies of the PDF and EPUB (downloads/): it follows them.
-    ("screen.css", ("html",)), ("epub.css", ("html", "epub")),
-    ("print-edition.css", ("html", "epub", "print")),
+    ("screen.css", ("html",)), pytest.param("epub.css", ("html", "epub"), marks=pytest.mark.slow),
+    pytest.param("print-edition.css", ("html", "epub", "print"), marks=pytest.mark.slow),
     # The EPUB's cover is page 1 of the PDF, its page list the print edition's pages; the print
     # edition is the PDF plus bleed.
-    ("print.css", ALL)])
+    pytest.param("print.css", ALL, marks=pytest.mark.slow)])
 def test_a_style_remakes_only_the_editions_that_use_it(project, css, editions):
     path = project / "templates/css" / css
     path.write_text(path.read_text("utf-8") + "\n/* revised */\n", "utf-8")
@@ -128,6 +130,7 @@ def test_a_default_theme_file_keys_only_the_editions_that_read_it(project, theme
     assert stale == editions
 
 
+@pytest.mark.slow  # a whole rebuild
 def test_a_section_template_remakes_every_edition_and_converts_nothing(project):
     path = project / "templates/sections/references.html"
     path.write_text(path.read_text("utf-8") + "\n", "utf-8")
@@ -164,6 +167,7 @@ def test_a_tool_version_makes_the_editions_it_shapes_stale(project, monkeypatch,
     assert plan_with(project, monkeypatch, **versions).stale == stale
 
 
+@pytest.mark.slow  # a whole rebuild; test_a_tool_version_makes_the_editions_it_shapes_stale is its plan
 def test_a_new_pandoc_converts_every_chapter_again(project, monkeypatch):
     path, version = convert.pandoc_binary()
     monkeypatch.setattr(convert, "pandoc_binary", lambda: (path, version + ".1"))
@@ -193,6 +197,7 @@ def test_a_newer_pandoc_first_on_path_is_never_run(project, tmp_path, monkeypatc
     assert "Nearly all sites" in (project / "build/html/chapter2.html").read_text("utf-8")
 
 
+@pytest.mark.slow  # a whole rebuild
 def test_the_build_date_remakes_every_edition(project, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     assert rebuild(project) == (ALL, set())
@@ -261,9 +266,14 @@ def test_a_removed_or_altered_manifest_is_written_again(project):
     assert manifest.read_bytes() == good
 
 
+# Each case is a whole rebuild: the fast lane keeps the first, the others run in the slow lane.
+SLOW = pytest.mark.slow
+
+
 @pytest.mark.parametrize("junk", ['{"format": "folio-stamp/2", "editions": {"pdf": []}}',
-                                  '{"format": "folio-stamp/2", "editions": {"pdf": {"key": 1}}}',
-                                  '[1, 2]', ""])
+                                  pytest.param('{"format": "folio-stamp/2", "editions": {"pdf": {"key": 1}}}',
+                                               marks=SLOW),
+                                  pytest.param('[1, 2]', marks=SLOW), pytest.param("", marks=SLOW)])
 def test_a_malformed_stamp_is_ignored(project, junk):
     good = outputs(project)
     (project / "build/.cache/stamp.json").write_text(junk, "utf-8")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from editions import read_sections
 from helpers import assemble_tiny, invoke
 
@@ -17,6 +19,7 @@ def test_loop_tasks_are_listed_with_help():
         assert name in listed and len(listed[name].split()) > 1, proc.stdout
 
 
+@pytest.mark.slow  # a PDF built through invoke; test_stats.py keeps stats in the fast lane
 def test_stats_then_an_up_to_date_build(tmp_path):
     root = assemble_tiny(tmp_path / "tiny")
     proc = invoke("stats", "--project", str(root))

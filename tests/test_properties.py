@@ -17,9 +17,9 @@ from folio.content.gather import gather
 from folio.errors import BuildError
 from folio.inputs.load import load_project
 from folio.inputs.yamlload import load_yaml
-from helpers import make_project
+from helpers import examples, make_project
 
-SETTINGS = settings(max_examples=60, deadline=None,
+SETTINGS = settings(max_examples=examples(60), deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 #: Characters that mean something to YAML, so that random text is often nearly YAML.

@@ -66,6 +66,7 @@ def test_verify_names_an_altered_edition(built, tmp_path):
     assert problems == [f"{page}: altered since the build (sha256 differs from the manifest)"]
 
 
+@pytest.mark.slow  # a whole rebuild; the other verify tests keep verify.py in the fast lane
 def test_verify_names_the_inner_file_of_an_epub_the_sources_no_longer_give(built):
     chapter = built / "manuscript/chapter2.md"
     original = chapter.read_text()

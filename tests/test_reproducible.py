@@ -6,6 +6,8 @@ import datetime as dt
 import hashlib
 import json
 
+import pytest
+
 import folio
 from editions import EpubView
 from folio.pipeline.workers import Pool
@@ -23,6 +25,7 @@ def test_two_builds_in_two_folders_are_byte_identical(tiny, tmp_path):
     assert differ == []
 
 
+@pytest.mark.slow  # two whole builds on one worker
 def test_builds_laid_out_by_one_reused_worker_are_byte_identical(tiny, tmp_path):
     # invoke serve keeps one pool for all its rebuilds: a worker lays out one PDF after another
     # (here one worker does both PDFs of two builds), from the state the last one left.
@@ -59,6 +62,7 @@ def test_manifest_records_every_output_and_input(report):
     assert set(manifest["inputs"]) == inputs | set(theme_inputs(report.root))
 
 
+@pytest.mark.slow  # an EPUB build with its cover laid out
 def test_source_date_epoch_sets_the_modified_date(tiny, tmp_path, monkeypatch):
     epoch = 1_700_000_000
     monkeypatch.setenv("SOURCE_DATE_EPOCH", str(epoch))

@@ -188,6 +188,7 @@ def test_a_cross_site_rebuild_is_refused(preview):
     assert Preview(preview.root).token != preview.token  # a new run, a new token
 
 
+@pytest.mark.slow  # a real process and its signals
 def test_ctrl_c_stops_the_preview_cleanly(tmp_path):
     """SIGINT while serving, and while the first build runs: a word, exit 0, no traceback."""
     import signal

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import subprocess
 
+import pytest
+
 from helpers import PYTHON, REPO, assemble_tiny, invoke
 
 TASKS = ("build", "html", "epub", "pdf", "proof", "clean", "check")
@@ -22,6 +24,7 @@ def test_list_shows_every_task_with_its_help():
         assert helps[name], f"task '{name}' has no help line"
 
 
+@pytest.mark.slow  # a whole build through invoke
 def test_build_and_clean_another_project(tmp_path):
     root = assemble_tiny(tmp_path / "tiny")
     proc = invoke("build", "--project", str(root), "--quiet")
