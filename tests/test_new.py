@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 import yaml
 
 from folio.check.runner import VALIDATORS
@@ -13,6 +14,7 @@ from folio.inputs.load import load_project
 from helpers import invoke, run_cli
 
 
+@pytest.mark.slow  # a whole build of every edition, or the validators
 def test_a_new_project_builds_every_edition_and_passes_check(tmp_path):
     root = tmp_path / "annual-report"
     made = run_cli("new", str(root), "--title", "Annual Report 2026")

@@ -93,6 +93,7 @@ def test_a_comment_holding_two_dashes_is_dropped(tmp_path):
 TOOLS = Tools(REPO / "tools" / "node_modules")
 
 
+@pytest.mark.slow  # a whole build of every edition, or the validators
 def test_check_checks_the_editions_that_were_built(tmp_path):
     root = project(tmp_path, "")
     results = run_checks(root, TOOLS, only=None)

@@ -48,6 +48,7 @@ def foreign() -> set[int]:
     return {ord(c) for c in fallback.drawn(FOREIGN)}
 
 
+@pytest.mark.slow  # a whole build of every edition, or the validators
 def test_the_pdf_draws_every_script(book):
     pdf = pdfium.PdfDocument(book.out / "small-programs.pdf")
     text = next(t for t in (p.get_textpage().get_text_range() for p in pdf) if "Every Script" in t)
@@ -67,6 +68,7 @@ def test_the_pdf_draws_every_script(book):
         {"DejaVu-Sans"}, fonts
 
 
+@pytest.mark.slow  # a whole build of every edition, or the validators
 def test_the_epub_and_the_site_carry_fallbacks_cut_to_their_characters(book):
     epub = {i["href"]: book.epub.read(i["href"]) for i in book.epub.manifest.values()
             if "fonts/fallback/" in i["href"]}
@@ -117,6 +119,7 @@ def test_a_subset_is_the_same_bytes_every_time():
     assert {ord("世"), ord("界")} <= set(TTFont(io.BytesIO(first)).getBestCmap())
 
 
+@pytest.mark.slow  # a whole build of every edition, or the validators
 def test_the_book_passes_the_validators_of_readers(book):
     from folio.check import Tools, format_report, run_checks
     from helpers import REPO
