@@ -59,6 +59,8 @@ class LayoutRequest:
     """The first body section's id, where arabic page numbers start (None: no page labels)."""
     cover: bool = False
     """Also make the EPUB's cover image, a PNG of page 1."""
+    drop_last: bool = False
+    """Leave out the last page: a unit's sentinel (``editions.pdf.chapters``)."""
 
 
 #: The PDF editions: the screen edition (the default) and the print edition, with bleed and crop
@@ -68,26 +70,46 @@ PDF_EDITIONS = ("screen", "print")
 
 def pdf_document_html(report: Report, edition: str = "screen") -> str:
     """The single HTML document WeasyPrint prints."""
-    from markupsafe import Markup
+    return render_document(report, section_bodies(report), edition)
 
-    from folio.editions.common import creators, inner_html, retarget, source_date
+
+def section_bodies(report: Report) -> list[dict]:
+    """Each section's body as the PDF prints it (notes as footnotes, block ids for the EPUB's
+    page list), with ``part_start`` on the first section of each part: where a part's page
+    numbering starts (roman in front, arabic from the body)."""
+    from folio.editions.common import retarget
     from folio.editions.pagelist import number_blocks
-    from folio.content.render import make_environment, render
 
-    pub = report.publication
-    env = make_environment(report.project.root / "templates")
     bodies = []
+    previous = None
     for section in report.sections:
         body = retarget(report, section, lambda s: None, lambda src: src)
         number_blocks(body, section.id)  # ids mark where each page starts, for the EPUB
         _notes_to_footnotes(body)
         for h1 in body.iter("h1"):
-            h1.set("data-running-title", pub.title)
-        bodies.append({"section": section, "body": Markup(inner_html(body))})
+            h1.set("data-running-title", report.publication.title)
+        bodies.append({"section": section, "body": body, "part_start": section.part != previous})
+        previous = section.part
+    return bodies
+
+
+def render_document(report: Report, bodies: list[dict], edition: str, cover: bool = True,
+                    unit_style: str = "", sentinel: bool = False) -> str:
+    """The HTML document of ``bodies`` (from :func:`section_bodies`): the whole report, or one
+    unit of the chapter-by-chapter layout (``editions.pdf.chapters``), which may leave out the
+    cover and half-title, carry a style of its own, and end with a sentinel page."""
+    from markupsafe import Markup
+
+    from folio.content.render import make_environment, render
+    from folio.editions.common import creators, inner_html, source_date
+
+    pub = report.publication
+    env = make_environment(report.project.root / "templates")
+    sections = [{**item, "body": Markup(inner_html(item["body"]))} for item in bodies]
     authors, _ = creators(report)
     return render(env, "pdf/document.html", {
-        "pub": pub, "sections": bodies, "authors": [name for name, _ in authors],
-        "edition": edition,
+        "pub": pub, "sections": sections, "authors": [name for name, _ in authors],
+        "edition": edition, "cover": cover, "unit_style": unit_style, "sentinel": sentinel,
         "created": pub.date.isoformat(), "modified": source_date(report).strftime("%Y-%m-%dT%H:%M:%SZ"),
     })
 

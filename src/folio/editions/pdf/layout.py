@@ -77,6 +77,8 @@ def lay_out(request: LayoutRequest) -> PrintLayout:
             label_pages(pdf, ranges)
 
         document = html.render(**PDF_OPTIONS)
+        if request.drop_last:
+            document = document.copy(document.pages[:-1])
         cover = _cover(document) if request.cover else None
         data = document.write_pdf(pdf_identifier=file_id.encode("ascii"), finisher=finish,
                                   **PDF_OPTIONS)

@@ -1,0 +1,130 @@
+"""The PDF laid out chapter by chapter: the unit documents, and what passes between them.
+
+Every section opens on a new page, so a section's layout depends on the others
+only through numbers: the page number it starts on, the footnotes before it,
+and (for the contents) the pages the others start on. So the book is laid out
+as units, each its own WeasyPrint document with the single document's head:
+the front matter (cover, half-title and every front section) and each body or
+back section. ``editions.pdf.combine`` joins their PDFs into one.
+
+What crosses a unit's edge is written into a style of its own (:func:`unit_style`):
+
+- its first page number: ``@page :first { counter-reset: page N }`` (the page
+  counter lives in the page context; a reset on ``html`` is ignored);
+- the footnotes before it: ``html { counter-reset: footnote K }``;
+- for the front matter, the page numbers its contents print for targets in
+  other units: ``target-counter()`` cannot see another document, so each such
+  entry gets its number as a string, laid out the same way.
+
+Links to another unit's anchors would be dropped by WeasyPrint (and logged, an
+error in folio); they become ``folio-xref:<id>`` URI links, which the
+combination turns back into internal links. Every unit but the last ends with a
+sentinel that starts a right-hand page, so that a unit ending on a recto gets
+the blank verso the single document has; the sentinel's own page is dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from folio.editions.pdf.document import render_document, section_bodies
+
+if TYPE_CHECKING:
+    from folio.content.gather import Report
+
+#: The scheme of a link to another unit's anchor, until the combination resolves it.
+XREF = "folio-xref:"
+#: Where a unit's own style goes in its document (filled by :func:`fill`).
+_STYLE_MARK = "/*folio-unit-style*/"
+#: The sentinel starts a right-hand page of its own, which is dropped after layout.
+_SENTINEL_STYLE = ".folio-sentinel { break-before: right; page: folio-sentinel; }"
+_CSS_UNSAFE = re.compile(r'[\\"\n\r\f<>]')
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One document of the chapter-by-chapter layout, before its numbers are known."""
+
+    name: str
+    """"front", or the section's id."""
+    html: str
+    """The document, its own style still to be filled in (:func:`fill`)."""
+    ids: frozenset[str]
+    """The ids of the elements in it: where links from other units may land."""
+    footnotes: int
+    """How many footnotes it holds (the next unit's footnotes count on from them)."""
+    sentinel: bool
+    """It ends with a sentinel page, to be dropped after layout."""
+    toc_targets: tuple[str, ...] = ()
+    """The ids in other units whose page numbers its contents print."""
+
+    @property
+    def front(self) -> bool:
+        return self.name == "front"
+
+
+def units(report: Report, edition: str = "screen") -> list[Unit]:
+    """The report's units in book order: the front matter, then each body or back section."""
+    bodies = section_bodies(report)
+    groups = [[b for b in bodies if b["section"].part == "front"]]
+    groups += [[b] for b in bodies if b["section"].part != "front"]
+    ids = [frozenset(_ids(group)) | ({"folio-half-title"} if i == 0 else frozenset())
+           for i, group in enumerate(groups)]
+    out = []
+    for i, (group, own) in enumerate(zip(groups, ids)):
+        last = i == len(groups) - 1
+        targets = []
+        for item in group:
+            for a in item["body"].iter("a"):
+                href = a.get("href", "")
+                if href.startswith("#") and href[1:] not in own:
+                    a.set("href", XREF + href[1:])
+                    if a.xpath("ancestor::nav[contains(@class, 'toc')]"):
+                        targets.append(href[1:])
+        html = render_document(report, group, edition, cover=i == 0,
+                               unit_style=_STYLE_MARK, sentinel=not last)
+        footnotes = sum(1 for item in group for _ in item["body"].iterfind(".//span[@class='footnote']"))
+        out.append(Unit("front" if i == 0 else group[0]["section"].id, html, own, footnotes,
+                        not last, tuple(dict.fromkeys(targets))))
+    return out
+
+
+def unit_style(unit: Unit, first_page: int | None, footnotes_before: int,
+               toc_numbers: dict[str, str] | None = None) -> str:
+    """The style that continues the book's numbers into ``unit``: its first page number
+    (None: the unit's own counters, as for the front matter), the footnotes before it, and the
+    number its contents print for each of :attr:`Unit.toc_targets`."""
+    rules = []
+    if first_page is not None:
+        rules.append(f"@page :first {{ counter-reset: page {first_page}; }}")
+    if footnotes_before:
+        rules.append(f"html {{ counter-reset: footnote {footnotes_before}; }}")
+    for target in unit.toc_targets:
+        number = (toc_numbers or {}).get(target)
+        if number is None:
+            raise KeyError(f"no page number for the contents entry #{target}")
+        rules.append(f'.toc a[href="{_css(XREF + target)}"]::after'
+                     f' {{ content: leader(". ") "{_css(number)}"; }}')
+    if unit.sentinel:
+        rules.append(_SENTINEL_STYLE)
+    return " ".join(rules)
+
+
+def fill(unit: Unit, style: str) -> str:
+    """The unit's document with its style in place."""
+    return unit.html.replace(_STYLE_MARK, style, 1)
+
+
+def _ids(group: list[dict]):
+    for item in group:
+        for el in item["body"].iter():
+            ident = el.get("id") if isinstance(el.tag, str) else None
+            if ident:
+                yield ident
+
+
+def _css(text: str) -> str:
+    """``text`` safe inside a double-quoted CSS string in a <style> element."""
+    return _CSS_UNSAFE.sub(lambda m: f"\\{ord(m.group()):x} ", text)
