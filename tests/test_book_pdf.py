@@ -4,6 +4,7 @@ footnotes, a table over several pages, links between chapters and a contents pag
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 import shutil
@@ -16,6 +17,7 @@ import pytest
 from pypdf import PdfReader
 
 from folio.content.gather import gather
+from folio.content.render import make_environment
 from folio.editions.pdf.book import lay_out_book, unit_request
 from folio.editions.pdf.chapters import units
 from folio.editions.pdf.combine import combine
@@ -27,19 +29,31 @@ REPO = Path(__file__).resolve().parents[1]
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "book"
 
 
+DATE = dt.datetime(2024, 3, 15, tzinfo=dt.UTC)
+
+
 @pytest.fixture(scope="module")
-def report(tmp_path_factory):
+def book(tmp_path_factory):
+    """The fixture book, gathered, and the Jinja environment its documents are made with."""
     root = tmp_path_factory.mktemp("book") / "book"
     shutil.copytree(FIXTURE, root)
     shutil.copytree(REPO / "templates", root / "templates")
-    return gather(load_project(root), cache_dir=root / "build" / ".cache" / "pandoc")
+    report = gather(load_project(root), cache_dir=root / "build" / ".cache" / "pandoc")
+    return report, make_environment(root / "templates")
+
+
+@pytest.fixture(scope="module")
+def report(book):
+    return book[0]
 
 
 @pytest.fixture(scope="module", params=["screen", "print"])
-def pair(request, report):
+def pair(request, book):
     """(single document, chapter by chapter) layouts of one edition."""
+    report, env = book
     edition = request.param
-    return lay_out(layout_request(report, edition)), lay_out_book(report, edition, lay_out)
+    return (lay_out(layout_request(report, env, DATE, edition)),
+            lay_out_book(report, env, DATE, edition, lay_out))
 
 
 def texts(data: bytes) -> list[str]:
@@ -99,10 +113,10 @@ def links(data: bytes) -> Counter:
     return found
 
 
-def test_links_land_on_the_same_page_and_anchor(pair, report):
-    single, book = pair
-    assert links(book.data) == links(single.data)
-    crossing = sum(1 for unit in units(report) for _ in re.finditer('href="folio-xref:', unit.html))
+def test_links_land_on_the_same_page_and_anchor(pair, book):
+    single, combined = pair
+    assert links(combined.data) == links(single.data)
+    crossing = sum(1 for unit in units(*book, DATE) for _ in re.finditer('href="folio-xref:', unit.html))
     assert crossing >= 8  # contents entries and links from chapter to chapter
 
 
@@ -202,17 +216,18 @@ def test_each_font_embedded_once(pair):
     assert len(book.data) < 1.15 * len(single.data)
 
 
-def test_byte_identical_builds(report, pair):
-    _, book = pair
-    edition = "print" if PdfReader(io.BytesIO(book.data)).pages[0].trimbox != \
-        PdfReader(io.BytesIO(book.data)).pages[0].mediabox else "screen"
-    assert lay_out_book(report, edition, lay_out).data == book.data
+def test_byte_identical_builds(book, pair):
+    _, combined = pair
+    first = PdfReader(io.BytesIO(combined.data)).pages[0]
+    edition = "print" if first.trimbox != first.mediabox else "screen"
+    assert lay_out_book(*book, DATE, edition, lay_out).data == combined.data
 
 
-def test_a_missing_anchor_is_an_error(report):
+def test_a_missing_anchor_is_an_error(book):
     from folio.errors import BuildError
 
-    unit = units(report)[1]
+    report, env = book
+    unit = units(report, env, DATE)[1]
     part = lay_out(unit_request(report, unit, "screen", 1, 0))
     with pytest.raises(BuildError, match="No anchor #"):
         combine([part.data])

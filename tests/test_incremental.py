@@ -3,16 +3,22 @@ untouched when not), on copies of the tiny report built once."""
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 
 import folio
-from conftest import CACHE, assemble_tiny, outputs
 from folio.content import convert
-from folio.pipeline import incremental
+from folio.editions import catalog
 from folio.errors import BuildError
+from folio.pipeline import build as build_module
+from folio.pipeline import incremental, provenance
+
+from conftest import CACHE, assemble_tiny, outputs, run_cli
 
 ALL = folio.EDITIONS
 
@@ -123,17 +129,58 @@ def test_a_section_template_remakes_every_edition_and_converts_nothing(project):
     assert rebuild(project) == (ALL, set())
 
 
-def test_a_tool_version_invalidates_what_it_shapes(project, monkeypatch):
-    real = incremental.tool_versions
-    monkeypatch.setattr(incremental, "tool_versions", lambda v: {**real(v), "weasyprint": "0"})
-    assert rebuild(project) == (ALL, set())
-    # A new pypandoc-binary brings a new pandoc: every conversion is made again.
-    monkeypatch.setattr(incremental, "tool_versions", lambda v: {**real(v), "pypandoc-binary": "0"})
+def plan_with(root: Path, monkeypatch, **versions: str):
+    """The plan of a build of ``root`` if pandoc or packages (``pypdfium2="0"``) had these
+    versions: the version lookups patched, nothing else."""
+    pandoc = versions.pop("pandoc", None)
+    if versions:
+        real = provenance.package_version
+        wanted = {name.replace("_", "-"): version for name, version in versions.items()}
+        monkeypatch.setattr(provenance, "package_version", lambda name: wanted.get(name) or real(name))
+    version = pandoc or convert.pandoc_binary()[1]
+    return incremental.plan(root / "build", ALL, provenance.collect(root, version, catalog.all_tools()))
+
+
+@pytest.mark.parametrize("versions, stale", [
+    ({"pandoc": "99.0"}, ALL),  # pandoc shapes every edition
+    ({"pypdfium2": "0"}, ("epub",)),  # it makes the EPUB's cover image
+    ({"pagefind_bin": "0"}, ("html",)),  # the site's search index
+    ({"pagefind": "0"}, ("html",)),
+    ({"weasyprint": "0"}, ("epub", "pdf", "print")),  # the EPUB's cover and page list too
+    ({"ebooklib": "0"}, ("epub",)),
+    ({"jinja2": "0"}, ALL)])
+def test_a_tool_version_makes_the_editions_it_shapes_stale(project, monkeypatch, versions, stale):
+    assert plan_with(project, monkeypatch).stale == ()
+    assert plan_with(project, monkeypatch, **versions).stale == stale
+
+
+def test_a_new_pandoc_converts_every_chapter_again(project, monkeypatch):
     path, version = convert.pandoc_binary()
     monkeypatch.setattr(convert, "pandoc_binary", lambda: (path, version + ".1"))
+    monkeypatch.setattr(build_module, "pandoc_binary", convert.pandoc_binary)
     rebuilt, converted = rebuild(project)
     assert rebuilt == ALL
     assert converted == {"manuscript/chapter1.md", "manuscript/chapter2.md", "data/references.yaml"}
+    assert json.loads((project / "build/manifest.json").read_text())["tools"]["pandoc"] == version + ".1"
+
+
+def test_a_newer_pandoc_first_on_path_is_never_run(project, tmp_path, monkeypatch):
+    marker = tmp_path / "the fake pandoc ran"
+    fake = tmp_path / "bin" / "pandoc"
+    fake.parent.mkdir()
+    fake.write_text(f"#!/bin/sh\ntouch '{marker}'\necho 'pandoc 99.0'\n", "utf-8")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake.parent}{os.pathsep}{os.environ['PATH']}")
+    assert subprocess.run(["pandoc", "--version"], capture_output=True, check=True).stdout \
+        == b"pandoc 99.0\n"  # the fake is the pandoc PATH finds
+    marker.unlink()
+    edit(project, "manuscript/chapter2.md", "Most sites", "Nearly all sites")
+    proc = run_cli("--project", str(project), "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    assert not marker.exists()
+    manifest = json.loads((project / "build/manifest.json").read_text())
+    assert manifest["tools"]["pandoc"] == convert.pandoc_binary()[1] != "99.0"
+    assert "Nearly all sites" in (project / "build/html/chapter2.html").read_text("utf-8")
 
 
 def test_the_build_date_remakes_every_edition(project, monkeypatch):

@@ -1,32 +1,30 @@
-"""A build stage in a child process: its result, its located errors, and its crashes come back."""
+"""The build's process pool: results, located errors and crashes come back; no worker
+holds the build lock or outlives the build; the caller never waits for WeasyPrint's import."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
-from folio.pipeline import workers as parallel
 from folio.errors import BuildError, Problem
+from folio.pipeline.lock import LOCK
+from folio.pipeline.workers import Pool, StageError
+
+from conftest import PYTHON
 
 
-@pytest.fixture
-def forking(monkeypatch):
-    # The suite may run background threads (EPUBCheck); these stages are trivial, so a fork
-    # is safe here whatever else runs.
-    monkeypatch.setattr(threading, "active_count", lambda: 1)
-
-
-def started(fn, *args):
-    """A worker given its arguments at once."""
-    worker = parallel.spawn(fn)
-    worker.send(*args)
-    return worker
+@pytest.fixture(scope="module")
+def pool():
+    with Pool() as shared:
+        yield shared
 
 
 def fail():
@@ -38,56 +36,181 @@ def crash():
     raise ZeroDivisionError("boom")
 
 
-def test_the_result_comes_from_a_child_and_may_exceed_a_pipe_buffer(forking):
-    job = started(lambda n: (os.getpid(), b"x" * n), 5_000_000)
-    pid, data = job.result()
+def echo(data):
+    return os.getpid(), data
+
+
+def modules() -> dict[str, object]:
+    """What the worker has imported beyond the layout: no test module, no second pytest run."""
+    main = sys.modules.get("__mp_main__")
+    return {"weasyprint": "weasyprint" in sys.modules,
+            "tests": sorted(m for m in sys.modules if m.startswith(("test_", "conftest"))),
+            "main": getattr(main, "__file__", None)}
+
+
+def test_a_result_comes_from_a_worker_and_may_be_large(pool):
+    pid, data = pool.submit(echo, b"x" * 5_000_000).result(timeout=120)
     assert pid != os.getpid() and data == b"x" * 5_000_000
 
 
-def test_a_build_error_keeps_its_located_problems(forking):
+def test_several_jobs_run_side_by_side_each_with_its_own_result(pool):
+    futures = [pool.submit(echo, n) for n in range(8)]
+    assert [f.result(timeout=120)[1] for f in futures] == list(range(8))
+
+
+def test_a_build_error_keeps_its_located_problems(pool):
     with pytest.raises(BuildError) as info:
-        started(fail).result()
+        pool.submit(fail).result(timeout=120)
+    assert info.value.problems == [Problem("PDF: no anchor #x", "templates/pdf/document.html", 3),
+                                   Problem("second problem")]
     assert str(info.value) == "templates/pdf/document.html:3: PDF: no anchor #x\nsecond problem"
 
 
-def test_a_crash_in_the_child_is_a_bug_with_its_traceback(forking):
-    with pytest.raises(RuntimeError, match=r"(?s)ZeroDivisionError: boom"):
-        started(crash).result()
+def test_a_crash_in_a_worker_is_a_bug_with_its_traceback(pool):
+    with pytest.raises(StageError, match=r"(?s)in crash\n.*ZeroDivisionError: boom"):
+        pool.submit(crash).result(timeout=120)
 
 
-def test_with_other_threads_alive_the_stage_runs_here():
+def test_a_job_named_by_its_module_runs_where_the_layout_is_loaded(pool):
+    found = pool.submit("test_parallel:modules").result(timeout=120)
+    assert found["weasyprint"]  # the server imported it before forking the worker
+    # The worker is no second pytest: it collected no test and ran no session. It imported
+    # this module alone (and what it imports), to find the job by its name.
+    assert set(found["tests"]) <= {"test_parallel", "conftest"}
+    assert found["main"] in (None, sys.modules["__main__"].__dict__.get("__file__"))
+
+
+def test_with_other_threads_alive_jobs_still_run_in_workers(pool):
     stop = threading.Event()
     other = threading.Thread(target=stop.wait)
     other.start()
     try:
-        assert not parallel.can_fork()
-        assert started(os.getpid).result() == os.getpid()
+        assert threading.active_count() > 1
+        assert pool.submit(os.getpid).result(timeout=120) != os.getpid()
     finally:
         stop.set()
         other.join()
 
 
-def test_a_discarded_child_is_stopped_and_reaped(forking):
-    job = started(threading.Event().wait)  # would wait for ever
-    job.discard()
-    with pytest.raises(ChildProcessError):
-        os.waitpid(job.pid, os.WNOHANG)
+#: Takes the build lock, then starts a pool (its server too): where do their fds lead?
+LOCKED = """
+import json, os, sys
+from pathlib import Path
+from folio.pipeline.lock import build_lock
+from folio.pipeline.workers import Pool
 
+def fds(pid):
+    return [os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")
+            if os.path.islink(f"/proc/{pid}/fd/{fd}")]
 
-def test_the_child_ends_when_its_parent_is_killed(tmp_path):
-    # A middle process forks a stage that would run for ever, then is killed: the stage's
-    # child must not outlive it (it would hold the build's files and lock).
-    script = f"""
-import os, sys, threading
-from folio.pipeline import workers as parallel
-job = parallel.spawn(threading.Event().wait)
-job.send()
-open({str(tmp_path / 'pid')!r}, "w").write(str(job.pid))
-os.kill(os.getpid(), 9)
+def job():
+    return os.getppid(), fds(os.getpid()), fds(os.getppid())
+
+if __name__ == "__main__":
+    with build_lock(Path(sys.argv[1])), Pool() as pool:
+        server, worker_fds, server_fds = pool.submit(job).result()
+        print(json.dumps([os.getpid(), fds(os.getpid()), server, worker_fds, server_fds]))
 """
-    subprocess.run([sys.executable, "-c", script], timeout=60)
-    pid = int((tmp_path / "pid").read_text())
-    deadline = time.monotonic() + 30
+
+
+def test_neither_a_worker_nor_its_server_holds_the_build_lock(tmp_path):
+    script = tmp_path / "locked.py"
+    script.write_text(LOCKED)
+    proc = subprocess.run([PYTHON, str(script), str(tmp_path / "build")], capture_output=True,
+                          text=True, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stderr
+    pid, mine, server, worker_fds, server_fds = json.loads(proc.stdout)
+    lock = str((tmp_path / "build" / LOCK).resolve())
+    assert lock in mine  # the build's process holds it, while its pool started
+    assert server != pid  # a worker is forked by the server, not by the build
+    assert lock not in worker_fds and lock not in server_fds
+
+
+def test_a_worker_that_dies_fails_its_job_naming_it_and_the_next_job_runs(pool):
+    with pytest.raises(StageError, match="child process of a build stage died"):
+        pool.submit(os._exit, 3).result(timeout=120)
+    assert pool.submit(os.getpid).result(timeout=120) != os.getpid()
+
+
+def test_a_discarded_pool_kills_its_running_jobs(tmp_path):
+    fresh = Pool()
+    job = fresh.submit(_sleep_after_writing_pid, str(tmp_path / "pid"))
+    pid = _wait_for_pid(tmp_path / "pid")
+    fresh.discard()
+    with pytest.raises(StageError):
+        job.result(timeout=120)
+    _assert_ends(pid)
+    assert fresh.submit(os.getpid).result(timeout=120) != os.getpid()  # usable again
+    fresh.close()
+
+
+def _sleep_after_writing_pid(path: str) -> None:
+    Path(path).write_text(str(os.getpid()))
+    time.sleep(3600)
+
+
+def _wait_for_pid(path: Path) -> int:
+    deadline = time.monotonic() + 120
+    while not path.is_file() or not path.read_text():
+        assert time.monotonic() < deadline, "the job never started"
+        time.sleep(0.05)
+    return int(path.read_text())
+
+
+#: A build's process with a pool: a job that runs for ever, a SIGKILL to itself. ``sys.argv[1]``
+#: receives the worker's pid, the server's, and whether submit returned before the job ran.
+KILLED = """
+import json, os, signal, sys, time
+from pathlib import Path
+from folio.pipeline.workers import Pool
+
+def job(path):
+    Path(path).write_text(json.dumps([os.getpid(), os.getppid()]))
+    time.sleep(3600)
+
+if __name__ == "__main__":
+    with Pool() as pool:  # as a build holds it: an error or Ctrl-C discards it
+        start = time.perf_counter()
+        future = pool.submit(job, sys.argv[1] + ".pids")
+        took, ran = time.perf_counter() - start, future.running() or future.done()
+        Path(sys.argv[1] + ".submit").write_text(json.dumps([took, ran, "weasyprint" in sys.modules]))
+        while not Path(sys.argv[1] + ".pids").is_file():
+            time.sleep(0.02)
+        os.kill(os.getpid(), signal.SIGKILL if sys.argv[2] == "KILL" else signal.SIGINT)
+        future.result()
+"""
+
+
+@pytest.mark.parametrize("how", ["KILL", "INT"])
+def test_no_worker_outlives_the_build_s_process(tmp_path, how):
+    script = tmp_path / "build.py"
+    script.write_text(KILLED)
+    base = str(tmp_path / "out")
+    proc = subprocess.run([PYTHON, str(script), base, how], capture_output=True, text=True,
+                          timeout=300, check=False)
+    assert proc.returncode == (-9 if how == "KILL" else -2), proc.stderr  # -2: Ctrl-C
+    worker, server = json.loads(Path(base + ".pids").read_text())
+    _assert_ends(worker)
+    _assert_ends(server)
+    took, ran, imported = json.loads(Path(base + ".submit").read_text())
+    # submit() returned at once, before the server had imported WeasyPrint for the job; the
+    # build's process never imported it.
+    assert not ran and took < 0.5 and not imported
+
+
+def test_a_worker_ignores_the_terminal_s_ctrl_c(pool, tmp_path):
+    job = pool.submit(_sleep_after_writing_pid, str(tmp_path / "pid"))
+    pid = _wait_for_pid(tmp_path / "pid")
+    os.kill(pid, signal.SIGINT)  # as a terminal sends it to the whole process group
+    time.sleep(0.5)
+    assert _alive(pid) and not job.done()
+    os.kill(pid, signal.SIGKILL)
+    with pytest.raises(StageError):
+        job.result(timeout=120)
+
+
+def _assert_ends(pid: int) -> None:
+    deadline = time.monotonic() + 60
     while _alive(pid) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not _alive(pid)
@@ -99,109 +222,3 @@ def _alive(pid: int) -> bool:
             return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
     except FileNotFoundError:
         return False
-
-
-def test_discarding_a_collected_stage_does_nothing(forking):
-    job = started(os.getpid)
-    assert job.result() != os.getpid()
-    job.discard()  # e.g. a later stage failed after this one was collected
-
-
-def test_a_spawned_worker_loads_its_modules_before_its_request_arrives(forking):
-    # The module is loaded in the child only: this process never imports it.
-    assert "tabnanny" not in sys.modules
-    worker = parallel.spawn(_loaded_with_pid, ["tabnanny"])
-    worker.send("tabnanny", b"x" * 5_000_000)  # larger than a pipe's buffer: must not block
-    pid, loaded, size = worker.result()
-    assert pid != os.getpid() and loaded and size == 5_000_000
-    assert "tabnanny" not in sys.modules
-
-
-def test_a_spawned_worker_sends_back_located_errors(forking):
-    worker = parallel.spawn(fail)
-    worker.send()
-    with pytest.raises(BuildError, match="templates/pdf/document.html:3"):
-        worker.result()
-
-
-def test_a_worker_discarded_before_its_request_is_stopped_and_reaped(forking):
-    worker = parallel.spawn(os.getpid, ["tabnanny"])
-    worker.discard()
-    with pytest.raises(ChildProcessError):
-        os.waitpid(worker.pid, os.WNOHANG)
-
-
-def _loaded_with_pid(module, data):
-    return os.getpid(), module in sys.modules, len(data)
-
-
-def test_two_workers_forked_one_after_the_other_both_finish(forking):
-    # The second child must not hold the first one's request pipe open: the first would wait
-    # for ever for its end (a full build forks one worker per PDF edition).
-    # The second one's result fills the pipe, so it cannot end (and let go of what it holds)
-    # before this process reads it, after the first one's.
-    first, second = parallel.spawn(_echo), parallel.spawn(_echo)
-    first.send(b"1")
-    second.send(b"2" * 5_000_000)
-    previous = signal.signal(signal.SIGALRM, _hung)  # a hang fails the test, not the run
-    signal.alarm(60)
-    try:
-        assert first.result() == b"1" and second.result() == b"2" * 5_000_000
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
-        first.discard()
-        second.discard()
-
-
-def _echo(data):
-    return data
-
-
-def _hung(signum, frame):
-    raise TimeoutError("a worker never finished: it is waiting on a pipe a sibling holds open")
-
-
-@pytest.fixture
-def threads_and_fork_server(monkeypatch):
-    """As in ``invoke serve``: other threads run, and a fork server has been started."""
-    monkeypatch.setattr(parallel, "_SERVER", [])
-    parallel.use_fork_server(["folio.editions.pdf.layout"])
-    stop = threading.Event()
-    other = threading.Thread(target=stop.wait)
-    other.start()
-    yield
-    stop.set()
-    other.join()
-    parallel.stop_fork_server()
-
-
-def test_with_threads_alive_a_stage_runs_in_a_child_of_the_fork_server(threads_and_fork_server):
-    assert not parallel.can_fork()
-    pid, loaded, size = started(_loaded_with_pid, "weasyprint", b"x" * 5_000_000).result()
-    assert pid != os.getpid() and loaded and size == 5_000_000
-
-
-def test_the_fork_server_s_children_send_back_errors_and_crashes(threads_and_fork_server):
-    with pytest.raises(BuildError) as info:
-        started(fail).result()
-    assert str(info.value) == "templates/pdf/document.html:3: PDF: no anchor #x\nsecond problem"
-    with pytest.raises(RuntimeError, match=r"(?s)ZeroDivisionError: boom"):
-        started(crash).result()
-
-
-def test_a_discarded_stage_of_the_fork_server_is_stopped(threads_and_fork_server):
-    worker = started(time.sleep, 3600)
-    pid = worker.pid
-    worker.discard()
-    deadline = time.monotonic() + 30
-    while _alive(pid) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not _alive(pid)
-
-
-def test_if_the_fork_server_has_died_a_stage_runs_here(threads_and_fork_server):
-    process, _ = parallel._SERVER
-    process.kill()
-    process.wait()
-    assert started(os.getpid).result() == os.getpid()

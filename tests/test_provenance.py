@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import subprocess
 import zipfile
 
 import pytest
@@ -11,9 +12,12 @@ from lxml import etree
 from PIL import Image
 
 import folio
-from conftest import assemble_tiny
 from folio.commands.release import release
 from folio.commands.verify import verify
+from folio.content import convert, render
+from folio.pipeline import provenance
+
+from conftest import assemble_tiny
 
 
 @pytest.fixture(scope="module")
@@ -119,3 +123,50 @@ def test_release_is_reproducible(built, tmp_path):
     release(built, dist_dir=tmp_path / "two")
     for path in sorted((tmp_path / "one").iterdir()):
         assert path.read_bytes() == (tmp_path / "two" / path.name).read_bytes(), path.name
+
+
+def test_a_build_runs_git_hashes_its_inputs_and_reads_pandoc_s_version_once(tmp_path, monkeypatch):
+    root = assemble_tiny(tmp_path / "report")
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.org", "-C", str(root)]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "sources"], check=True)
+    head = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True, text=True,
+                          check=True).stdout.strip()
+    calls: dict[str, list] = {"git": [], "inputs": [], "jinja": [], "pandoc --version": []}
+
+    def counted(name, real):
+        def call(*args, **kwargs):
+            calls[name].append(args)
+            return real(*args, **kwargs)
+        return call
+
+    monkeypatch.setattr(provenance, "git", counted("git", provenance.git))
+    monkeypatch.setattr(provenance, "input_files", counted("inputs", provenance.input_files))
+    monkeypatch.setattr(render, "make_environment", counted("jinja", render.make_environment))
+    real_run = subprocess.run
+
+    def run(args, *rest, **kwargs):
+        if "--version" in args and str(convert.pandoc_path()) in map(str, args):
+            calls["pandoc --version"].append(args)
+        return real_run(args, *rest, **kwargs)
+
+    monkeypatch.setattr(subprocess, "run", run)
+    folio.build(root)
+    # One git status (the commit and whether the inputs differ), one git log (the last
+    # commit's date: SOURCE_DATE_EPOCH is not set). Before: 9 git runs in a checkout.
+    assert [args[1] for args in calls["git"]] == ["status", "log"]
+    assert len(calls["inputs"]) == 1  # the plan and the manifest share the hashes
+    assert len(calls["jinja"]) == 1  # one Jinja environment for the gather and every edition
+    assert len(calls["pandoc --version"]) == 1
+    manifest = json.loads((root / "build/manifest.json").read_text())
+    assert manifest["source"] == {"commit": head, "dirty": False}
+    with open(root / "data/publication.yaml", "a", encoding="utf-8") as fh:
+        fh.write("# an edit not committed\n")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    for found in calls.values():
+        found.clear()
+    folio.build(root, ("html",))
+    assert [args[1] for args in calls["git"]] == ["status"]  # the date is given
+    assert json.loads((root / "build/manifest.json").read_text())["source"] == \
+        {"commit": head, "dirty": True}

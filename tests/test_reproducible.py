@@ -7,8 +7,9 @@ import hashlib
 import json
 
 import folio
-from conftest import assemble_tiny, outputs
+from conftest import CACHE, assemble_tiny, outputs
 from editions import EpubView
+from folio.pipeline.workers import Pool
 
 
 def test_two_builds_in_two_folders_are_byte_identical(tiny, tmp_path):
@@ -19,6 +20,19 @@ def test_two_builds_in_two_folders_are_byte_identical(tiny, tmp_path):
     assert sorted(first) == sorted(second)
     differ = [name for name in first if first[name] != second[name]]
     assert differ == []
+
+
+def test_builds_laid_out_by_one_reused_worker_are_byte_identical(tiny, tmp_path):
+    # invoke serve keeps one pool for all its rebuilds: a worker lays out one PDF after another
+    # (here one worker does both PDFs of two builds), from the state the last one left.
+    with Pool(workers=1) as pool:
+        for n in (1, 2):
+            folio.build(tiny.root, out_dir=tmp_path / str(n), pool=pool)
+    for n in (1, 2):
+        out = tmp_path / str(n)
+        made = {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*"))
+                if p.is_file() and CACHE not in p.relative_to(out).parts}
+        assert made == outputs(tiny.root)
 
 
 def test_a_rebuild_from_the_pandoc_cache_is_byte_identical(tiny, copy_built):

@@ -38,6 +38,10 @@ class BuildError(Exception):
         self.problems: list[Problem] = list(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
 
+    def __reduce__(self) -> tuple[type[BuildError], tuple[list[Problem]]]:
+        # Pickled (from a worker process, say) with its located problems, not only its text.
+        return (type(self), (self.problems,))
+
 
 class Problems:
     """Collects the problems of one pass so that all are reported at once."""

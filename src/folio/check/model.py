@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from folio.editions.catalog import paths
 from folio.inputs.load import load_project
 
 
@@ -79,21 +80,25 @@ class Editions:
     def build(self) -> Path:
         return self.root / "build"
 
+    def path(self, edition: str) -> Path:
+        """Where an edition is built (``folio.editions.catalog``)."""
+        return self.build / paths(self.slug)[edition]
+
     @property
     def pdf(self) -> Path:
-        return self.build / f"{self.slug}.pdf"
+        return self.path("pdf")
 
     def pdfs(self) -> list[Path]:
-        """The PDF edition and any other built from it (``<slug>-print.pdf``)."""
-        return [self.pdf, *sorted(self.build.glob(f"{self.slug}-*.pdf"))]
+        """The PDF edition and the print edition, if it was built."""
+        return [self.pdf, *[p for p in [self.path("print")] if p.is_file()]]
 
     @property
     def epub(self) -> Path:
-        return self.build / f"{self.slug}.epub"
+        return self.path("epub")
 
     @property
     def html(self) -> Path:
-        return self.build / "html"
+        return self.path("html")
 
     def html_pages(self) -> list[Path]:
         return sorted(self.html.glob("*.html"))

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pypdf import PdfReader
 
-from folio.pipeline.build import edition_names
+from folio.editions.catalog import paths
 from folio.inputs.load import load_project
 from folio.editions.pdf.cover import page_png
 from folio.content.gather import Report, gather
@@ -34,7 +34,7 @@ def proof(project_dir: Path | str = ".", pages: list[str] | tuple[str, ...] | No
     report = gather(project, cache_dir=out / ".cache" / "pandoc")
     if pages is None:
         pages = [name for name in DEFAULT_PAGES if name in _keywords(report)]
-    pdf_path = out / edition_names(report)[edition]
+    pdf_path = out / paths(report.publication.slug)[edition]
     if not pdf_path.is_file():
         raise BuildError(f"no PDF to proof: run 'invoke pdf{' --edition print' if edition == 'print' else ''}' first",
                          str(pdf_path))

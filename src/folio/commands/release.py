@@ -21,6 +21,7 @@ from pathlib import Path
 from lxml import etree
 from PIL import Image
 
+from folio.editions.catalog import paths
 from folio.inputs.load import load_project
 from folio.editions.pdf.cover import png_bytes
 from folio.errors import BuildError
@@ -49,15 +50,15 @@ def release(project_dir: Path | str, build_dir: Path | str | None = None,
     if not manifest_path.is_file():
         raise BuildError("no manifest: run 'invoke build' before 'invoke release'", str(out))
     manifest = read_manifest(manifest_path)
-    stem = f"{pub.slug}-{pub.version}"
+    stem, built = f"{pub.slug}-{pub.version}", paths(pub.slug)
     editions = {
-        f"{stem}.pdf": _read(out / f"{pub.slug}.pdf"),
-        f"{stem}.epub": _read(out / f"{pub.slug}.epub"),
-        f"{stem}-html.zip": zip_tree(out / "html", f"{stem}-html"),
+        f"{stem}.pdf": _read(out / built["pdf"]),
+        f"{stem}.epub": _read(out / built["epub"]),
+        f"{stem}-html.zip": zip_tree(out / built["html"], f"{stem}-html"),
     }
-    cover = epub_cover(editions[f"{stem}.epub"], out / f"{pub.slug}.epub")
+    cover = epub_cover(editions[f"{stem}.epub"], out / built["epub"])
     images = {f"{stem}-cover.png": cover, f"{stem}-thumbnail.png": thumbnail(cover)} if cover else {}
-    printer = f"{pub.slug}-print.pdf"
+    printer = built["print"]
     extra = {f"{stem}-print.pdf": _read(out / printer)} if _recorded(manifest, printer) else {}
     files = {**editions, **extra, **images}
     written = [write_file(dist / name, data) for name, data in files.items()]

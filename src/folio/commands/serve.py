@@ -24,9 +24,9 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from folio.pipeline import workers
-from folio.pipeline.build import EDITIONS, build
 from folio.errors import BuildError
+from folio.pipeline.build import EDITIONS, build
+from folio.pipeline.workers import Pool
 
 #: Folders whose files the preview watches.
 WATCHED = ("manuscript", "data", "templates")
@@ -49,7 +49,7 @@ RELOAD_JS = b"""(function () {
 """ % STATE.encode("ascii")
 _BAR = ('<div id="folio-preview" style="position:fixed;bottom:0;right:0;z-index:9999;'
         'background:#fff;border:1px solid #888;padding:.2em .5em;font:12px sans-serif">'
-        'preview · <a href="%s?all">rebuild PDF and EPUB</a></div>' % REBUILD)
+        f'preview · <a href="{REBUILD}?all">rebuild PDF and EPUB</a></div>')
 _ERROR = ('<pre id="folio-error" role="alert" style="position:relative;z-index:9999;margin:0;'
           'padding:1em;background:#fee;color:#900;border-bottom:3px solid #900;white-space:pre-wrap;'
           'font:14px monospace">The last edit did not build; this page is from the last good build.'
@@ -83,13 +83,15 @@ class Preview:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self.server: ThreadingHTTPServer | None = None
+        #: Lays out the PDFs of every rebuild: its server has loaded WeasyPrint once.
+        self.pool = Pool()
 
     def rebuild(self, editions=None) -> None:
         """Build (by default the preview's editions); record and print the outcome."""
         editions = tuple(editions or self.editions)
         with self._lock:
             try:
-                outputs = build(self.root, editions)
+                outputs = build(self.root, editions, pool=self.pool)
             except BuildError as exc:
                 self.error = str(exc)
                 self.log(f"build failed:\n{exc}")
@@ -114,9 +116,7 @@ class Preview:
 
     def start(self, port: int = 8000, interval: float = 0.3) -> ThreadingHTTPServer:
         """Build, then serve and watch from background threads; returns the running server."""
-        # Once the threads run, a rebuild may not fork: its PDFs are laid out by children of
-        # a fork server that has loaded WeasyPrint once, beside the HTML (see parallel.py).
-        workers.use_fork_server(["folio.editions.pdf.layout"])
+        self.pool.warm()  # from a thread: the first build does not wait for WeasyPrint's import
         self.rebuild()
         handler = partial(_Handler, self)
         self.server = ThreadingHTTPServer((HOST, port), handler)
@@ -128,7 +128,7 @@ class Preview:
     def stop(self) -> None:
         """Stop watching and serving."""
         self._stop.set()
-        workers.stop_fork_server()
+        self.pool.close()
         if self.server is not None:
             self.server.shutdown()
             self.server.server_close()
@@ -136,8 +136,10 @@ class Preview:
     @property
     def url(self) -> str:
         """The address the preview is served at."""
+        if self.server is None:
+            raise RuntimeError("the preview is not serving: call start() first")
         host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}/"
+        return f"http://{host!s}:{port}/"
 
 
 def serve(project_dir: Path | str = ".", port: int = 8000, all_editions: bool = False,
@@ -162,7 +164,7 @@ class _Handler(SimpleHTTPRequestHandler):
         self.preview = preview
         super().__init__(*args, directory=str(preview.out / "html"), **kwargs)
 
-    def do_GET(self):  # noqa: N802 - the name http.server calls
+    def do_GET(self):
         path = urlsplit(self.path).path
         if path == STATE:
             body = {"version": self.preview.version, "error": self.preview.error}

@@ -1,25 +1,28 @@
 """Markdown to HTML through pandoc, one chapter at a time, cached by content hash.
 
-pandoc is the binary that ``pypandoc-binary`` pins. It runs with ``--sandbox``
-so that a manuscript cannot make it read other files or the network, and its
-warnings (an unknown citation, say) become located errors.
+pandoc is the binary inside the ``pypandoc-binary`` wheel, run by its path
+(never one found on PATH). It runs with ``--sandbox`` so that a manuscript
+cannot make it read other files or the network, and its warnings (an unknown
+citation, say) become located errors.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
 import re
 import subprocess
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import cache
+from functools import partial
 from pathlib import Path
 
-import pypandoc
-
 from folio.errors import BuildError, Problem, Problems
+
+Log = Callable[[str], None] | None
 
 #: Markdown extensions an editor may use, beyond pandoc's defaults.
 READER = "markdown+smart"
@@ -39,6 +42,8 @@ class Pandoc:
     bibliography: Path | None
     csl: Path | None
     cache_dir: Path | None
+    prefetched: Prefetch | None = None
+    """Conversions started before the project was loaded (:func:`prefetch`), if any."""
 
     def args(self, text: str = "@") -> list[str]:
         """Command-line arguments of the conversion of ``text``.
@@ -64,29 +69,50 @@ class Pandoc:
         return h.hexdigest()
 
 
-@cache
+def pandoc_path() -> Path:
+    """The pandoc inside the pypandoc-binary wheel (found without importing pypandoc, whose
+    own lookup runs every pandoc it finds, on PATH too, and keeps the highest version)."""
+    spec = importlib.util.find_spec("pypandoc")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("pypandoc-binary is not installed: run scripts/setup")
+    name = "pandoc.exe" if os.name == "nt" else "pandoc"
+    return Path(next(iter(spec.submodule_search_locations))) / "files" / name
+
+
 def pandoc_binary() -> tuple[str, str]:
-    """Path and version of the pandoc that pypandoc-binary ships."""
-    return pypandoc.get_pandoc_path(), pypandoc.get_pandoc_version()
+    """Path and version of the pinned pandoc, its version read by running it. A build calls
+    this once and passes the result on (:func:`make_pandoc`, the plan, the manifest)."""
+    path = pandoc_path()
+    try:
+        proc = subprocess.run([str(path), "--version"], capture_output=True, env=_pandoc_env(),
+                              timeout=60, check=False)
+    except OSError as exc:
+        raise RuntimeError(f"the pinned pandoc cannot run ({path}): {exc}") from None
+    found = re.match(rb"pandoc(?:\.exe)? (\d[\w.-]*)", proc.stdout)
+    if proc.returncode != 0 or not found:
+        raise RuntimeError(f"the pinned pandoc gave no version ({path}, exit {proc.returncode})")
+    return str(path), found.group(1).decode("ascii")
 
 
 def make_pandoc(root: Path, bibliography: str | None, csl: str | None,
-                cache_dir: Path | None) -> Pandoc:
-    """The pandoc configuration of one project."""
-    path, version = pandoc_binary()
+                cache_dir: Path | None, binary: tuple[str, str] | None = None,
+                prefetched: Prefetch | None = None) -> Pandoc:
+    """The pandoc configuration of one project; ``binary`` is :func:`pandoc_binary`'s
+    (path, version), found again if not given."""
+    path, version = binary or pandoc_binary()
     return Pandoc(path, version, root / bibliography if bibliography else None,
-                  root / csl if csl and bibliography else None, cache_dir)
+                  root / csl if csl and bibliography else None, cache_dir, prefetched)
 
 
 def to_html(pandoc: Pandoc, text: str, shown: str, extra: tuple[str, ...] = (),
-            log=None) -> str:
+            log: Log = None) -> str:
     """Convert one Markdown text to an HTML5 fragment; pandoc warnings are errors.
 
     ``log(message)``, if given, hears of each conversion that is not a cache hit.
     """
     key = pandoc.key(text, extra)
     cached = pandoc.cache_dir / f"{key}.html" if pandoc.cache_dir else None
-    html = _await_prefetch(key)
+    html = pandoc.prefetched.take(key) if pandoc.prefetched else None
     if html is not None:
         if cached:
             _write_cache(cached, html)
@@ -99,13 +125,12 @@ def to_html(pandoc: Pandoc, text: str, shown: str, extra: tuple[str, ...] = (),
 
 
 def _convert(pandoc: Pandoc, text: str, shown: str, extra: tuple[str, ...], cached: Path | None,
-             log) -> str:
+             log: Log) -> str:
     """Run pandoc on one text (no cache lookup); store the result in ``cached``."""
     if log:
         log(f"convert {shown}")
     proc = subprocess.run([*pandoc.args(text), *extra], input=text.encode("utf-8"),
-                          capture_output=True,
-                          env=_pandoc_env(), timeout=300)
+                          capture_output=True, env=_pandoc_env(), timeout=300, check=False)
     stderr = proc.stderr.decode("utf-8", "replace")
     problems = [_locate(line, text, shown) for line in stderr.splitlines() if line.strip()]
     if proc.returncode != 0 or problems:
@@ -118,42 +143,58 @@ def _convert(pandoc: Pandoc, text: str, shown: str, extra: tuple[str, ...], cach
 
 #: Bytes above which a Markdown file is not converted ahead of the project's own checks.
 PREFETCH_LIMIT = 1_000_000
-#: Conversions started by :func:`prefetch`, by cache key, until :func:`to_html` needs them.
-_PENDING: dict[str, Future] = {}
-_PENDING_LOCK = threading.Lock()
 
 
-def prefetch(root: Path, cache_dir: Path, log=None) -> ThreadPoolExecutor:
+class Prefetch:
+    """Conversions started before the project is loaded, by cache key, until :func:`to_html`
+    takes them (the gather's :class:`Pandoc` carries this object)."""
+
+    def __init__(self, pool: ThreadPoolExecutor, pending: dict[str, Future]):
+        self._pool, self._pending, self._lock = pool, pending, threading.Lock()
+
+    def take(self, key: str) -> str | None:
+        """The HTML of a prefetched conversion of this key, or None. A failed one is left for
+        the caller to meet again, located, when it converts the text itself."""
+        with self._lock:
+            future = self._pending.pop(key, None)
+        if future is None or future.exception() is not None:
+            return None
+        return future.result()
+
+    def settle(self) -> None:
+        """Wait for the conversions and drop those the gather did not use."""
+        self._pool.shutdown()
+        with self._lock:
+            self._pending.clear()
+
+
+def prefetch(root: Path, cache_dir: Path, binary: tuple[str, str] | None = None,
+             log: Log = None) -> Prefetch:
     """Start converting every Markdown file of ``manuscript/`` (and the bibliography), before
     the project is even loaded, so pandoc works while Python imports and validates.
 
-    The results wait in memory for :func:`to_html`, which caches those it uses. The options
-    guessed are those :func:`document.gather` will use; a file it does not use, or a wrong
-    guess, only costs a conversion, since results are keyed by content. Returns the pool:
-    after the gather, ``settle(pool)``."""
+    The results wait in memory (nothing is written before the project loads) for the gather,
+    which caches those it uses. The options guessed are those :func:`document.gather` will
+    use; a file it does not use, or a wrong guess, only costs a conversion, since results are
+    keyed by content. After the gather, ``settle()`` it."""
     styles = sorted((root / "templates" / "csl").glob("*.csl"))
     bibliography = "data/references.yaml" if (root / "data/references.yaml").is_file() else None
     pandoc = make_pandoc(root, bibliography,
-                         f"templates/csl/{styles[0].name}" if len(styles) == 1 else None, cache_dir)
-    jobs = [(text, path.relative_to(root).as_posix(), ())
-            for path in sorted((root / "manuscript").rglob("*.md"))
-            if (text := _read_inside(root, path)) is not None]
+                         f"templates/csl/{styles[0].name}" if len(styles) == 1 else None, cache_dir,
+                         binary)
+    jobs: list[tuple[str, str, tuple[str, ...]]] = [
+        (text, path.relative_to(root).as_posix(), ())
+        for path in sorted((root / "manuscript").rglob("*.md"))
+        if (text := _read_inside(root, path)) is not None]
     if pandoc.bibliography:
         jobs.append(_bibliography_job(pandoc))
     pool = ThreadPoolExecutor(max(1, min(len(jobs), os.cpu_count() or 1)))
+    pending = {}
     for text, shown, extra in jobs:
         key = pandoc.key(text, extra)
         if _read_cache(cache_dir / f"{key}.html") is None:
-            with _PENDING_LOCK:  # kept in memory: nothing is written before the project loads
-                _PENDING[key] = pool.submit(_convert, pandoc, text, shown, extra, None, log)
-    return pool
-
-
-def settle(pool: ThreadPoolExecutor) -> None:
-    """Wait for the prefetch's conversions and drop those the gather did not use."""
-    pool.shutdown()
-    with _PENDING_LOCK:
-        _PENDING.clear()
+            pending[key] = pool.submit(_convert, pandoc, text, shown, extra, None, log)
+    return Prefetch(pool, pending)
 
 
 def _read_inside(root: Path, path: Path) -> str | None:
@@ -168,17 +209,7 @@ def _read_inside(root: Path, path: Path) -> str | None:
         return None
 
 
-def _await_prefetch(key: str) -> str | None:
-    """The HTML of a prefetched conversion of this key, or None. A failed one is left for
-    the caller to meet again, located, when it converts the text itself."""
-    with _PENDING_LOCK:
-        future = _PENDING.pop(key, None)
-    if future is None or future.exception() is not None:
-        return None
-    return future.result()
-
-
-def convert_all(pandoc: Pandoc, jobs: list[tuple[str, str]], log=None,
+def convert_all(pandoc: Pandoc, jobs: list[tuple[str, str]], log: Log = None,
                 bibliography: bool = False) -> list[str]:
     """Convert (text, shown) pairs side by side; report every failure together.
 
@@ -186,13 +217,14 @@ def convert_all(pandoc: Pandoc, jobs: list[tuple[str, str]], log=None,
     pool, as slow as a chapter and independent of them, and comes last in the result.
     """
     problems = Problems()
-    tasks = [(to_html, pandoc, text, shown, (), log) for text, shown in jobs]
+    tasks: list[Callable[[], str]] = [partial(to_html, pandoc, text, shown, (), log)
+                                      for text, shown in jobs]
     if bibliography:
-        tasks.append((bibliography_html, pandoc, log))
+        tasks.append(partial(bibliography_html, pandoc, log))
     results: list[str] = [""] * len(tasks)
     workers = max(1, min(len(tasks), os.cpu_count() or 1))
     with ThreadPoolExecutor(workers) as pool:
-        futures = [pool.submit(*task) for task in tasks]
+        futures = [pool.submit(task) for task in tasks]
         for i, future in enumerate(futures):
             try:
                 results[i] = future.result()
@@ -202,7 +234,7 @@ def convert_all(pandoc: Pandoc, jobs: list[tuple[str, str]], log=None,
     return results
 
 
-def bibliography_html(pandoc: Pandoc, log=None) -> str:
+def bibliography_html(pandoc: Pandoc, log: Log = None) -> str:
     """Every entry of the bibliography, formatted by citeproc with the project's CSL."""
     if not pandoc.bibliography:
         return ""
@@ -212,6 +244,7 @@ def bibliography_html(pandoc: Pandoc, log=None) -> str:
 
 def _bibliography_job(pandoc: Pandoc) -> tuple[str, str, tuple[str, ...]]:
     """(text, shown, extra arguments) of the conversion of the whole bibliography."""
+    assert pandoc.bibliography is not None
     text = '---\nnocite: "@*"\nsuppress-bibliography: false\n---\n\n::: {#refs}\n:::\n'
     return text, f"data/{pandoc.bibliography.name}", ("-M", "suppress-bibliography=false")
 

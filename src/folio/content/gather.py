@@ -70,14 +70,17 @@ class Report:
         return self.project.publication
 
 
-def gather(project: Project, cache_dir: Path | None = None, log=None) -> Report:
+def gather(project: Project, cache_dir: Path | None = None, log=None, env=None, binary=None,
+           prefetched=None) -> Report:
     """Build the validated Report of a project (converts, renders, checks; writes nothing but cache).
 
-    ``log(message)``, if given, hears of each chapter pandoc converts (not cache hits).
+    ``log(message)``, if given, hears of each chapter pandoc converts (not cache hits). A build
+    passes its one Jinja ``env``, the pandoc ``binary`` it found and the conversions it
+    ``prefetched`` (``convert.prefetch``); without them, the gather makes its own.
     """
     csl = _csl(project)
-    pandoc = make_pandoc(project.root, project.bibliography, csl, cache_dir)
-    env = make_environment(project.root / "templates")
+    pandoc = make_pandoc(project.root, project.bibliography, csl, cache_dir, binary, prefetched)
+    env = env or make_environment(project.root / "templates")
     problems = Problems()
     markdown = [s for s in project.specs if s.text is not None]
     check_chapters(markdown)

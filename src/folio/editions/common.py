@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import os
 from dataclasses import dataclass
 
 from lxml import etree, html
 
 from folio.content.gather import Report, Section
-from folio.pipeline.provenance import git
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 
@@ -86,22 +84,17 @@ def outline(report: Report, file_of, depth: int = 2) -> list[NavItem]:
     return items
 
 
-def source_date(report: Report) -> dt.datetime:
-    """The build's one date, in UTC: ``SOURCE_DATE_EPOCH`` when set, else the date of the
-    last commit that touched the project, else (outside git) the publication date.
+def source_date(report: Report, epoch: str) -> dt.datetime:
+    """The build's one date, in UTC: ``epoch`` (``Provenance.date``: SOURCE_DATE_EPOCH when
+    set, else the time of the last commit that touched the project), else (outside git)
+    the publication date.
 
     Never the clock: the same sources give the same editions on any day.
     """
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip() or _last_commit(report.project.root)
     if epoch.isdigit():
         return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc)
     day = report.publication.date
     return dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)
-
-
-def _last_commit(root) -> str:
-    """Unix time of the last commit touching ``root``, or '' outside a git checkout."""
-    return git(root, "log", "-1", "--format=%ct", "--", ".") or ""
 
 
 def creators(report: Report) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:

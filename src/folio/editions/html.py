@@ -5,18 +5,19 @@ Returns the site as a mapping of relative path -> bytes; the build writes it.
 
 from __future__ import annotations
 
+import jinja2
 from markupsafe import Markup
 
 from folio.content.gather import Report
 from folio.editions.common import inner_html, outline, retarget
-from folio.content.render import make_environment, render
+from folio.content.render import render
 from folio.editions.search import search_bundle
 
 
-def build_html(report: Report, downloads: dict[str, str]) -> dict[str, bytes]:
-    """Render every page of the HTML edition; ``downloads`` maps a label to a file name."""
+def build_html(report: Report, downloads: dict[str, str], env: jinja2.Environment) -> dict[str, bytes]:
+    """Render every page of the HTML edition with the build's ``env``; ``downloads`` maps a
+    label to a file name."""
     project = report.project
-    env = make_environment(project.root / "templates")
     files: dict[str, bytes] = {}
 
     def file_of(section):

@@ -1,9 +1,10 @@
 """Incremental builds: which editions are already up to date, decided by hashes alone.
 
 Each edition has a key, the sha256 of everything that shapes it: every input
-file it reads (data/, manuscript/, templates/ less the files only another
-edition reads), the versions of the tools, folio's own code, and the build's
-date. ``build/.cache/stamp.json`` records, per edition, the key of its last
+file it reads (data/, manuscript/, templates/ less the files only other
+editions read), the versions of the tools it uses (pandoc's among them), folio's
+own code, and the build's date; the editions declare their own inputs and tools
+(``folio.editions.catalog``). ``build/.cache/stamp.json`` records, per edition, the key of its last
 build and the manifest record (size, sha256) of every file it wrote. An edition whose key is unchanged
 and whose files are still those bytes is not made again and not written (its
 files keep their mtimes). Only the standard library is imported here: a no-op
@@ -17,26 +18,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import platform
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from folio.pipeline.provenance import MANIFEST, git, git_state, input_files, sha256, tool_versions
+from folio.editions import catalog
+from folio.pipeline.provenance import MANIFEST, Provenance, sha256
 
 STAMP = "stamp.json"
 FORMAT = "folio-stamp/2"
-#: Input files that only one edition reads: a change to one of them leaves the others alone.
-EXCLUSIVE = {
-    "html": ("templates/html/", "templates/css/screen.css"),
-    "epub": ("templates/epub/", "templates/css/epub.css"),
-    "pdf": ("templates/pdf/", "templates/css/print.css"),
-    "print": ("templates/css/print-edition.css",),
-}
-#: Editions that also read another edition's own files: the EPUB's cover image is page 1 of
-#: the PDF, printed from templates/pdf/ with print.css; the print edition is the PDF's
-#: document with print-edition.css added.
-USES: dict[str, tuple[str, ...]] = {"epub": ("pdf",), "print": ("pdf",)}
 
 
 @dataclass
@@ -47,9 +39,9 @@ class Plan:
     """Key of each requested edition, computed before anything is read for the build."""
     stale: tuple[str, ...]
     """Requested editions that must be made again."""
-    source: dict
+    source: dict[str, object]
     """The git state the manifest records (commit, dirty)."""
-    stamp: dict = field(default_factory=dict)
+    stamp: dict[str, Any] = field(default_factory=dict)
     """The stamp as found (ignored and empty if missing or corrupt)."""
 
     manifest: str | None = None
@@ -62,12 +54,11 @@ class Plan:
             and self.manifest is not None and self.stamp.get("manifest") == self.manifest
 
 
-def plan(root: Path, out: Path, editions) -> Plan:
+def plan(out: Path, editions: Iterable[str], provenance: Provenance) -> Plan:
     """Compare each requested edition's key and files with the stamp in ``out``."""
-    inputs = input_files(root)
-    common = {"tools": tool_versions(""), "python": platform.python_version(),
-              "folio": code_hash(), "date": _date(root)}
-    keys = {name: edition_key(name, inputs, common) for name in editions}
+    editions = tuple(editions)
+    common = {"python": platform.python_version(), "folio": code_hash(), "date": provenance.date}
+    keys = {name: edition_key(name, provenance, common) for name in editions}
     stamp = read_stamp(out)
     recorded = stamp.get("editions", {})
     stale = tuple(name for name in editions
@@ -77,17 +68,18 @@ def plan(root: Path, out: Path, editions) -> Plan:
         manifest = sha256((out / MANIFEST).read_bytes())
     except OSError:
         manifest = None
-    return Plan(keys, stale, git_state(root), stamp, manifest)
+    return Plan(keys, stale, provenance.source, stamp, manifest)
 
 
-def edition_key(name: str, inputs: dict[str, str], common: dict) -> str:
-    """sha256 of what shapes one edition: its input files and the shared facts."""
-    # An edition not declared in EXCLUSIVE may read anything: it keeps every file in its key.
-    skip = () if name not in EXCLUSIVE else tuple(
-        prefix for other, prefixes in EXCLUSIVE.items()
-        if other != name and other not in USES.get(name, ()) for prefix in prefixes)
-    files = {path: digest for path, digest in inputs.items() if not path.startswith(skip)}
-    text = json.dumps({"edition": name, "files": files, **common}, sort_keys=True)
+def edition_key(name: str, provenance: Provenance, common: dict[str, str]) -> str:
+    """sha256 of what shapes one edition: the input files and tools it uses, and the shared
+    facts. Files and tools that only other editions declare are left out."""
+    mine = set(catalog.reads(name))
+    skip = tuple(sorted({p for e in catalog.EDITIONS.values() for p in e.inputs} - mine))
+    files = {path: digest for path, digest in provenance.inputs.items() if not path.startswith(skip)}
+    theirs = set(catalog.all_tools()) - set(catalog.uses(name))
+    tools = {tool: version for tool, version in provenance.tools.items() if tool not in theirs}
+    text = json.dumps({"edition": name, "files": files, "tools": tools, **common}, sort_keys=True)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -99,13 +91,6 @@ def code_hash() -> str:
         h.update(path.relative_to(package).as_posix().encode("utf-8") + b"\0"
                  + path.read_bytes() + b"\0")
     return h.hexdigest()
-
-
-def _date(root: Path) -> str:
-    """What the build's date comes from (see ``edition.source_date``), without loading data/:
-    SOURCE_DATE_EPOCH, else the last commit's time; else data/publication.yaml, hashed anyway."""
-    return os.environ.get("SOURCE_DATE_EPOCH", "").strip() or \
-        git(root, "log", "-1", "--format=%ct", "--", ".") or ""
 
 
 def outputs_intact(out: Path, outputs) -> bool:

@@ -8,7 +8,6 @@ half-written edition in place.
 
 from __future__ import annotations
 
-import functools
 import io
 import os
 import re
@@ -17,6 +16,8 @@ import struct
 import tempfile
 import zipfile
 import zlib
+from collections.abc import Iterable, Mapping
+from concurrent.futures import Future
 from pathlib import Path
 
 from folio.pipeline.workers import background
@@ -91,29 +92,32 @@ def _entry_info(name: str, stored: bool) -> zipfile.ZipInfo:
     return info
 
 
-@functools.lru_cache(maxsize=64)
-def deflated(data: bytes) -> bytes:
-    """``data`` deflated as a zip entry holds it, remembered: the EPUB's fonts (nine tenths
-    of its compression time) are compressed once, while the PDF is laid out
-    (:func:`precompress`), not after it."""
+def deflate(data: bytes) -> bytes:
+    """``data`` deflated as a zip entry holds it."""
     compressor = zlib.compressobj(ZIP_LEVEL, zlib.DEFLATED, -15)
     return compressor.compress(data) + compressor.flush()
 
 
-def precompress(blobs) -> None:
-    """Deflate ``blobs`` into :func:`deflated`'s memory, from a thread (zlib lets go of the
-    GIL while it works); a blob not done yet when it is used is compressed then."""
-    background(lambda: [deflated(blob) for blob in blobs], name="folio-deflate")
+def precompress(blobs: Iterable[bytes]) -> Future:
+    """Deflate ``blobs`` in a thread (zlib lets go of the GIL while it works): a Future of
+    {blob: deflated} for :func:`zip_bytes`. The EPUB's fonts, nine tenths of its compression
+    time, are deflated so while the PDF is laid out, not after it."""
+    return background(lambda: {blob: deflate(blob) for blob in blobs}, name="folio-deflate")
 
 
-def zip_bytes(entries, stored=frozenset()) -> bytes:
+def zip_bytes(entries: Iterable[tuple[str, bytes]], stored: frozenset[str] | set[str] = frozenset(),
+              deflated: Mapping[bytes, bytes] | None = None) -> bytes:
     """A zip of ``entries`` ((name, data) in order), byte for byte what :func:`add_to_zip`
-    gives entry by entry, its deflated data taken from :func:`deflated`; the entries named
-    in ``stored`` are left uncompressed."""
+    gives entry by entry; the entries named in ``stored`` are left uncompressed, and data
+    found in ``deflated`` (:func:`precompress`) is not compressed again.
+
+    zipfile itself cannot take data compressed ahead; hence this writer of the zip's records.
+    """
     out, directory = io.BytesIO(), []
+    deflated = deflated or {}
     for name, data in entries:
         info = _entry_info(name, name in stored)
-        packed = data if name in stored else deflated(data)
+        packed = data if name in stored else deflated.get(data) or deflate(data)
         info.CRC, info.file_size, info.compress_size = zlib.crc32(data), len(data), len(packed)
         info.header_offset = out.tell()
         out.write(info.FileHeader(zip64=False))

@@ -10,18 +10,47 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import platform
 import subprocess
+from collections.abc import Iterable
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
 #: Folders of a project whose files are inputs of the build.
 INPUT_FOLDERS = ("data", "manuscript", "templates")
-#: Python packages whose versions shape the editions.
-TOOLS = ("folio", "weasyprint", "pydyf", "fonttools", "pillow", "tinycss2", "cssselect2",
-         "tinyhtml5", "pyphen", "ebooklib", "lxml", "jinja2", "markupsafe", "pydantic", "pyyaml",
-         "pypandoc-binary")
+#: Python packages whose versions shape every edition; each edition adds its own
+#: (``folio.editions.catalog``), and the manifest records them all.
+TOOLS = ("folio", "lxml", "jinja2", "markupsafe", "pydantic", "pyyaml", "pypandoc-binary")
 MANIFEST = "manifest.json"
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a build's bytes come from, found once as the build starts: the incremental
+    plan keys on it and the manifest records it."""
+
+    source: dict[str, object]
+    """The commit the sources come from and whether the inputs differ from it."""
+    date: str
+    """What the build's date comes from: SOURCE_DATE_EPOCH, else the Unix time of the last
+    commit touching the project, else '' (the editions then take the publication date)."""
+    inputs: dict[str, str]
+    """sha256 of every input file, by project-relative path."""
+    tools: dict[str, str]
+    """Versions of Python, pandoc and the packages that shape the editions."""
+
+
+def collect(root: Path, pandoc_version: str, packages: Iterable[str] = ()) -> Provenance:
+    """The provenance of a build of ``root``: git runs once (twice in a checkout without
+    SOURCE_DATE_EPOCH, for the last commit's date), every input is hashed once."""
+    source = git_state(root)
+    date = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not date and source["commit"] is not None:
+        date = git(root, "log", "-1", "--format=%ct", "--", ".") or ""
+    return Provenance(source, date, input_files(root),
+                      tool_versions(pandoc_version, (*TOOLS, *packages)))
 
 
 def sha256(data: bytes) -> str:
@@ -39,15 +68,20 @@ def input_files(root: Path) -> dict[str, str]:
     return dict(sorted(found.items()))
 
 
-def tool_versions(pandoc_version: str) -> dict[str, str]:
-    """Versions of Python, pandoc and the packages that shape the output."""
+def tool_versions(pandoc_version: str, packages: Iterable[str] = TOOLS) -> dict[str, str]:
+    """Versions of Python, pandoc and ``packages``."""
     versions = {"python": platform.python_version(), "pandoc": pandoc_version}
-    for name in TOOLS:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = "not installed"
+    for name in packages:
+        versions[name] = package_version(name)
     return versions
+
+
+def package_version(name: str) -> str:
+    """An installed distribution's version, or 'not installed'."""
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "not installed"
 
 
 def git(root: Path, *args: str) -> str | None:
@@ -61,12 +95,16 @@ def git(root: Path, *args: str) -> str | None:
 
 
 def git_state(root: Path) -> dict[str, object]:
-    """The commit the sources come from and whether the inputs differ from it."""
-    commit = git(root, "rev-parse", "HEAD")
-    if commit is None:
+    """The commit the sources come from and whether the inputs differ from it, from one
+    ``git status`` (its v2 header names the commit)."""
+    status = git(root, "status", "--porcelain=v2", "--branch", "--", *INPUT_FOLDERS)
+    if status is None:
         return {"commit": None, "dirty": None}
-    status = git(root, "status", "--porcelain", "--", *INPUT_FOLDERS)
-    return {"commit": commit, "dirty": bool(status)}
+    lines = status.splitlines()
+    commit = next((line.split()[2] for line in lines if line.startswith("# branch.oid ")), None)
+    if commit is None or commit == "(initial)":  # a repository with no commit yet
+        return {"commit": None, "dirty": None}
+    return {"commit": commit, "dirty": any(not line.startswith("#") for line in lines)}
 
 
 def output_entry(rel: str, data: bytes, **extra) -> dict[str, object]:
@@ -74,16 +112,15 @@ def output_entry(rel: str, data: bytes, **extra) -> dict[str, object]:
     return {"path": rel, "size": len(data), "sha256": sha256(data), **extra}
 
 
-def make_manifest(root: Path, epoch: int, pandoc_version: str,
-                  outputs: list[dict[str, object]]) -> bytes:
+def make_manifest(provenance: Provenance, epoch: int, outputs: list[dict[str, object]]) -> bytes:
     """The manifest as canonical JSON bytes (sorted keys, fixed separators)."""
     manifest = {
         "format": "folio-manifest/1",
-        "source": git_state(root),
+        "source": provenance.source,
         "source_date_epoch": epoch,
-        "tools": tool_versions(pandoc_version),
-        "inputs": input_files(root),
-        "outputs": sorted(outputs, key=lambda o: o["path"]),
+        "tools": provenance.tools,
+        "inputs": provenance.inputs,
+        "outputs": sorted(outputs, key=lambda o: str(o["path"])),
     }
     return (json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
 

@@ -1,349 +1,253 @@
-"""Run a build stage in a child process while this one does the others.
+"""The build's process pool: WeasyPrint's layout runs in other processes, beside the HTML.
 
 WeasyPrint holds the GIL for most of its layout, so a thread would not let the
-HTML and EPUB stages run beside it; a child process does, on the other core.
-:func:`spawn` forks the child as the build starts, before the stage's input
-exists: the child loads the stage's modules (WeasyPrint, ~0.7 s) while this
-process gathers the report, then receives its arguments through a pipe
-(:meth:`Worker.send`). Only plain values travel, pickled, both ways; a
-BuildError keeps its located problems, and a crash its traceback.
+HTML and EPUB stages run beside it; a process does, on the other core. The pool
+is the standard library's: a :class:`concurrent.futures.ProcessPoolExecutor` on
+a ``forkserver`` context whose server has imported WeasyPrint's layout module
+(:data:`LAYOUT_MODULES`) once. Each worker is forked from that server, not from
+the build, so it holds none of the build's threads' locks and none of its
+files (the build lock above all), whatever threads the build runs.
 
-Forking a process that runs other threads can deadlock the child (a lock held
-by a thread that does not exist there). So with other threads alive (``invoke
-serve``), a stage goes to the fork server that :func:`use_fork_server` started:
-a fresh single-threaded process that has loaded the modules once, and forks a
-child per stage. Without one, or where ``os.fork`` does not exist, the stage
-runs in this process, when its result is asked for.
+API (the pipeline and ``invoke serve`` use nothing else)::
+
+    pool = Pool()                  # nothing starts yet
+    pool.warm()                    # start the server and one worker, from a thread
+    future = pool.submit("folio.editions.pdf.layout:lay_out", request)
+    futures = [pool.submit(fn, *args) for args in jobs]   # as many jobs as you like
+    future.result()                # the value, or the job's error raised here
+    pool.discard()                 # a build failed or was interrupted: kill the workers
+    pool.close()                   # wait for the workers to end (``with Pool() as pool``)
+
+- ``submit`` never blocks: the server may still be importing WeasyPrint (~0.7 s,
+  while pandoc converts the chapters); the job waits for it, the caller does not.
+- A job is a module-level function, or ``"module:function"``, imported in the
+  worker only (so the build never imports WeasyPrint); arguments and results are
+  pickled. A :class:`~folio.errors.BuildError` comes back with its located
+  problems; any other exception comes back as a :class:`StageError` that holds
+  the worker's traceback; a worker that dies (killed, out of memory) fails its
+  jobs with a :class:`StageError` naming that, and the next ``submit`` starts
+  fresh workers.
+- No worker outlives the build's process: each one ends when that process ends,
+  however it ends (even by SIGKILL), and ignores the terminal's Ctrl-C, which
+  the build handles (it discards the pool).
+
+:func:`background` runs a function in a thread and gives a Future of its value.
 """
 
 from __future__ import annotations
 
-import ctypes
+import atexit
 import importlib
-import json
+import multiprocessing
 import os
-import pickle
+import select
 import signal
-import socket
-import struct
-import subprocess
-import sys
 import threading
 import traceback
-from concurrent.futures import Future
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
 
 from folio.errors import BuildError
 
+#: What the server imports before it forks any worker: WeasyPrint and the layout code.
+LAYOUT_MODULES = ("folio.editions.pdf.layout",)
 
-class Worker:
-    """A stage started by :func:`spawn`: :meth:`send` gives its arguments, :meth:`result`
-    waits for its value. This base class runs the stage here, in ``result()``."""
-
-    def __init__(self, fn):
-        self.fn, self.args = fn, None
-
-    def send(self, *args) -> None:
-        """The stage's arguments."""
-        self.args = args
-
-    def result(self):
-        """The stage's return value."""
-        return self.fn(*self.args)
-
-    def discard(self) -> None:
-        """Give up on the stage (another one failed): no process may outlive the build."""
+Job = Callable[..., Any] | str
 
 
-def can_fork() -> bool:
-    """True when a child may be forked safely: fork exists and no other thread runs."""
-    return hasattr(os, "fork") and threading.active_count() == 1
+class StageError(RuntimeError):
+    """A job failed in a worker for a reason other than bad input: a bug, or a dead worker."""
 
 
-def spawn(fn, modules: list[str] | tuple[str, ...] = ()) -> Worker:
-    """A worker that will run ``fn`` on the arguments :meth:`Worker.send` gives it.
+class Pool:
+    """A process pool for layout jobs; see the module's docstring for how to use it."""
 
-    If a child may be forked safely, it is forked now, imports ``modules`` and waits for its
-    arguments, so that the slow imports overlap this process's own work. Else the fork server
-    runs it, if there is one (its modules are loaded already), or else this process.
-    """
-    if can_fork():
-        return _spawn_child(fn, modules)
-    if _SERVER:
-        return _Served(fn)
-    return Worker(fn)
+    def __init__(self, preload: tuple[str, ...] = LAYOUT_MODULES, workers: int | None = None):
+        self.preload = preload
+        self.workers = workers or os.cpu_count() or 1
+        self._lock = threading.Lock()
+        self._executor: ProcessPoolExecutor | None = None
+        self._ready: Future | None = None
 
+    def warm(self) -> Future:
+        """Start the server and one worker from a thread (starting a worker waits for the
+        server's imports); returns a Future done when a worker is ready."""
+        with self._lock:
+            if self._ready is None:
+                executor = self._executor = self._executor or _executor(self.preload, self.workers)
+                self._ready = background(lambda: executor.submit(os.getpid).result(),
+                                         name="folio-pool-warm")
+            return self._ready
 
-def _outcome(data: bytes, died: str):
-    """A child's pickled payload as a value or the exception it stands for; ``died`` says what
-    happened when there is none (the child ended without sending it)."""
-    if not data:
-        raise RuntimeError(died)
-    kind, value = pickle.loads(data)
-    if kind == "error":
-        raise BuildError(value)
-    if kind == "crash":
-        raise RuntimeError(f"a build stage failed in its child process:\n{value}")
-    return value
+    def submit(self, job: Job, *args: Any) -> Future:
+        """Run ``job(*args)`` in a worker; a Future of its value, returned at once."""
+        ready = self.warm()
+        outer: Future = Future()
 
-
-def _run(call) -> bytes:
-    """Run the stage in a child: its pickled payload for the parent (see :func:`_outcome`)."""
-    try:
-        payload = ("ok", call())
-    except BuildError as exc:
-        payload = ("error", exc.problems)
-    except BaseException:  # noqa: BLE001 - reported by the parent, with its traceback
-        payload = ("crash", traceback.format_exc())
-    return pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
-
-
-# -- a child forked here --------------------------------------------------------------------
-
-#: This process's ends of the pipes to its live children. A child forked later closes them
-#: at once: holding a sibling's request pipe open would keep the sibling from ever reading
-#: its end (it waits for the parent to close it), and the build would hang.
-_OURS: set[int] = set()
-
-
-def _close(fd: int) -> None:
-    _OURS.discard(fd)
-    os.close(fd)
-
-
-class _Forked(Worker):
-    def __init__(self, pid: int, fd: int, request: int):
-        self.pid, self.fd, self.request, self.reaped = pid, fd, request, False
-        _OURS.update((fd, request))
-
-    def send(self, *args) -> None:
-        fd, self.request = self.request, None
-        _OURS.discard(fd)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(pickle.dumps(args, protocol=pickle.HIGHEST_PROTOCOL))
-        except BrokenPipeError:
-            pass  # the child has ended already: result() tells how
-
-    def result(self):
-        # Read the whole pipe before waiting: a result larger than the pipe's buffer
-        # would otherwise block the child and this process on each other.
-        fd, self.fd = self.fd, None
-        _OURS.discard(fd)
-        data = _read_all(fd, self.discard)
-        _, status = os.waitpid(self.pid, 0)
-        self.reaped = True  # nothing left to discard
-        return _outcome(data, f"the child process of a build stage died (status {status})")
-
-    def discard(self) -> None:
-        if self.reaped:
-            return
-        try:
-            os.kill(self.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        for fd in (self.fd, self.request):
-            if fd is not None:
-                _close(fd)
-        self.fd = self.request = None
-        os.waitpid(self.pid, 0)
-        self.reaped = True
-
-
-def _spawn_child(fn, modules) -> Worker:
-    read, write = os.pipe()
-    request_read, request_write = os.pipe()
-    parent = os.getpid()
-    pid = os.fork()
-    if pid == 0:  # the child: never returns into the parent's code, nor runs its clean-up
-        status = 0
-        try:
-            _die_with(parent)
-            for fd in list(_OURS):  # the ends of the pipes to earlier children
-                _close(fd)
-            os.close(read)
-            os.close(request_write)
-            payload = _run(_request_then(fn, modules, request_read))
-            with os.fdopen(write, "wb") as fh:
-                fh.write(payload)
-        except BaseException:  # noqa: BLE001
-            status = 1
-        finally:
-            os._exit(status)
-    os.close(write)
-    os.close(request_read)
-    return _Forked(pid, read, request_write)
-
-
-def _request_then(fn, modules, request_fd: int):
-    """In the child: import ``modules`` while reading the request (a request larger than the
-    pipe's buffer would otherwise hold the parent in send() until they had loaded), then run."""
-    def run():
-        received = []
-        reader = threading.Thread(target=lambda: received.append(_read_all(request_fd)))
-        reader.start()
-        for module in modules:
-            importlib.import_module(module)
-        reader.join()
-        if not received or not received[0]:  # the parent gave up before sending anything
-            os._exit(0)
-        return fn(*pickle.loads(received[0]))
-    return run
-
-
-def _read_all(fd: int, stop=None) -> bytes:
-    """Everything until the other end closes. Interrupted (Ctrl-C), call ``stop``: the child
-    writing must not outlive the build."""
-    try:
-        with os.fdopen(fd, "rb") as fh:
-            return fh.read()
-    except BaseException:
-        if stop is not None:
-            stop()
-        raise
-
-
-def _die_with(parent: int) -> None:
-    """Make this child end when its parent does (a killed build must leave no process behind,
-    holding its files or its lock). Linux only; elsewhere the child ends with its stage."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        return
-    if os.getppid() != parent:  # the parent died before the request took effect
-        os._exit(1)
-
-
-# -- the fork server, for a process that runs threads ---------------------------------------
-
-#: The fork server, once :func:`use_fork_server` has started it: its process and our socket.
-_SERVER: list = []
-_SERVER_LOCK = threading.Lock()
-_HEAD = struct.Struct("<Q")  # a request's size
-_PID = struct.Struct("<q")  # the first thing a child of the server sends
-
-
-def use_fork_server(modules: list[str] | tuple[str, ...]) -> None:
-    """From now on, while this process runs other threads, run stages in children of a fork
-    server: a fresh interpreter (not a fork of this process, so it holds none of its threads'
-    locks) that loads ``modules`` once, then forks a child per stage. ``invoke serve`` starts
-    one, so that each rebuild lays out its PDFs beside the HTML without loading WeasyPrint
-    again. The server loads its modules in the background, and ends with this process."""
-    if _SERVER or not hasattr(os, "fork") or not hasattr(socket, "send_fds"):
-        return
-    ours, theirs = socket.socketpair()
-    code = ("import json, sys; sys.path[:0] = json.loads(sys.argv[1]); "
-            "from folio.pipeline.workers import _serve_forks; _serve_forks(int(sys.argv[2]), sys.argv[3:])")
-    process = subprocess.Popen([sys.executable, "-c", code, json.dumps(sys.path),
-                                str(theirs.fileno()), *modules], pass_fds=[theirs.fileno()])
-    theirs.close()
-    _SERVER.extend((process, ours))
-
-
-def stop_fork_server() -> None:
-    """End the fork server (closing its socket is its signal to leave)."""
-    if _SERVER:
-        process, ours = _SERVER
-        _SERVER.clear()
-        ours.close()
-        process.wait()
-
-
-def _serve_forks(fd: int, modules: list[str]) -> None:
-    """The fork server's loop: for each request (its size, with the pipe for the answer, then
-    the pickled stage), fork a child that sends its pid, then the stage's payload."""
-    sock = socket.socket(fileno=fd)
-    for module in modules:
-        importlib.import_module(module)
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the children need no reaping
-    while True:
-        head, fds, _, _ = socket.recv_fds(sock, _HEAD.size, 1)
-        if not head:
-            return  # the serving process has gone
-        head += _exactly(sock.recv, _HEAD.size - len(head))
-        body = _exactly(sock.recv, _HEAD.unpack(head)[0])
-        if os.fork() == 0:
-            sock.close()
-            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-            with os.fdopen(fds[0], "wb") as fh:
-                fh.write(_PID.pack(os.getpid()))
-                fh.flush()
-                fh.write(_run(lambda: _call(pickle.loads(body))))
-            os._exit(0)
-        os.close(fds[0])
-
-
-def _call(stage):
-    fn, args = stage
-    return fn(*args)
-
-
-def _exactly(read, size: int) -> bytes:
-    """``size`` bytes from ``read(n)`` (a socket's recv, a pipe's os.read), however they come."""
-    chunks = []
-    while size > 0:
-        chunk = read(min(size, 1 << 20))
-        if not chunk:
-            raise EOFError("the other end closed before sending all it had to")
-        chunks.append(chunk)
-        size -= len(chunk)
-    return b"".join(chunks)
-
-
-class _Served(Worker):
-    """A stage run by a child of the fork server; here if the server has gone."""
-
-    def __init__(self, fn):
-        super().__init__(fn)
-        self.fd = self.pid = None
-
-    def send(self, *args) -> None:
-        self.args = args
-        body = pickle.dumps((self.fn, args), protocol=pickle.HIGHEST_PROTOCOL)
-        read, write = os.pipe()
-        try:
-            with _SERVER_LOCK:
-                sock = _SERVER[1]
-                socket.send_fds(sock, [_HEAD.pack(len(body))], [write])
-                sock.sendall(body)
-        except (OSError, IndexError):  # the server has gone: the stage runs here
-            os.close(read)
-            return
-        finally:
-            os.close(write)
-        self.fd = read
-        try:
-            self.pid = _PID.unpack(_exactly(lambda n: os.read(read, n), _PID.size))[0]
-        except EOFError:
-            raise RuntimeError("the fork server did not start the build stage") from None
-
-    def result(self):
-        if self.fd is None:
-            return super().result()
-        fd, self.fd = self.fd, None
-        return _outcome(_read_all(fd, self._kill), "the child process of a build stage died")
-
-    def discard(self) -> None:
-        self._kill()
-        if self.fd is not None:
-            os.close(self.fd)
-            self.fd = None
-
-    def _kill(self) -> None:
-        if self.pid is not None:
+        def start(_: Future) -> None:
+            if not outer.set_running_or_notify_cancel():
+                return
             try:
-                os.kill(self.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            self.pid = None
+                inner = self._live().submit(_run, job, args)
+            except BaseException as exc:  # noqa: BLE001 - given to the caller by result()
+                outer.set_exception(_failure(exc))
+                return
+            inner.add_done_callback(lambda done: _forward(done, outer))
+
+        ready.add_done_callback(start)
+        return outer
+
+    def discard(self) -> None:
+        """Kill the workers (their jobs fail); the next :meth:`submit` starts new ones."""
+        with self._lock:
+            executor, self._executor, self._ready = self._executor, None, None
+        if executor is None:
+            return
+        # Python 3.14 has executor.kill_workers() for this; 3.11 keeps them here.
+        for process in list(getattr(executor, "_processes", {}).values()):
+            process.kill()
+        # From a thread: while a worker starts (the server still importing), shutdown waits
+        # for it, and an interrupted build must not. A worker started then ends with it.
+        background(executor.shutdown, False, True, name="folio-pool-shutdown")
+
+    def close(self) -> None:
+        """Let the workers finish what they run, then end them."""
+        with self._lock:
+            executor, self._executor, self._ready = self._executor, None, None
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> Pool:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *rest: object) -> None:
+        if kind is None:
+            self.close()
+        else:
+            self.discard()
+
+    def _live(self) -> ProcessPoolExecutor:
+        """The executor, made again if a dead worker or :meth:`discard` broke the last one."""
+        with self._lock:
+            executor = self._executor
+            if executor is None or getattr(executor, "_broken", False):
+                executor = self._executor = _executor(self.preload, self.workers)
+            return executor
 
 
-def background(fn, *args, name: str) -> Future:
+def _executor(preload: tuple[str, ...], workers: int) -> ProcessPoolExecutor:
+    """A ProcessPoolExecutor whose workers are forked by a server that imported ``preload``."""
+    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    context = multiprocessing.get_context(method)
+    if method == "forkserver":
+        context.set_forkserver_preload(list(preload))
+        _stop_server_at_exit()
+    return ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_starts,
+                               initargs=(os.getpid(),))
+
+
+_AT_EXIT = threading.Lock()
+_REGISTERED: list[bool] = []
+
+
+def _stop_server_at_exit() -> None:
+    """Reap the fork server when this process exits: its CPU time (WeasyPrint's import and
+    every layout, in its children) then counts in this process's, as a benchmark reads it."""
+    with _AT_EXIT:
+        if not _REGISTERED:
+            atexit.register(_stop_server)
+            _REGISTERED.append(True)
+
+
+def _stop_server() -> None:
+    from multiprocessing import forkserver
+
+    server = getattr(forkserver, "_forkserver", None)
+    pid = getattr(server, "_forkserver_pid", None)
+    if pid is None:
+        return
+    try:
+        os.kill(pid, signal.SIGKILL)  # it may still be importing: do not wait for that
+        os.waitpid(pid, 0)
+    except (ProcessLookupError, ChildProcessError):
+        pass
+
+
+def _worker_starts(parent: int) -> None:
+    """In a worker, first: end with the build's process, and leave Ctrl-C to it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        watched: int | None = os.pidfd_open(parent)
+    except ProcessLookupError:  # the build ended before this worker started
+        os._exit(1)
+    except (AttributeError, OSError):  # not Linux >= 5.3: poll instead
+        watched = None
+    threading.Thread(target=_die_with, args=(parent, watched), name="folio-watch-parent",
+                     daemon=True).start()
+
+
+def _die_with(parent: int, watched: int | None) -> None:
+    """Wait until the build's process ends, then end this one at once (its jobs are lost)."""
+    if watched is not None:
+        select.select([watched], [], [])
+    else:
+        while _alive(parent):
+            threading.Event().wait(0.5)
+    os._exit(1)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _run(job: Job, args: tuple[Any, ...]) -> Any:
+    """A job, as a worker runs it: a bug comes back with the worker's traceback."""
+    try:
+        return _resolve(job)(*args)
+    except BuildError:
+        raise
+    except Exception as exc:
+        raise StageError(f"a build stage failed in its child process:\n"
+                          f"{traceback.format_exc()}") from exc
+
+
+def _resolve(job: Job) -> Callable[..., Any]:
+    if callable(job):
+        return job
+    module, _, name = job.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def _forward(inner: Future, outer: Future) -> None:
+    """Copy a worker's outcome to the Future the caller holds."""
+    exc = inner.exception() if not inner.cancelled() else StageError("the job was cancelled")
+    if exc is None:
+        outer.set_result(inner.result())
+    else:
+        outer.set_exception(_failure(exc))
+
+
+def _failure(exc: BaseException) -> BaseException:
+    """What the caller sees of a failure: bad input and bugs as they are, a dead worker named."""
+    if isinstance(exc, BrokenProcessPool):
+        return StageError(f"the child process of a build stage died ({exc})")
+    return exc
+
+
+def background(fn: Callable[..., Any], *args: Any, name: str) -> Future:
     """Run ``fn(*args)`` in a daemon thread, for work that lets go of the GIL (imports while
     pandoc runs, zlib, pdfium); its ``result()`` waits for the value or raises its error."""
     future: Future = Future()
 
-    def run():
+    def run() -> None:
         try:
             future.set_result(fn(*args))
         except BaseException as exc:  # noqa: BLE001 - raised again by result()
@@ -354,6 +258,5 @@ def background(fn, *args, name: str) -> Future:
 
 
 def preload(modules: list[str]) -> Future:
-    """Import ``modules`` in a thread while this one waits on other processes (pandoc).
-    Spawn the workers first: :func:`spawn` forks only while no other thread runs."""
+    """Import ``modules`` in a thread while this one waits on other processes (pandoc)."""
     return background(lambda: [importlib.import_module(m) for m in modules], name="folio-preload")

@@ -7,8 +7,12 @@ re-pack its zip ourselves so that entry times, order and attributes are fixed
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import zipfile
+from collections.abc import Mapping
+
+import jinja2
 
 from ebooklib import epub
 from lxml import etree
@@ -16,12 +20,12 @@ from markupsafe import Markup
 
 from folio.editions.epub.a11y import accessibility_metadata, page_break_source
 from folio.content.gather import Report
-from folio.editions.common import creators, inner_xhtml, outline, retarget, source_date
+from folio.editions.common import creators, inner_xhtml, outline, retarget
 from folio.content.media import media_type
 from folio.editions.html import font_files
 from folio.pipeline.output import zip_bytes
 from folio.editions.pagelist import PageBreak, insert_markers, page_list_nav
-from folio.content.render import make_environment, render
+from folio.content.render import render
 
 #: DPUB-ARIA roles for the EPUB structural semantics we know; others get none.
 ROLES = {
@@ -67,14 +71,15 @@ class _Writer(epub.EpubWriter):
         return etree.tostring(tree, pretty_print=True, encoding="utf-8", xml_declaration=True)
 
 
-def build_epub(report: Report, cover: bytes, pages: list[PageBreak] = ()) -> bytes:
-    """The EPUB 3 file of the report, as bytes.
+def build_epub(report: Report, cover: bytes, pages: list[PageBreak], env: jinja2.Environment,
+               date: dt.datetime, deflated: Mapping[bytes, bytes] | None = None) -> bytes:
+    """The EPUB 3 file of the report, as bytes, rendered with the build's ``env``.
 
-    ``cover`` is the cover image (PNG, see :func:`folio.editions.pdf.cover.cover_png`); ``pages`` marks the
-    print edition's pages.
+    ``cover`` is the cover image (PNG, see :func:`folio.editions.pdf.cover.cover_png`); ``pages``
+    marks the print edition's pages; ``date`` is the build's; ``deflated`` holds entries'
+    data deflated ahead (``output.precompress``).
     """
     pub = report.publication
-    env = make_environment(report.project.root / "templates")
     book = epub.EpubBook()
     book.set_identifier(pub.identifier)
     book.set_title(pub.full_title)
@@ -122,13 +127,13 @@ def build_epub(report: Report, cover: bytes, pages: list[PageBreak] = ()) -> byt
     book.spine = docs
     raw = io.BytesIO()
     # compresslevel 0: repack() compresses every entry again, so ebooklib's deflate was wasted.
-    writer = _Writer(raw, book, {"mtime": source_date(report).replace(tzinfo=None),
+    writer = _Writer(raw, book, {"mtime": date.replace(tzinfo=None),
                                  "epub2_guide": False, "landmark_title": "Landmarks",
                                  "epub3_pages": False, "compresslevel": 0},
                      page_list_nav(pages, lambda sid: file_of(report.ids[sid])) if pages else None)
     writer.process()
     writer.write()
-    return repack(raw.getvalue())
+    return repack(raw.getvalue(), deflated)
 
 
 def _cover(book: epub.EpubBook, env, pub, png: bytes) -> XhtmlDocument:
@@ -174,9 +179,10 @@ def _item(rel: str, data: bytes) -> epub.EpubItem:
     return epub.EpubItem(uid=uid, file_name=rel, media_type=media_type(rel), content=data)
 
 
-def repack(data: bytes) -> bytes:
+def repack(data: bytes, deflated: Mapping[bytes, bytes] | None = None) -> bytes:
     """Re-write an EPUB zip with fixed times and attributes; mimetype first and stored."""
     with zipfile.ZipFile(io.BytesIO(data)) as src:
         names = src.namelist()
         order = ["mimetype"] + [n for n in names if n != "mimetype"]
-        return zip_bytes([(name, src.read(name)) for name in order], stored={"mimetype"})
+        return zip_bytes([(name, src.read(name)) for name in order], stored={"mimetype"},
+                         deflated=deflated)

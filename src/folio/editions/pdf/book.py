@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 
 from folio.editions.pdf.chapters import Unit, fill, unit_style, units
 from folio.editions.pdf.document import (
-    PDF_EDITIONS,
     LayoutRequest,
     PrintLayout,
     label_ranges,
@@ -24,6 +23,10 @@ from folio.editions.pdf.document import (
 )
 
 if TYPE_CHECKING:
+    import datetime as dt
+
+    import jinja2
+
     from folio.content.gather import Report
 
 LayOut = Callable[[LayoutRequest], PrintLayout]
@@ -44,14 +47,13 @@ def unit_request(report: Report, unit: Unit, edition: str, first_page: int | Non
                          cover and unit.front, unit.sentinel)
 
 
-def lay_out_book(report: Report, edition: str, lay_out: LayOut, cover: bool = False) -> PrintLayout:
+def lay_out_book(report: Report, env: jinja2.Environment, date: dt.datetime, edition: str,
+                 lay_out: LayOut, cover: bool = False) -> PrintLayout:
     """The PDF edition of ``report`` laid out unit by unit with ``lay_out`` (in this process or
     another), and combined: a PrintLayout as the single document's."""
     from folio.editions.pdf.combine import combine, project_fonts
 
-    if edition not in PDF_EDITIONS:
-        raise ValueError(f"unknown PDF edition: {edition!r}")
-    parts = units(report, edition)
+    parts = units(report, env, date, edition)
     front, rest = parts[0], parts[1:]
     footnotes = front.footnotes
     page = 1

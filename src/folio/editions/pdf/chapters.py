@@ -32,6 +32,10 @@ from typing import TYPE_CHECKING
 from folio.editions.pdf.document import render_document, section_bodies
 
 if TYPE_CHECKING:
+    import datetime as dt
+
+    import jinja2
+
     from folio.content.gather import Report
 
 #: The scheme of a link to another unit's anchor, until the combination resolves it.
@@ -65,7 +69,8 @@ class Unit:
         return self.name == "front"
 
 
-def units(report: Report, edition: str = "screen") -> list[Unit]:
+def units(report: Report, env: jinja2.Environment, date: dt.datetime,
+          edition: str = "screen") -> list[Unit]:
     """The report's units in book order: the front matter, then each body or back section."""
     bodies = section_bodies(report)
     groups = [[b for b in bodies if b["section"].part == "front"]]
@@ -83,7 +88,7 @@ def units(report: Report, edition: str = "screen") -> list[Unit]:
                     a.set("href", XREF + href[1:])
                     if a.xpath("ancestor::nav[contains(@class, 'toc')]"):
                         targets.append(href[1:])
-        html = render_document(report, group, edition, cover=i == 0,
+        html = render_document(report, group, env, date, edition, cover=i == 0,
                                unit_style=_STYLE_MARK, sentinel=not last)
         footnotes = sum(1 for item in group for _ in item["body"].iterfind(".//span[@class='footnote']"))
         out.append(Unit("front" if i == 0 else group[0]["section"].id, html, own, footnotes,

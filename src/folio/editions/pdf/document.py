@@ -4,7 +4,7 @@ The whole report is one HTML document: internal links stay ``#id``, notes
 become ``float: footnote`` spans, and the table of contents takes its page
 numbers from ``target-counter``. This module makes that document and the
 request to print it; ``printer`` (the only module that loads WeasyPrint, in a
-child process forked at the start of a build) lays it out and writes the PDF.
+worker of the build's process pool) lays it out and writes the PDF.
 WeasyPrint may only read files inside the project; any warning it logs is an
 error, so nothing is silently dropped.
 """
@@ -19,6 +19,10 @@ import pydyf
 from lxml import etree
 
 if TYPE_CHECKING:
+    import datetime as dt
+
+    import jinja2
+
     from folio.content.gather import Report
 
 # The WeasyPrint worker imports this module too, for the request and layout types and the
@@ -63,14 +67,11 @@ class LayoutRequest:
     """Leave out the last page: a unit's sentinel (``editions.pdf.chapters``)."""
 
 
-#: The PDF editions: the screen edition (the default) and the print edition, with bleed and crop
-#: marks from ``templates/css/print-edition.css``.
-PDF_EDITIONS = ("screen", "print")
-
-
-def pdf_document_html(report: Report, edition: str = "screen") -> str:
-    """The single HTML document WeasyPrint prints."""
-    return render_document(report, section_bodies(report), edition)
+def pdf_document_html(report: Report, env: jinja2.Environment, date: dt.datetime,
+                      edition: str = "screen") -> str:
+    """The single HTML document WeasyPrint prints, rendered with the build's ``env``, dated
+    ``date`` (the build's date)."""
+    return render_document(report, section_bodies(report), env, date, edition)
 
 
 def section_bodies(report: Report) -> list[dict]:
@@ -93,37 +94,40 @@ def section_bodies(report: Report) -> list[dict]:
     return bodies
 
 
-def render_document(report: Report, bodies: list[dict], edition: str, cover: bool = True,
-                    unit_style: str = "", sentinel: bool = False) -> str:
+def render_document(report: Report, bodies: list[dict], env: jinja2.Environment, date: dt.datetime,
+                    edition: str, cover: bool = True, unit_style: str = "",
+                    sentinel: bool = False) -> str:
     """The HTML document of ``bodies`` (from :func:`section_bodies`): the whole report, or one
     unit of the chapter-by-chapter layout (``editions.pdf.chapters``), which may leave out the
     cover and half-title, carry a style of its own, and end with a sentinel page."""
     from markupsafe import Markup
 
-    from folio.content.render import make_environment, render
-    from folio.editions.common import creators, inner_html, source_date
+    from folio.content.render import render
+    from folio.editions.common import creators, inner_html
 
     pub = report.publication
-    env = make_environment(report.project.root / "templates")
     sections = [{**item, "body": Markup(inner_html(item["body"]))} for item in bodies]
     authors, _ = creators(report)
     return render(env, "pdf/document.html", {
         "pub": pub, "sections": sections, "authors": [name for name, _ in authors],
         "edition": edition, "cover": cover, "unit_style": unit_style, "sentinel": sentinel,
-        "created": pub.date.isoformat(), "modified": source_date(report).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "created": pub.date.isoformat(), "modified": date.strftime("%Y-%m-%dT%H:%M:%SZ"),
     })
 
 
-def layout_request(report: Report, edition: str = "screen", cover: bool = False) -> LayoutRequest:
+def layout_request(report: Report, env: jinja2.Environment, date: dt.datetime,
+                   edition: str = "screen", cover: bool = False) -> LayoutRequest:
     """The request to print a PDF edition of the report (checked against the size limit first:
     a report too large fails at once, before WeasyPrint, in bounded memory)."""
     from folio.content.limits import check_pdf
 
-    if edition not in PDF_EDITIONS:
+    from folio.editions.catalog import PDF, EDITIONS
+
+    if edition not in {e.variant for e in EDITIONS.values() if isinstance(e, PDF)}:
         raise ValueError(f"unknown PDF edition: {edition!r}")
     check_pdf(report)
     return LayoutRequest(
-        report.project.root, pdf_document_html(report, edition=edition),
+        report.project.root, pdf_document_html(report, env, date, edition=edition),
         report.publication.identifier + ("" if edition == "screen" else f"#{edition}"),
         next((s.id for s in report.sections if s.part == "body"), None), cover)
 

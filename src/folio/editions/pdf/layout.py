@@ -1,6 +1,6 @@
 """WeasyPrint's stage of the PDF editions: lay out the one HTML document, write the PDF.
 
-Only this module (and the forked child that runs it, see ``workers.spawn``) loads
+Only this module (and the pool's workers that run it, see ``pipeline/workers.py``) loads
 WeasyPrint: the rest of a build does not wait for its import. It also reads
 what the EPUB's page list needs from the laid-out pages: each page's anchors,
 label and opening words.
