@@ -231,3 +231,77 @@ def test_a_missing_anchor_is_an_error(book):
     part = lay_out(unit_request(report, unit, "screen", 1, 0))
     with pytest.raises(BuildError, match="No anchor #"):
         combine([part.data])
+
+
+class TestIncremental:
+    """Each unit's layout is cached by all that shapes it: each rule, both ways."""
+
+    @pytest.fixture
+    def project(self, tmp_path):
+        root = tmp_path / "book"
+        shutil.copytree(FIXTURE, root)
+        shutil.copytree(REPO / "templates", root / "templates")
+        return root
+
+    def build(self, root):
+        from folio.editions.pdf.book import LayoutCache
+
+        report = gather(load_project(root), cache_dir=root / "build" / ".cache" / "pandoc")
+        env = make_environment(root / "templates")
+        cache = LayoutCache(root / "build" / ".cache" / "pdf", report)
+        layout = lay_out_book(report, env, DATE, "screen", lay_out, cache=cache)
+        return layout, cache.laid_out, (report, env)
+
+    def test_each_rule(self, project):
+        layout, laid_out, _ = self.build(project)
+        assert laid_out == ["opening", "tables", "short", "closing", "appendix", "references", "front"]
+        again, laid_out, _ = self.build(project)
+        assert laid_out == [] and again.data == layout.data
+
+        chapter = project / "manuscript" / "tables.md"  # one word: that chapter only
+        chapter.write_text(chapter.read_text().replace("It continues", "It follows", 1))
+        edited, laid_out, book = self.build(project)
+        assert laid_out == ["tables"] and edited.pages == layout.pages
+        assert texts(edited.data) == texts(lay_out(layout_request(*book, DATE, "screen")).data)
+
+        chapter = project / "manuscript" / "opening.md"  # two more pages: what follows, and the contents
+        chapter.write_text(chapter.read_text() + "\n\n" + "\n\n".join(["Another paragraph. " * 60] * 6))
+        longer, laid_out, book = self.build(project)
+        assert longer.pages > layout.pages
+        assert laid_out == ["opening", "tables", "short", "closing", "appendix", "references", "front"]
+        assert texts(longer.data) == texts(lay_out(layout_request(*book, DATE, "screen")).data)
+
+        chapter = project / "manuscript" / "appendix.md"  # not the chapters before it
+        chapter.write_text(chapter.read_text() + "\n\n" + "\n\n".join(["A last paragraph. " * 60] * 6))
+        _, laid_out, _ = self.build(project)
+        assert laid_out == ["appendix", "references", "front"]  # the contents print its page
+
+        css = project / "templates" / "css" / "print.css"  # a style: everything
+        css.write_text(css.read_text().replace("line-height: 1.42", "line-height: 1.43", 1))
+        _, laid_out, _ = self.build(project)
+        assert laid_out == ["opening", "tables", "short", "closing", "appendix", "references", "front"]
+
+
+def test_the_build_lays_out_a_book_by_chapter(tmp_path, monkeypatch):
+    """A book over the single document's bound builds chapter by chapter, in the pool; a
+    chapter over the per-chapter bound is refused, by name."""
+    from folio.content import limits
+    from folio.errors import BuildError
+    from folio.pipeline.build import build
+
+    root = tmp_path / "book"
+    shutil.copytree(FIXTURE, root)
+    shutil.copytree(REPO / "templates", root / "templates")
+    monkeypatch.setattr(limits, "MAX_PDF_ELEMENTS", 100)
+    messages = []
+    build(root, editions=("pdf", "epub"), log=messages.append)
+    assert any("chapter by chapter" in m for m in messages)
+    assert any(re.search(r"pdf: 7/7 chapters, \d+ pages", m) for m in messages)
+    pdf = next((root / "build").glob("*.pdf")).read_bytes()
+    assert len(texts(pdf)) > 20 and len(list((root / "build" / ".cache" / "pdf").iterdir())) == 7
+    monkeypatch.setattr(limits, "MAX_UNIT_ELEMENTS", 300)
+    chapter = root / "manuscript" / "tables.md"
+    chapter.write_text(chapter.read_text() + "\n")
+    with pytest.raises(BuildError, match="this chapter has") as caught:
+        build(root, editions=("pdf",))
+    assert "tables.md" in str(caught.value)

@@ -38,6 +38,29 @@ def check_chapters(specs) -> None:
     problems.raise_if_any()
 
 
+#: The most HTML elements one unit of a book's PDF holds (a chapter, or the front matter),
+#: laid out as its own document (``editions.pdf.chapters``): the same measured bound.
+MAX_UNIT_ELEMENTS = MAX_PDF_ELEMENTS
+
+
+def fits_one_document(report) -> bool:
+    """True when the PDF can be laid out as one WeasyPrint document in bounded memory; else it
+    is laid out chapter by chapter (``editions.pdf.book``), each within :func:`check_unit`."""
+    return sum(1 for section in report.sections for _ in section.body.iter()) <= MAX_PDF_ELEMENTS
+
+
+def check_unit(name: str, sections) -> None:
+    """Refuse a chapter (or front matter) of a book whose layout would need more than
+    :data:`MAX_UNIT_ELEMENTS` elements, naming it."""
+    size = sum(1 for section in sections for _ in section.body.iter())
+    if size > MAX_UNIT_ELEMENTS:
+        where = "the front matter" if name == "front" else "this chapter"
+        raise BuildError(f"too large for the PDF edition: {where} has {size:,} HTML elements; the"
+                         f" PDF lays out each chapter on its own, in at most {MAX_UNIT_ELEMENTS:,}:"
+                         " split it into several chapters, or split its long tables",
+                         sections[0].origin if sections else None)
+
+
 def check_pdf(report) -> None:
     """Refuse a report whose PDF would need more than :data:`MAX_PDF_ELEMENTS` elements,
     naming the largest section."""

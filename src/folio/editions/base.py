@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
@@ -53,6 +54,8 @@ class Context:
     """The editions this build makes (the PDF makes the EPUB's cover only if it is one)."""
     say: Callable[[str], None]
     """The build's progress log."""
+    cache: Path | None = None
+    """The build's cache folder (build/.cache): a book's laid-out chapters are kept there."""
 
 
 class Edition:

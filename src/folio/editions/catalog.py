@@ -15,6 +15,8 @@ from folio.editions.base import Context, Edition, Made
 
 #: The layout job, named so that the build never imports WeasyPrint: the pool's workers do.
 LAY_OUT = "folio.editions.pdf.layout:lay_out"
+#: The combination of a book's chapters (pikepdf), in the pool too: it holds every page.
+COMBINE = "folio.editions.pdf.combine:combine"
 #: Packages WeasyPrint lays pages out with (its own, its CSS, fonts and images).
 WEASYPRINT = ("weasyprint", "pydyf", "fonttools", "pillow", "tinycss2", "cssselect2", "tinyhtml5",
               "pyphen")
@@ -51,10 +53,16 @@ class PDF(Edition):
         return f"{slug}.pdf"
 
     def begin(self, ctx: Context) -> Future:
+        from folio.content.limits import fits_one_document
         from folio.editions.pdf.document import layout_request
 
         # The EPUB's cover is page 1 of the screen PDF: made in the same worker, if needed.
         cover = self.variant == "screen" and "epub" in ctx.making
+        if not fits_one_document(ctx.report):
+            from folio.pipeline.workers import background
+
+            ctx.say(f"{self.name}: laying out pages, chapter by chapter")
+            return background(self._book, ctx, cover, name=f"folio-{self.name}-book")
         request = layout_request(ctx.report, ctx.env, ctx.date, self.variant, cover=cover)
         ctx.say(f"{self.name}: laying out pages")
         return ctx.pool.submit(LAY_OUT, request)
@@ -62,6 +70,16 @@ class PDF(Edition):
     def make(self, ctx: Context, begun: Future, deps: Mapping[str, Made]) -> Made:
         layout = begun.result()
         return Made(layout.data, pages=layout.pages, value=layout)
+
+    def _book(self, ctx: Context, cover: bool):
+        """A book too large for one document, laid out chapter by chapter in the pool, each
+        chapter's pages cached (``editions/pdf/book.py``), and combined in the pool."""
+        from folio.editions.pdf.book import LayoutCache, lay_out_book
+
+        cache = LayoutCache(ctx.cache / "pdf", ctx.report) if ctx.cache else None
+        return lay_out_book(ctx.report, ctx.env, ctx.date, self.variant,
+                            lambda request: ctx.pool.submit(LAY_OUT, request).result(), cover,
+                            cache, lambda *args: ctx.pool.submit(COMBINE, *args).result(), ctx.say)
 
 
 class Print(PDF):

@@ -129,4 +129,5 @@ def _gather(root: Path, out: Path, binary: tuple[str, str], provenance: Provenan
     say(f"gathered {len(report.sections)} sections")
     preloaded.result()
     return Context(report, env, source_date(report, provenance.date), pool,
-                   catalog.paths(report.publication.slug), frozenset(e.name for e in todo), say)
+                   catalog.paths(report.publication.slug), frozenset(e.name for e in todo), say,
+                   out / ".cache")
