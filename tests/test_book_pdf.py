@@ -18,6 +18,7 @@ from pypdf import PdfReader
 
 from folio.content.gather import gather
 from folio.content.render import make_environment
+from folio.editions.catalog import LAY_OUT
 from folio.editions.pdf.book import lay_out_book, unit_request
 from folio.editions.pdf.chapters import units
 from folio.editions.pdf.combine import combine
@@ -233,8 +234,34 @@ def test_a_missing_anchor_is_an_error(book):
         combine([part.data])
 
 
+@pytest.fixture(scope="module")
+def pool():
+    from folio.pipeline.workers import Pool
+
+    with Pool() as pool:
+        yield pool
+
+
+def test_in_parallel_the_same_bytes(book, pair, pool):
+    """Laid out at once in the pool (each unit told its first page once the units before it
+    are paginated), the same PDF as one unit after another."""
+    _, combined = pair
+    first = PdfReader(io.BytesIO(combined.data)).pages[0]
+    edition = "print" if first.trimbox != first.mediabox else "screen"
+    layout = lay_out_book(*book, DATE, edition, lambda r: pool.submit(LAY_OUT, r).result(),
+                          submit=pool.submit)
+    assert layout.data == combined.data
+    assert (layout.labels, layout.anchors, layout.first_lines) == \
+        (combined.labels, combined.anchors, combined.first_lines)
+
+
 class TestIncremental:
-    """Each unit's layout is cached by all that shapes it: each rule, both ways."""
+    """Each unit's layout is cached by all that shapes it: each rule, both ways, laid out one
+    unit after another and all at once in the pool."""
+
+    @pytest.fixture(params=["sequential", "parallel"])
+    def mode(self, request, pool):
+        return None if request.param == "sequential" else pool
 
     @pytest.fixture
     def project(self, tmp_path):
@@ -243,43 +270,53 @@ class TestIncremental:
         shutil.copytree(REPO / "templates", root / "templates")
         return root
 
-    def build(self, root):
+    @pytest.fixture
+    def build(self, mode):
         from folio.editions.pdf.book import LayoutCache
 
-        report = gather(load_project(root), cache_dir=root / "build" / ".cache" / "pandoc")
-        env = make_environment(root / "templates")
-        cache = LayoutCache(root / "build" / ".cache" / "pdf", report)
-        layout = lay_out_book(report, env, DATE, "screen", lay_out, cache=cache)
-        return layout, cache.laid_out, (report, env)
+        def build(root):
+            report = gather(load_project(root), cache_dir=root / "build" / ".cache" / "pandoc")
+            env = make_environment(root / "templates")
+            cache = LayoutCache(root / "build" / ".cache" / "pdf", report)
+            if mode is None:
+                layout = lay_out_book(report, env, DATE, "screen", lay_out, cache=cache)
+            else:
+                layout = lay_out_book(report, env, DATE, "screen",
+                                      lambda r: mode.submit(LAY_OUT, r).result(), cache=cache,
+                                      submit=mode.submit)
+            return layout, sorted(cache.laid_out), (report, env)
 
-    def test_each_rule(self, project):
-        layout, laid_out, _ = self.build(project)
-        assert laid_out == ["opening", "tables", "short", "closing", "appendix", "references", "front"]
-        again, laid_out, _ = self.build(project)
+        return build
+
+    def test_each_rule(self, project, build):
+        every = sorted(["opening", "tables", "short", "closing", "appendix", "references", "front"])
+        layout, laid_out, _ = build(project)
+        assert laid_out == every
+        again, laid_out, _ = build(project)
         assert laid_out == [] and again.data == layout.data
 
         chapter = project / "manuscript" / "tables.md"  # one word: that chapter only
         chapter.write_text(chapter.read_text().replace("It continues", "It follows", 1))
-        edited, laid_out, book = self.build(project)
+        edited, laid_out, book = build(project)
         assert laid_out == ["tables"] and edited.pages == layout.pages
         assert texts(edited.data) == texts(lay_out(layout_request(*book, DATE, "screen")).data)
 
         chapter = project / "manuscript" / "opening.md"  # two more pages: what follows, and the contents
         chapter.write_text(chapter.read_text() + "\n\n" + "\n\n".join(["Another paragraph. " * 60] * 6))
-        longer, laid_out, book = self.build(project)
+        longer, laid_out, book = build(project)
         assert longer.pages > layout.pages
-        assert laid_out == ["opening", "tables", "short", "closing", "appendix", "references", "front"]
+        assert laid_out == every
         assert texts(longer.data) == texts(lay_out(layout_request(*book, DATE, "screen")).data)
 
         chapter = project / "manuscript" / "appendix.md"  # not the chapters before it
         chapter.write_text(chapter.read_text() + "\n\n" + "\n\n".join(["A last paragraph. " * 60] * 6))
-        _, laid_out, _ = self.build(project)
-        assert laid_out == ["appendix", "references", "front"]  # the contents print its page
+        _, laid_out, _ = build(project)
+        assert laid_out == ["appendix", "front", "references"]  # the contents print its page
 
         css = project / "templates" / "css" / "print.css"  # a style: everything
         css.write_text(css.read_text().replace("line-height: 1.42", "line-height: 1.43", 1))
-        _, laid_out, _ = self.build(project)
-        assert laid_out == ["opening", "tables", "short", "closing", "appendix", "references", "front"]
+        _, laid_out, _ = build(project)
+        assert laid_out == every
 
 
 def test_the_build_lays_out_a_book_by_chapter(tmp_path, monkeypatch):
@@ -298,7 +335,7 @@ def test_the_build_lays_out_a_book_by_chapter(tmp_path, monkeypatch):
     assert any("chapter by chapter" in m for m in messages)
     assert any(re.search(r"pdf: 7/7 chapters, \d+ pages", m) for m in messages)
     pdf = next((root / "build").glob("*.pdf")).read_bytes()
-    assert len(texts(pdf)) > 20 and len(list((root / "build" / ".cache" / "pdf").iterdir())) == 7
+    assert len(texts(pdf)) > 20 and len(list((root / "build" / ".cache" / "pdf").glob("*.pickle"))) == 7
     monkeypatch.setattr(limits, "MAX_UNIT_ELEMENTS", 300)
     chapter = root / "manuscript" / "tables.md"
     chapter.write_text(chapter.read_text() + "\n")

@@ -79,7 +79,8 @@ class PDF(Edition):
         cache = LayoutCache(ctx.cache / "pdf", ctx.report) if ctx.cache else None
         return lay_out_book(ctx.report, ctx.env, ctx.date, self.variant,
                             lambda request: ctx.pool.submit(LAY_OUT, request).result(), cover,
-                            cache, lambda *args: ctx.pool.submit(COMBINE, *args).result(), ctx.say)
+                            cache, lambda *args: ctx.pool.submit(COMBINE, *args).result(), ctx.say,
+                            submit=ctx.pool.submit)
 
 
 class Print(PDF):

@@ -184,3 +184,38 @@ class _Capture(logging.Handler):
 
     def emit(self, record):
         self.records.append(record.getMessage())
+
+
+def lay_out_unit(request: LayoutRequest, index: int, counts, start) -> PrintLayout:
+    """Lay out one unit of a book (``editions.pdf.book``) whose first page number is not known
+    yet: the units before it may still be laid out in other processes.
+
+    A unit's page count does not depend on its page numbers (they are printed in the page
+    margins only, and WeasyPrint makes the margin boxes after the whole flow is paginated).
+    So when WeasyPrint makes its first margin box, this puts ``(index, page count)`` on the
+    ``counts`` queue, waits for the unit's first page number on ``start``, and shifts the page
+    counter the margin boxes print. This wraps a WeasyPrint internal
+    (``layout.make_margin_boxes`` and its page state), which is why WeasyPrint is pinned and
+    tests/test_book_pdf.py compares the result with the single document.
+    """
+    import weasyprint.layout as layout_module
+
+    original = layout_module.make_margin_boxes
+    offset: list[int] = []
+
+    def margin_boxes(context, page, state):
+        if not offset:
+            pages = len(context.page_maker) - 1 - (1 if request.drop_last else 0)
+            counts.put((index, pages))
+            offset.append(int(start.get()) - 1)
+        if offset[0]:
+            counters = dict(state[1])
+            counters["page"] = [value + offset[0] for value in counters.get("page", [0])]
+            state = (state[0], counters, *state[2:])
+        return original(context, page, state)
+
+    layout_module.make_margin_boxes = margin_boxes
+    try:
+        return lay_out(request)
+    finally:
+        layout_module.make_margin_boxes = original
