@@ -57,7 +57,8 @@ def check_unit(name: str, sections) -> None:
         where = "the front matter" if name == "front" else "this chapter"
         raise BuildError(f"too large for the PDF edition: {where} has {size:,} HTML elements; the"
                          f" PDF lays out each chapter on its own, in at most {MAX_UNIT_ELEMENTS:,}:"
-                         " split it into several chapters, or split its long tables",
+                         " split it into several chapters or its long tables, or build only the"
+                         " html edition",
                          sections[0].origin if sections else None)
 
 
