@@ -34,7 +34,16 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from run import PYTHON, REPO, tree_pss
 
-WORDS = ["policy", "government", "response", "crisis", "early", "warning", "evidence", "decision", "cabinet", "minister", "parliament", "public", "opinion", "media", "coverage", "humanitarian", "intervention", "mandate", "mission", "resources", "budget", "capacity", "diplomacy", "coalition", "partner", "region", "conflict", "civilian", "protection", "mechanism", "institution", "commitment", "leadership", "accountability", "strategy", "analysis", "survey", "interview", "archive", "record", "committee", "hearing", "report", "review", "reform", "the", "of", "and", "to", "in", "that", "a", "is", "for", "on", "with", "as", "by", "this", "was", "which", "are", "be", "it", "from", "at"]
+WORDS = [
+    "policy", "government", "response", "crisis", "early", "warning", "evidence", "decision",
+    "cabinet", "minister", "parliament", "public", "opinion", "media", "coverage", "humanitarian",
+    "intervention", "mandate", "mission", "resources", "budget", "capacity", "diplomacy",
+    "coalition", "partner", "region", "conflict", "civilian", "protection", "mechanism",
+    "institution", "commitment", "leadership", "accountability", "strategy", "analysis", "survey",
+    "interview", "archive", "record", "committee", "hearing", "report", "review", "reform", "the",
+    "of", "and", "to", "in", "that", "a", "is", "for", "on", "with", "as", "by", "this", "was",
+    "which", "are", "be", "it", "from", "at"
+]
 
 
 def words(rng: random.Random, n: int) -> str:
@@ -191,7 +200,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=13)
     args = parser.parse_args()
     env = {**os.environ, "PYTHONPATH": str(REPO / "src"), "SOURCE_DATE_EPOCH": "1710460800"}
-    folio = lambda root, *e: [PYTHON, "-m", "folio", "--project", str(root), "--quiet", *e]
+
+    def folio(root: Path, *e: str) -> list[str]:
+        return [PYTHON, "-m", "folio", "--project", str(root), "--quiet", *e]
+
     rows = []
     with tempfile.TemporaryDirectory(prefix="folio-book-") as tmp:
         root = Path(tmp) / "book"

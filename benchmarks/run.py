@@ -80,7 +80,7 @@ def run(commands: list[list[str]], env=None) -> tuple[float, int, float]:
         proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         done = threading.Event()
 
-        def sample(pid=proc.pid):
+        def sample(pid=proc.pid, done=done):
             nonlocal peak
             while not done.is_set():
                 peak = max(peak, tree_pss(pid))
@@ -170,7 +170,7 @@ def warm(project: Path, editions: str, repeat: int, env) -> list[float]:
     """Seconds of in-process rebuilds after one-chapter edits, as the live preview runs them."""
     code = WARM.format(bench=str(Path(__file__).parent))
     proc = subprocess.run([PYTHON, "-c", code, str(project), editions, str(repeat)], env=env,
-                          capture_output=True, text=True, timeout=900)
+                          capture_output=True, text=True, timeout=900, check=False)
     if proc.returncode:
         raise SystemExit(f"warm rebuilds failed:\n{proc.stderr}")
     return json.loads(proc.stdout.splitlines()[-1])

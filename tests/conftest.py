@@ -9,8 +9,6 @@ the repository's templates/ at session start, so the fixture tracks them.
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,39 +16,28 @@ import pytest
 import folio
 from editions import Built
 
-REPO = Path(__file__).resolve().parents[1]
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
-PYTHON = sys.executable
-#: Files a build writes, as opposed to its pandoc cache.
-CACHE = ".cache"
+# Re-exported: test modules (and other branches) import these from conftest too.
+from helpers import (  # noqa: F401
+    CACHE,
+    FIXTURES,
+    PYTHON,
+    REPO,
+    assemble_tiny,
+    copy_real,
+    outputs,
+    run_cli,
+)
 
 
-def assemble_tiny(dest: Path) -> Path:
-    """A fresh copy of tests/fixtures/tiny, with the repository's templates/ (copied: the
-    build refuses to read files outside the project, so links would not do)."""
-    shutil.copytree(FIXTURES / "tiny", dest)
-    shutil.copytree(REPO / "templates", dest / "templates")
-    return dest
-
-
-def copy_real(dest: Path) -> Path:
-    """A copy of the real report's sources (data/, manuscript/, templates/)."""
-    for folder in ("data", "manuscript", "templates"):
-        shutil.copytree(REPO / folder, dest / folder)
-    return dest
-
-
-def outputs(root: Path) -> dict[str, bytes]:
-    """Every file of a project's build/ except the pandoc cache, by relative path."""
-    out = root / "build"
-    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*"))
-            if p.is_file() and CACHE not in p.relative_to(out).parts}
-
-
-def run_cli(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
-    """``python -m folio ARGS`` in a subprocess, text output captured."""
-    return subprocess.run([PYTHON, "-m", "folio", *args], cwd=cwd, capture_output=True,
-                          text=True, timeout=300)
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items):
+    """Every test of the real report is in the slow lane: building it (and running EPUBCheck
+    on it) is the fast lane's largest cost, and what the tool does is shown on the tiny one."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if "real" in getattr(item, "fixturenames", ()) or (
+                callspec is not None and callspec.params.get("report") == "real"):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session", autouse=True)

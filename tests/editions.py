@@ -134,15 +134,15 @@ class Built:
         return authors, others
 
     @cached_property
-    def pdf(self) -> "PdfView":
+    def pdf(self) -> PdfView:
         return PdfView(self.out / f"{self.pub['slug']}.pdf")
 
     @cached_property
-    def epub(self) -> "EpubView":
+    def epub(self) -> EpubView:
         return EpubView(self.out / f"{self.pub['slug']}.epub")
 
     @cached_property
-    def html(self) -> "HtmlView":
+    def html(self) -> HtmlView:
         return HtmlView(self.out / "html", [f"{s.id}.html" for s in self.sections])
 
     @property
@@ -164,33 +164,59 @@ class Built:
 
 
 class PdfView:
-    """A PDF read with pypdf."""
+    """A PDF: its text read with pypdfium2, its structure (labels, outline, links) with pypdf.
+
+    pdfium extracts a page's text ~30x faster than pypdf's visitor (0.02 s against 0.7 s for
+    the real report's 29 pages), and gives the same characters, band by band.
+    """
 
     def __init__(self, path: Path):
         self.path = path
-        self.reader = PdfReader(path)
+
+    @cached_property
+    def reader(self) -> PdfReader:
+        return PdfReader(self.path)
+
+    @cached_property
+    def _bands(self) -> list[tuple[str, str, str, str]]:
+        """(whole page, top margin, body, bottom margin) text of each page."""
+        import pypdfium2
+
+        out = []
+        document = pypdfium2.PdfDocument(self.path)
+        try:
+            for page in document:
+                width, height = page.get_size()
+                text = page.get_textpage()
+                low, high = MARGIN * height, (1 - MARGIN) * height
+                out.append((_lines(text.get_text_range()),
+                            _lines(text.get_text_bounded(0, high, width, height)),
+                            _lines(text.get_text_bounded(0, low, width, high)),
+                            _lines(text.get_text_bounded(0, 0, width, low))))
+                text.close()
+                page.close()
+        finally:
+            document.close()
+        return out
 
     @cached_property
     def pages(self) -> list[str]:
         """Extracted text of each page, running heads and page numbers included."""
-        return [page.extract_text() for page in self.reader.pages]
+        return [whole for whole, _, _, _ in self._bands]
 
     @cached_property
     def body_pages(self) -> list[str]:
         """Squashed text of each page without running heads and page numbers."""
-        out = []
-        for page in self.reader.pages:
-            height = float(page.mediabox.height)
-            parts: list[str] = []
+        return [squash(body) for _, _, body, _ in self._bands]
 
-            def keep(text, cm, tm, font, size, parts=parts, height=height):
-                y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
-                if MARGIN * height < y < (1 - MARGIN) * height:
-                    parts.append(text)
+    def margin_text(self, index: int) -> str:
+        """Text set in a page's top or bottom margin (running heads and folios), spaced."""
+        _, top, _, bottom = self._bands[index]
+        return spaced(f"{top} {bottom}")
 
-            page.extract_text(visitor_text=keep)
-            out.append(squash("".join(parts)))
-        return out
+    def folio(self, index: int) -> str:
+        """Text set in a page's bottom margin: its printed number, or ''."""
+        return spaced(self._bands[index][3])
 
     @cached_property
     def squashed(self) -> str:
@@ -353,6 +379,11 @@ class HtmlView:
     @cached_property
     def squashed(self) -> str:
         return squash(self.spaced)
+
+
+def _lines(text: str) -> str:
+    """pdfium ends lines with CR LF; the tests split on LF."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def is_external(href: str) -> bool:

@@ -6,22 +6,21 @@ from __future__ import annotations
 import shutil
 
 import pytest
-import weasyprint
 
 import folio
-from conftest import REPO
 from folio.check import VALIDATORS, Tools, format_report, run_checks
-from test_tasks import invoke
+from helpers import REPO, invoke
 
 TOOLS = Tools(REPO / "tools" / "node_modules")
 
 
 @pytest.fixture(scope="session")
-def tiny_results(tiny):
+def tiny_results(tiny):  # every validator: a JVM twice and Chromium twice, ~15 CPU-s
     """Every validator on the tiny report, once."""
     return run_checks(tiny.root, TOOLS)
 
 
+@pytest.mark.slow
 def test_every_validator_runs_and_passes_on_the_tiny_report(tiny_results):
     assert [r.validator for r in tiny_results] == [m.NAME for m in VALIDATORS.values()]
     report = format_report(tiny_results)
@@ -38,6 +37,7 @@ def test_real_report_passes_every_validator(real):
     assert all(r.ok for r in results), format_report(results)
 
 
+@pytest.mark.slow
 def test_an_accessibility_fault_fails_axe_and_ace(tiny, copy_built):
     """Pale grey text: too little contrast, in the HTML and the EPUB."""
     root = copy_built(tiny)
@@ -70,6 +70,8 @@ def test_a_dangling_link_is_named_with_its_chapter_and_id(tiny, copy_built):
 def test_an_untagged_pdf_fails_the_structure_check(tiny, copy_built):
     root = copy_built(tiny)
     pdf = root / "build/tiny-report.pdf"
+    import weasyprint
+
     pdf.write_bytes(weasyprint.HTML(string="<p>Untitled, untagged</p>").write_pdf())
     [result] = run_checks(root, TOOLS, only=["pdf"])
     assert {f.rule for f in result.errors} == {"tagged", "lang", "display-doc-title", "title",
@@ -98,6 +100,8 @@ def test_invoke_check_exits_1_on_a_fault_and_0_when_clean(tiny, copy_built):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stdout.splitlines()[-1] == "check: passed (2 validators)"
     root = copy_built(tiny)
+    import weasyprint
+
     (root / "build/tiny-report.pdf").write_bytes(weasyprint.HTML(string="<p>x</p>").write_pdf())
     proc = invoke("check", "--project", str(root), "--only", "pdf")
     assert proc.returncode == 1

@@ -4,33 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pydantic
 import pytest
 
-from folio.inputs.load import load_project
 from folio.errors import BuildError
-
-PUBLICATION = """\
-title: A Report
-slug: a-report
-language: en
-publisher: A Publisher
-year: 2024
-date: 2024-01-02
-identifier: urn:uuid:00000000-0000-4000-8000-000000000000
-rights: Some rights.
-"""
-CONTENTS = "body:\n  - {source: one.md}\n"
-
-
-def make_project(root: Path, files: dict[str, str | None]) -> Path:
-    """A throwaway project: a minimal valid one, changed by ``files`` (None deletes)."""
-    base = {"data/publication.yaml": PUBLICATION, "data/contents.yaml": CONTENTS,
-            "manuscript/one.md": "# One {#one}\n\nText.\n"}
-    for rel, text in {**base, **files}.items():
-        if text is not None:
-            (root / rel).parent.mkdir(parents=True, exist_ok=True)
-            (root / rel).write_text(text, "utf-8")
-    return root
+from folio.inputs.load import load_project
+from helpers import PUBLICATION, make_project
 
 
 def problems(root: Path) -> list[str]:
@@ -50,12 +29,12 @@ def test_minimal_project_loads(tmp_path):
 
 def test_two_bad_files_give_two_problems(tmp_path):
     root = make_project(tmp_path, {
-        "data/publication.yaml": PUBLICATION.replace("rights: Some rights.\n", ""),
+        "data/publication.yaml": PUBLICATION.replace("publisher: A Publisher\n", ""),
         "data/team.yaml": "title: T\nroles:\n  - title: Authors\n    relator: author\n"
                           "    members: [{name: A}]\n",
     })
     assert problems(root) == [
-        "data/publication.yaml:1: 'rights' is required",
+        "data/publication.yaml:1: 'publisher' is required",
         "data/team.yaml:4: roles[0].relator: String should match pattern '^[a-z]{3}$'",
     ]
 
@@ -135,5 +114,5 @@ def test_chapter_not_utf8(tmp_path):
 
 def test_models_are_frozen(tmp_path):
     project = load_project(make_project(tmp_path, {}))
-    with pytest.raises(Exception):
+    with pytest.raises(pydantic.ValidationError, match="frozen"):
         project.publication.title = "Changed"

@@ -6,8 +6,8 @@ import subprocess
 
 import pytest
 
-from conftest import assemble_tiny
 from folio.content.convert import _pandoc_env, make_pandoc, to_html
+from helpers import assemble_tiny
 
 
 @pytest.mark.parametrize("text, cites", [

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from lxml import html as lhtml
 
-from conftest import assemble_tiny
 from folio.commands.diff import diff
 from folio.errors import BuildError
+from helpers import assemble_tiny, edit
 
 GIT_ENV = {"GIT_AUTHOR_NAME": "Editor", "GIT_AUTHOR_EMAIL": "editor@example.org",
            "GIT_COMMITTER_NAME": "Editor", "GIT_COMMITTER_EMAIL": "editor@example.org",
@@ -22,13 +22,6 @@ GIT_ENV = {"GIT_AUTHOR_NAME": "Editor", "GIT_AUTHOR_EMAIL": "editor@example.org"
 def git(root: Path, *args: str) -> None:
     subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True,
                    env=GIT_ENV, timeout=120)
-
-
-def edit(root: Path, rel: str, old: str, new: str) -> None:
-    path = root / rel
-    text = path.read_text("utf-8")
-    assert old in text
-    path.write_text(text.replace(old, new, 1), "utf-8")
 
 
 @pytest.fixture(scope="module")

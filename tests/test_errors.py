@@ -2,24 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pytest
 
 import folio
-from conftest import outputs, run_cli
-
-
-@dataclass(frozen=True)
-class Case:
-    """Replace ``old`` by ``new`` in ``path`` of a built copy (all of it when ``old`` is empty,
-    append when None); expect ``message``."""
-
-    path: str
-    old: str | None
-    new: str
-    message: str
-
+from helpers import Case, break_copy, outputs, run_cli
 
 UNDEFINED_TEMPLATE = """<div class="title-page">
 <h1 id="{{ section.id }}">{{ pub.title }}</h1>
@@ -35,6 +21,25 @@ CASES = {
     "impossible date": Case(
         "data/publication.yaml", "date: 2024-03-15", "date: 2024-13-45",
         "data/publication.yaml:8: invalid value '2024-13-45': month must be in 1..12"),
+    "unknown data value in a chapter": Case(
+        "manuscript/chapter1.md", "The survey used three instruments",
+        "The survey used {{ team.instruments }} instruments",
+        "manuscript/chapter1.md:9: unknown value {{ team.instruments }}: 'team' has no field"
+        " 'instruments'"),
+    "a year that is not the date's": Case(
+        "data/publication.yaml", "year: 2024", "year: 2023",
+        "data/publication.yaml:1: year 2023 is not the year of date 2024-03-15: leave 'year'"
+        " out"),
+    "description from a section that is not there": Case(
+        "data/publication.yaml", "description: The smallest report that builds, for the test suite.",
+        "description_from: nowhere",
+        "data/publication.yaml:11: description_from: no section 'nowhere' with a paragraph"),
+    "a reused work credited to a section that is not there": Case(
+        "data/publication.yaml", None,
+        "sources:\n  - {title: T, kind: article, creator: its authors, license: CC BY,"
+        " section: nowhere}\n",
+        "data/publication.yaml:13: sources: 'T' names section 'nowhere', which the reading order"
+        " does not have"),
     "unknown key": Case(
         "data/publication.yaml", "subtitle:", "subtitel:",
         "data/publication.yaml:2: unknown key 'subtitel' (did you mean 'subtitle'?)"),
@@ -79,19 +84,6 @@ EXTRA = {
         "manuscript/chapter2.md", "[@unesco2019, p. 12]", "[@unesco2091]",
         "manuscript/chapter2.md:3: unknown citation '@unesco2091' (not in data/references.yaml)"),
 }
-
-
-def break_copy(root, case: Case) -> None:
-    path = root / case.path
-    if case.old is None:
-        text = path.read_text("utf-8") + case.new
-    elif case.old:
-        text = path.read_text("utf-8")
-        assert text.count(case.old) == 1, f"{case.old!r} must occur once in {case.path}"
-        text = text.replace(case.old, case.new)
-    else:
-        text = case.new
-    path.write_text(text, "utf-8")
 
 
 @pytest.mark.parametrize("name", CASES)

@@ -17,11 +17,9 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from conftest import PYTHON, assemble_tiny, outputs, run_cli
-from folio.inputs.load import load_project
 from folio.content.convert import make_pandoc
-from folio.editions.pdf.layout import ProjectFetcher
-from test_errors import Case, break_copy
+from folio.inputs.load import load_project
+from helpers import PYTHON, Case, assemble_tiny, break_copy, outputs, run_cli
 
 #: Appended to chapter2.md (11 lines, ending in a newline) after a blank line: line 13.
 APPENDED = 13
@@ -34,8 +32,8 @@ CASES = {
         "data/team.yaml", "", "- Authors\n- Editor\n",
         "data/team.yaml:1: expected a mapping of keys at the top, found a list"),
     "missing required field": Case(
-        "data/publication.yaml", 'rights: "© 2024 The Institute for Small Reports."\n', "",
-        "data/publication.yaml:1: 'rights' is required"),
+        "data/publication.yaml", "publisher: The Institute for Small Reports\n", "",
+        "data/publication.yaml:1: 'publisher' is required"),
     "empty manuscript": Case(
         "data/contents.yaml", "  - {source: chapter1.md, type: chapter}\n"
         "  - {source: chapter2.md, type: chapter}\n", "  []\n",
@@ -337,11 +335,15 @@ def test_a_link_inside_the_project_is_fine(tmp_path):
     "file:///project/%2e%2e/%2e%2e/%2e%2e/etc/passwd", "file:///project/templates/secret",
 ])
 def test_the_pdf_url_fetcher_refuses_anything_but_project_files(tiny, url):
+    from folio.editions.pdf.layout import ProjectFetcher  # WeasyPrint: import it only here
+
     with pytest.raises(ValueError, match=r"^refused: "):
         ProjectFetcher(tiny.root)(url)
 
 
 def test_the_pdf_url_fetcher_refuses_a_link_out_of_the_project(tmp_path):
+    from folio.editions.pdf.layout import ProjectFetcher  # WeasyPrint: import it only here
+
     root = assemble_tiny(tmp_path / "report")
     (root / "templates/css/secret.css").symlink_to("/etc/passwd")
     with pytest.raises(ValueError, match=r"^refused: .*not a file inside the project"):
@@ -349,6 +351,8 @@ def test_the_pdf_url_fetcher_refuses_a_link_out_of_the_project(tmp_path):
 
 
 def test_the_pdf_url_fetcher_serves_project_files_and_data_urls(tiny):
+    from folio.editions.pdf.layout import ProjectFetcher  # WeasyPrint: import it only here
+
     fetcher = ProjectFetcher(tiny.root)
     png = fetcher("file:///project/manuscript/img/red-square.png")
     assert png.read() == (tiny.root / "manuscript/img/red-square.png").read_bytes()

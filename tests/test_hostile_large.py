@@ -11,7 +11,7 @@ import subprocess
 
 import pytest
 
-from conftest import PYTHON, assemble_tiny
+from helpers import PYTHON, assemble_tiny
 
 #: The memory target of issue 7, in MB.
 PEAK_MB = 400

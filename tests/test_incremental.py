@@ -17,23 +17,15 @@ from folio.editions import catalog
 from folio.errors import BuildError
 from folio.pipeline import build as build_module
 from folio.pipeline import incremental, provenance
-
-from conftest import CACHE, assemble_tiny, outputs, run_cli
+from helpers import CACHE, edit, outputs, run_cli
 
 ALL = folio.EDITIONS
 
 
-@pytest.fixture(scope="module")
-def built_once(tmp_path_factory) -> Path:
-    root = assemble_tiny(tmp_path_factory.mktemp("incremental") / "report")
-    folio.build(root)
-    return root
-
-
 @pytest.fixture
-def project(built_once, tmp_path) -> Path:
-    """A fresh copy of the built tiny report, with its cache and stamp."""
-    return Path(shutil.copytree(built_once, tmp_path / "report"))
+def project(tiny, copy_built) -> Path:
+    """A fresh copy of the session's built tiny report, with its cache and stamp."""
+    return copy_built(tiny, "report")
 
 
 def mtimes(root: Path) -> dict[str, int]:
@@ -48,13 +40,6 @@ def rebuild(root: Path, editions=ALL):
     result = folio.build(root, editions, log=said.append)
     converted = {m.split("] convert ", 1)[1] for m in said if "] convert " in m}
     return result.rebuilt, converted
-
-
-def edit(root: Path, rel: str, old: str, new: str) -> None:
-    path = root / rel
-    text = path.read_text("utf-8")
-    assert old in text, (rel, old)
-    path.write_text(text.replace(old, new, 1), "utf-8")
 
 
 def changed(before: dict, after: dict) -> set[str]:

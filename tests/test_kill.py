@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from conftest import PYTHON, outputs, run_cli
 from folio.pipeline.lock import LOCK, build_lock
 from folio.pipeline.output import sweep_debris, write_file, write_tree
+from helpers import PYTHON, outputs, run_cli
 
 pytestmark = pytest.mark.slow
 

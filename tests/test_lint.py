@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 import folio
-from conftest import outputs
+from helpers import outputs
 
 
 def _append(root, text: str) -> None:

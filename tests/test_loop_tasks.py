@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from conftest import assemble_tiny
-from test_tasks import invoke
+from editions import read_sections
+from helpers import assemble_tiny, invoke
 
 
 def test_loop_tasks_are_listed_with_help():
@@ -39,7 +39,7 @@ def test_progress_lines_name_the_stage_and_chapter_with_the_time_elapsed(tmp_pat
     messages = [line.split("] ", 1)[1] for line in stamped]
     assert "convert manuscript/chapter1.md" in messages
     assert "convert manuscript/chapter2.md" in messages
-    assert "html: made" in messages and "gathered 5 sections" in messages
+    assert "html: made" in messages and f"gathered {len(read_sections(root))} sections" in messages
     assert lines[-1].startswith("built html in ")
     quiet = invoke("html", "--project", str(root), "--quiet")
     assert quiet.returncode == 0 and quiet.stdout == "" and quiet.stderr == ""

@@ -9,9 +9,8 @@ import re
 import pytest
 from lxml import etree, html
 
-from editions import MARGIN, XHTML, squash
+from editions import XHTML, squash
 from folio.editions.pagelist import PageBreak, insert_markers, page_breaks
-from folio.editions.pdf.layout import printed_labels
 
 OPS = "{http://www.idpf.org/2007/ops}type"
 
@@ -56,20 +55,6 @@ def _page_list(epub) -> list[tuple[str, str]]:
     return [(a.get("href"), a.text) for a in lists[0].iter("{*}a")]
 
 
-def _printed_number(pdf, index: int) -> str:
-    """The text printed in a page's bottom margin: its number, or '' (a title page)."""
-    page = pdf.reader.pages[index]
-    height = float(page.mediabox.height)
-    parts: list[str] = []
-
-    def keep(text, cm, tm, font, size):
-        if tm[4] * cm[1] + tm[5] * cm[3] + cm[5] < MARGIN * height:
-            parts.append(text)
-
-    page.extract_text(visitor_text=keep)
-    return "".join(parts).strip()
-
-
 def _index(href: str) -> int:
     """The PDF page (from 0) a page-list entry stands for: markers are named page-<n>."""
     return int(href.partition("#page-")[2]) - 1
@@ -99,7 +84,7 @@ def test_each_entry_points_at_a_marker_labelled_with_the_printed_number(report):
         assert marker.get(OPS) == "pagebreak"
         assert marker.get("role") == "doc-pagebreak"
         assert marker.get("aria-label") == label
-        printed = _printed_number(report.pdf, _index(href))
+        printed = report.pdf.folio(_index(href))
         assert printed in ("", label)  # a title page prints no number
 
 
@@ -125,7 +110,7 @@ def test_each_marker_sits_at_the_text_that_starts_its_page(report):
     for name in report.epub.spine:
         doc = report.epub.docs[name]
         headers = [squash("".join(h.itertext())) for h in doc.iterfind(".//x:thead", XHTML)]
-        for ident, (before, after) in _text_around_markers(doc).items():
+        for ident, (_before, after) in _text_around_markers(doc).items():
             page = report.pdf.body_pages[int(ident.removeprefix("page-")) - 1]
             page = next((page[len(h):] for h in headers if page.startswith(h)), page)
             assert after[:20] and page.startswith(after[:20]), (ident, after[:20], page[:20])
@@ -179,6 +164,7 @@ def test_the_pdfs_own_page_labels_name_the_pages():
     import weasyprint
 
     from folio.editions.pdf.document import label_pages, range_labels
+    from folio.editions.pdf.layout import printed_labels
 
     ranges = [(0, None, "r"), (2, None, "D")]
     document = weasyprint.HTML(string="<p style='break-after: page'>a</p>" * 4).render()

@@ -17,8 +17,7 @@ import pytest
 from folio.errors import BuildError, Problem
 from folio.pipeline.lock import LOCK
 from folio.pipeline.workers import Pool, StageError
-
-from conftest import PYTHON
+from helpers import PYTHON
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +43,7 @@ def modules() -> dict[str, object]:
     """What the worker has imported beyond the layout: no test module, no second pytest run."""
     main = sys.modules.get("__mp_main__")
     return {"weasyprint": "weasyprint" in sys.modules,
-            "tests": sorted(m for m in sys.modules if m.startswith(("test_", "conftest"))),
+            "tests": sorted(m for m in sys.modules if m.startswith(("test_", "conftest", "helpers"))),
             "main": getattr(main, "__file__", None)}
 
 
@@ -76,7 +75,7 @@ def test_a_job_named_by_its_module_runs_where_the_layout_is_loaded(pool):
     assert found["weasyprint"]  # the server imported it before forking the worker
     # The worker is no second pytest: it collected no test and ran no session. It imported
     # this module alone (and what it imports), to find the job by its name.
-    assert set(found["tests"]) <= {"test_parallel", "conftest"}
+    assert set(found["tests"]) <= {"test_parallel", "conftest", "helpers"}
     assert found["main"] in (None, sys.modules["__main__"].__dict__.get("__file__"))
 
 
@@ -98,6 +97,17 @@ import json, os, sys
 from pathlib import Path
 from folio.pipeline.lock import build_lock
 from folio.pipeline.workers import Pool
+from stage import fds
+
+with build_lock(Path(sys.argv[1])), Pool() as pool:
+    server, worker_fds, server_fds = pool.submit("stage:job").result()
+    print(json.dumps([os.getpid(), fds(os.getpid()), server, worker_fds, server_fds]))
+"""
+#: The jobs of the scripts above and below: a module beside them (not the script itself,
+#: which the workers do not import).
+STAGE = """
+import json, os, time
+from pathlib import Path
 
 def fds(pid):
     return [os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")
@@ -106,17 +116,23 @@ def fds(pid):
 def job():
     return os.getppid(), fds(os.getpid()), fds(os.getppid())
 
-if __name__ == "__main__":
-    with build_lock(Path(sys.argv[1])), Pool() as pool:
-        server, worker_fds, server_fds = pool.submit(job).result()
-        print(json.dumps([os.getpid(), fds(os.getpid()), server, worker_fds, server_fds]))
+def forever(path):
+    Path(path).write_text(json.dumps([os.getpid(), os.getppid()]))
+    time.sleep(3600)
 """
 
 
+def script(tmp_path: Path, name: str, text: str) -> Path:
+    """A script and, beside it, the module of its jobs."""
+    (tmp_path / "stage.py").write_text(STAGE)
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
 def test_neither_a_worker_nor_its_server_holds_the_build_lock(tmp_path):
-    script = tmp_path / "locked.py"
-    script.write_text(LOCKED)
-    proc = subprocess.run([PYTHON, str(script), str(tmp_path / "build")], capture_output=True,
+    locked = script(tmp_path, "locked.py", LOCKED)
+    proc = subprocess.run([PYTHON, str(locked), str(tmp_path / "build")], capture_output=True,
                           text=True, timeout=300, check=False)
     assert proc.returncode == 0, proc.stderr
     pid, mine, server, worker_fds, server_fds = json.loads(proc.stdout)
@@ -159,36 +175,34 @@ def _wait_for_pid(path: Path) -> int:
 
 #: A build's process with a pool: a job that runs for ever, a SIGKILL to itself. ``sys.argv[1]``
 #: receives the worker's pid, the server's, and whether submit returned before the job ran.
+#: No ``if __name__ == "__main__"``: the workers never run the script again.
 KILLED = """
 import json, os, signal, sys, time
 from pathlib import Path
 from folio.pipeline.workers import Pool
 
-def job(path):
-    Path(path).write_text(json.dumps([os.getpid(), os.getppid()]))
-    time.sleep(3600)
-
-if __name__ == "__main__":
-    with Pool() as pool:  # as a build holds it: an error or Ctrl-C discards it
-        start = time.perf_counter()
-        future = pool.submit(job, sys.argv[1] + ".pids")
-        took, ran = time.perf_counter() - start, future.running() or future.done()
-        Path(sys.argv[1] + ".submit").write_text(json.dumps([took, ran, "weasyprint" in sys.modules]))
-        while not Path(sys.argv[1] + ".pids").is_file():
-            time.sleep(0.02)
-        os.kill(os.getpid(), signal.SIGKILL if sys.argv[2] == "KILL" else signal.SIGINT)
-        future.result()
+with open(sys.argv[1] + ".runs", "a") as runs:
+    runs.write(f"{os.getpid()}\\n")
+with Pool() as pool:  # as a build holds it: an error or Ctrl-C discards it
+    start = time.perf_counter()
+    future = pool.submit("stage:forever", sys.argv[1] + ".pids")
+    took, ran = time.perf_counter() - start, future.running() or future.done()
+    Path(sys.argv[1] + ".submit").write_text(json.dumps([took, ran, "weasyprint" in sys.modules]))
+    while not Path(sys.argv[1] + ".pids").is_file():
+        time.sleep(0.02)
+    os.kill(os.getpid(), signal.SIGKILL if sys.argv[2] == "KILL" else signal.SIGINT)
+    future.result()
 """
 
 
 @pytest.mark.parametrize("how", ["KILL", "INT"])
 def test_no_worker_outlives_the_build_s_process(tmp_path, how):
-    script = tmp_path / "build.py"
-    script.write_text(KILLED)
+    killed = script(tmp_path, "build.py", KILLED)
     base = str(tmp_path / "out")
-    proc = subprocess.run([PYTHON, str(script), base, how], capture_output=True, text=True,
+    proc = subprocess.run([PYTHON, str(killed), base, how], capture_output=True, text=True,
                           timeout=300, check=False)
     assert proc.returncode == (-9 if how == "KILL" else -2), proc.stderr  # -2: Ctrl-C
+    assert len(Path(base + ".runs").read_text().splitlines()) == 1  # the script ran once
     worker, server = json.loads(Path(base + ".pids").read_text())
     _assert_ends(worker)
     _assert_ends(server)

@@ -22,6 +22,10 @@ def test_document_metadata(report):
     assert meta["/Author"] == ", ".join(name for name, _ in authors)
     if report.pub.get("description"):
         assert meta["/Subject"] == spaced(report.pub["description"])
+    elif report.pub.get("description_from"):  # the first paragraph of that section
+        section = next(s for s in report.sections if s.id == report.pub["description_from"])
+        first = next(p for p in section.markdown.split("\n\n") if not p.startswith("#"))
+        assert meta["/Subject"] == spaced(markdown_text(first))
     if report.pub.get("subjects"):
         assert meta["/Keywords"] == ", ".join(report.pub["subjects"])
     assert meta["/CreationDate"].startswith("D:" + report.pub["date"].strftime("%Y%m%d"))
@@ -54,7 +58,7 @@ def test_bookmarks_nest_chapter_subheadings(report):
 
 def test_bookmarks_point_at_their_pages(report):
     pdf = report.pdf
-    for depth, title, page in pdf.outline:
+    for _depth, title, page in pdf.outline:
         assert squash(title) in pdf.body_pages[page], f"{title!r} is not on page {page + 1}"
 
 

@@ -13,11 +13,11 @@ import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from folio.inputs.load import load_project
 from folio.content.gather import gather
 from folio.errors import BuildError
+from folio.inputs.load import load_project
 from folio.inputs.yamlload import load_yaml
-from test_config import make_project
+from helpers import make_project
 
 SETTINGS = settings(max_examples=60, deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture])

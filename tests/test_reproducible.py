@@ -7,9 +7,9 @@ import hashlib
 import json
 
 import folio
-from conftest import CACHE, assemble_tiny, outputs
 from editions import EpubView
 from folio.pipeline.workers import Pool
+from helpers import CACHE, assemble_tiny, outputs
 
 
 def test_two_builds_in_two_folders_are_byte_identical(tiny, tmp_path):
@@ -63,7 +63,7 @@ def test_source_date_epoch_sets_the_modified_date(tiny, tmp_path, monkeypatch):
     folio.build(tiny.root, ("epub",), out_dir=tmp_path)
     epub = EpubView(tmp_path / f"{tiny.pub['slug']}.epub")
     modified = [m.text for m in epub.meta("opf:meta") if m.get("property") == "dcterms:modified"]
-    stamp = dt.datetime.fromtimestamp(epoch, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    stamp = dt.datetime.fromtimestamp(epoch, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     assert modified == [stamp]
     # The publication date stays the one of data/publication.yaml.
     assert [e.text for e in epub.meta("dc:date")] == [tiny.pub["date"].isoformat()]

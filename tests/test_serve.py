@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 
-from conftest import assemble_tiny
 from folio.commands.serve import Preview
+from helpers import CHROMIUM, CHROMIUM_ARGS, assemble_tiny, edit
 
 #: Generous: the preview answers in about a second, but the machine may be busy.
 PATIENCE = 60.0
@@ -47,11 +46,6 @@ def wait_for_build_after(preview: Preview, version: int) -> dict:
             return now
         time.sleep(0.05)
     raise AssertionError("no rebuild after the edit")
-
-
-def edit(root: Path, rel: str, old: str, new: str) -> None:
-    path = root / rel
-    path.write_text(path.read_text("utf-8").replace(old, new, 1), "utf-8")
 
 
 def test_binds_to_localhost_and_serves_the_html_edition_with_the_reload_script(preview):
@@ -101,13 +95,12 @@ def test_pdf_and_epub_are_built_on_request(preview):
     assert status == 200 and body.startswith("%PDF")
 
 
+@pytest.mark.slow
 def test_in_chromium_a_saved_chapter_shows_within_five_seconds(preview):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page()
             page.goto(preview.url + "chapter2.html")

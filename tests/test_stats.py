@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pypdf import PdfReader
 
-from conftest import assemble_tiny
 from editions import markdown_text, read_sections
 from folio.commands.stats import WPM, stats, table
+from helpers import assemble_tiny
 
 
 def test_stats_builds_the_pdf_and_counts_each_section(tmp_path):

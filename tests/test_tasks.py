@@ -3,16 +3,10 @@
 from __future__ import annotations
 
 import subprocess
-from pathlib import Path
 
-from conftest import PYTHON, REPO, assemble_tiny
+from helpers import PYTHON, REPO, assemble_tiny, invoke
 
-INVOKE = str(Path(PYTHON).with_name("invoke"))
 TASKS = ("build", "html", "epub", "pdf", "proof", "clean", "check")
-
-
-def invoke(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([INVOKE, *args], cwd=REPO, capture_output=True, text=True, timeout=300)
 
 
 def test_list_shows_every_task_with_its_help():

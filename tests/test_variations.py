@@ -14,7 +14,11 @@ import subprocess
 
 import pytest
 
-from conftest import PYTHON, assemble_tiny, outputs
+from helpers import PYTHON, assemble_tiny, outputs
+
+#: Seven builds, one of them of two clones of the real report; test_reproducible covers the
+#: fast lane.
+pytestmark = pytest.mark.slow
 
 BASE_ENV = {"TZ": "UTC", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "PYTHONHASHSEED": "0"}
 

@@ -1,6 +1,6 @@
 """folio: one Markdown-and-YAML source, three editions (PDF, EPUB 3, HTML)."""
 
-from folio.pipeline.build import EDITIONS, build
 from folio.errors import BuildError
+from folio.pipeline.build import EDITIONS, build
 
 __all__ = ["EDITIONS", "BuildError", "build"]

@@ -43,6 +43,11 @@ class BuildError(Exception):
         return (type(self), (self.problems,))
 
 
+class Terminated(BaseException):
+    """SIGTERM arrived (a BaseException, like KeyboardInterrupt): the command line turns the
+    signal into this exception so that writers clean up on the way out."""
+
+
 class Problems:
     """Collects the problems of one pass so that all are reported at once."""
 

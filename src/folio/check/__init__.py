@@ -7,4 +7,4 @@ Each validator is a module with ``NAME`` and ``run(editions, tools) -> Result``;
 from .model import Editions, Finding, Result, Tools
 from .runner import VALIDATORS, format_report, run_checks
 
-__all__ = ["Editions", "Finding", "Result", "Tools", "VALIDATORS", "format_report", "run_checks"]
+__all__ = ["VALIDATORS", "Editions", "Finding", "Result", "Tools", "format_report", "run_checks"]

@@ -25,7 +25,7 @@ def run(editions: Editions, tools: Tools) -> Result:
     env = {**os.environ, "PUPPETEER_EXECUTABLE_PATH": tools.chromium}
     with tempfile.TemporaryDirectory(prefix="folio-ace-") as out:
         proc = subprocess.run([str(ace), "--force", "--silent", "--outdir", out, str(editions.epub)],
-                              capture_output=True, text=True, env=env, timeout=600)
+                              check=False, capture_output=True, text=True, env=env, timeout=600)
         report = Path(out) / "report.json"
         if not report.is_file():
             return Result(NAME, failure=f"ace-cli wrote no report (exit {proc.returncode}):"

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import posixpath
-from importlib import metadata
 import re
 import zipfile
+from importlib import metadata
 from urllib.parse import unquote, urlsplit
 
 from lxml import etree, html

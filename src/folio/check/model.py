@@ -71,7 +71,7 @@ class Editions:
     """Base name of the PDF and EPUB files (data/publication.yaml)."""
 
     @classmethod
-    def of(cls, project_dir: Path | str) -> "Editions":
+    def of(cls, project_dir: Path | str) -> Editions:
         """The editions of a project, named from its validated data."""
         project = load_project(project_dir)
         return cls(project.root, project.publication.slug)

@@ -4,6 +4,7 @@ text extractable in reading order."""
 from __future__ import annotations
 
 from folio.editions.pagelist import squash
+
 from .model import Editions, Finding, Result, Tools
 
 NAME = "PDF structure"

@@ -20,9 +20,10 @@ def run(editions: Editions, tools: Tools) -> Result:
         return Result(NAME, failure=f"not installed: {jar} (see the README's set-up)")
     try:
         version = subprocess.run([tools.java, "-jar", str(jar), "--version"], capture_output=True,
-                                 text=True, timeout=120).stdout.strip()
+                                 text=True, timeout=120, check=False).stdout.strip()
         proc = subprocess.run([tools.java, "-jar", str(jar), "--format", "json", "--exit-zero-always",
-                               *map(str, pages)], capture_output=True, text=True, timeout=600)
+                               *map(str, pages)], capture_output=True, text=True, timeout=600,
+                              check=False)
     except FileNotFoundError:
         return Result(NAME, failure=f"Java not found: {tools.java}")
     try:

@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from folio.check.pdf import bookmarks
+from folio.editions.pagelist import squash
 from folio.errors import BuildError, Problem
 from folio.pipeline.output import write_file
-from folio.editions.pagelist import squash
 
 #: What is compared (and what a side needs to be built).
 COMPARED = ("manuscript", "data")
@@ -61,8 +61,9 @@ def diff(project_dir: Path | str, rev: str, to: str | None = None, log=print) ->
 
 def _side(root: Path, rev: str | None, where: Path, log) -> Side:
     """Export one revision's sources into ``where``, build its PDF, and read both back."""
-    from folio.pipeline.build import build  # late: the diff imports the whole pipeline only when it runs
     from pypdf import PdfReader
+
+    from folio.pipeline.build import build  # late: the diff imports the whole pipeline only when it runs
 
     label = export(root, rev, where) if rev else _copy_worktree(root, where)
     cache = root / "build" / ".cache" / "pandoc"  # content-keyed, so safe to share
@@ -114,7 +115,7 @@ def _copy(src: Path, dest: Path) -> None:
 
 
 def _git(root: Path, *args: str) -> bytes:
-    proc = subprocess.run(["git", "-C", str(root), *args], capture_output=True, timeout=120)
+    proc = subprocess.run(["git", "-C", str(root), *args], capture_output=True, timeout=120, check=False)
     if proc.returncode != 0 and args[0] != "rev-parse":
         raise BuildError(f"git {args[0]}: {proc.stderr.decode('utf-8', 'replace').strip()}", ".")
     return proc.stdout if proc.returncode == 0 else b""

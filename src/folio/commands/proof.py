@@ -12,11 +12,11 @@ from pathlib import Path
 
 from pypdf import PdfReader
 
-from folio.editions.catalog import paths
-from folio.inputs.load import load_project
-from folio.editions.pdf.cover import page_png
 from folio.content.gather import Report, gather
+from folio.editions.catalog import paths
+from folio.editions.pdf.cover import page_png
 from folio.errors import BuildError
+from folio.inputs.load import load_project
 from folio.pipeline.output import write_file
 
 #: The default proof pages: names understood by :func:`proof_targets`.
@@ -58,8 +58,9 @@ def proof_targets(report: Report, reader: PdfReader, pages) -> list[tuple[str, i
             found.append((f"page-{wanted}", int(wanted) - 1))
         elif target == 0:
             found.append((wanted, 0))
-        elif isinstance(target, str) and target in destinations:
-            found.append((wanted, reader.get_destination_page_number(destinations[target])))
+        elif isinstance(target, str) and target in destinations and (
+                index := reader.get_destination_page_number(destinations[target])) is not None:
+            found.append((wanted, index))
         else:
             problems.append(wanted)
     if problems:

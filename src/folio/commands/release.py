@@ -22,11 +22,11 @@ from lxml import etree
 from PIL import Image
 
 from folio.editions.catalog import paths
-from folio.inputs.load import load_project
 from folio.editions.pdf.cover import png_bytes
 from folio.errors import BuildError
-from folio.pipeline.provenance import MANIFEST, read_manifest, sha256
+from folio.inputs.load import load_project
 from folio.pipeline.output import add_to_zip, write_file
+from folio.pipeline.provenance import MANIFEST, read_manifest, sha256
 
 ATOM = "http://www.w3.org/2005/Atom"
 NSMAP = {None: ATOM, "dc": "http://purl.org/dc/terms/", "opds": "http://opds-spec.org/2010/catalog"}
@@ -63,7 +63,7 @@ def release(project_dir: Path | str, build_dir: Path | str | None = None,
     files = {**editions, **extra, **images}
     written = [write_file(dist / name, data) for name, data in files.items()]
     written.append(write_file(dist / MANIFEST, manifest_path.read_bytes()))
-    updated = dt.datetime.fromtimestamp(manifest["source_date_epoch"], tz=dt.timezone.utc)
+    updated = dt.datetime.fromtimestamp(manifest["source_date_epoch"], tz=dt.UTC)
     written.append(write_file(dist / "opds.xml", opds_feed(project, editions, updated, images)))
     sums = "".join(f"{sha256(p.read_bytes())}  {p.name}\n" for p in sorted(written))
     written.append(write_file(dist / "SHA256SUMS", sums.encode("ascii")))
@@ -144,12 +144,13 @@ def opds_feed(project, editions: dict[str, bytes], updated: dt.datetime,
     _sub(entry, "{http://purl.org/dc/terms/}language", pub.language)
     _sub(entry, "{http://purl.org/dc/terms/}publisher", pub.publisher)
     _sub(entry, "{http://purl.org/dc/terms/}issued", pub.date.isoformat())
-    _sub(entry, "rights", pub.rights)
+    if pub.rights:
+        _sub(entry, "rights", pub.rights)
     for subject in pub.subjects:
         _sub(entry, "category", term=subject, label=subject)
     if pub.description:
         _sub(entry, "summary", " ".join(pub.description.split()))
-    for rel, name in zip((IMAGE, THUMBNAIL), images or {}):
+    for rel, name in zip((IMAGE, THUMBNAIL), images or {}, strict=False):  # no images: no links
         _link(entry, rel, name, "image/png")
     for name, data in editions.items():
         link = _link(entry, ACQUISITION, name, MEDIA[name[name.rfind("."):]])

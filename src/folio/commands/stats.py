@@ -38,17 +38,18 @@ def stats(project_dir: Path | str = ".", log=lambda message: None) -> list[Row]:
     """One row per section of the reading order, building the PDF first if needed."""
     from pypdf import PdfReader
 
-    from folio.editions.catalog import paths
-    from folio.pipeline.build import build
-    from folio.inputs.load import load_project
     from folio.content.gather import gather
+    from folio.editions.catalog import paths
+    from folio.inputs.load import load_project
+    from folio.pipeline.build import build
 
     root = Path(project_dir).resolve()
     build(root, ("pdf",), log=log)
     report = gather(load_project(root), cache_dir=root / "build" / ".cache" / "pandoc")
     reader = PdfReader(root / "build" / paths(report.publication.slug)["pdf"])
-    starts = {name: reader.get_destination_page_number(dest) + 1
-              for name, dest in reader.named_destinations.items()}
+    indexes = {name: reader.get_destination_page_number(dest)
+               for name, dest in reader.named_destinations.items()}
+    starts = {name: index + 1 for name, index in indexes.items() if index is not None}
     firsts = [starts.get(section.id) for section in report.sections]
     rows = []
     for i, section in enumerate(report.sections):

@@ -7,6 +7,7 @@ that the editions later point at the right file. Nothing is written here.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,13 +15,14 @@ from pathlib import Path
 from lxml import etree, html
 from markupsafe import Markup
 
-from folio.inputs.load import Project, Spec
-from folio.content.convert import Pandoc, convert_all, make_pandoc
-from folio.errors import BuildError, Problems
+from folio.content.convert import convert_all, make_pandoc
 from folio.content.limits import check_chapters
 from folio.content.lint import lint
 from folio.content.render import data_namespace, make_environment, render
 from folio.content.sanitize import Locator, scheme_of, unsafe_characters, unsafe_markup
+from folio.content.values import insert_values, smarten_tree
+from folio.errors import BuildError, Problems
+from folio.inputs.load import Project, Spec
 
 #: Section ids that would collide with files the editions write themselves.
 RESERVED_IDS = frozenset({"index", "nav", "toc", "cover", "style", "search"})
@@ -84,17 +86,20 @@ def gather(project: Project, cache_dir: Path | None = None, log=None, env=None, 
     problems = Problems()
     markdown = [s for s in project.specs if s.text is not None]
     check_chapters(markdown)
-    unsafe = [p for s in markdown for p in unsafe_characters(s.text, s.source)]
+    # A spec has text only when it has a source it was read from.
+    chapters = [(s.text, s.source) for s in markdown if s.text is not None and s.source is not None]
+    unsafe = [p for text, source in chapters for p in unsafe_characters(text, source)]
     if unsafe:
         raise BuildError(unsafe)
-    *texts, bibliography = convert_all(pandoc, [(s.text, s.source) for s in markdown], log,
-                                       bibliography=True)
-    converted = dict(zip((s.source for s in markdown), texts))
+    *texts, bibliography = convert_all(pandoc, chapters, log, bibliography=True)
+    converted = dict(zip((s.source for s in markdown), texts, strict=True))
     context = {"pub": project.publication, "data": data_namespace(project.data),
                "bibliography": Markup(bibliography)}
     sections: list[Section | None] = [None] * len(project.specs)
-    # Tables of contents are rendered last, once every other title is known.
-    order = sorted(range(len(project.specs)), key=lambda i: project.specs[i].entry.type == "toc")
+    # Chapters first, then templates (an imprint may name a chapter), then tables of contents,
+    # once every other title is known.
+    order = sorted(range(len(project.specs)), key=lambda i: (
+        project.specs[i].entry.type == "toc", project.specs[i].entry.template is not None))
     for i in order:
         spec = project.specs[i]
         try:
@@ -104,15 +109,49 @@ def gather(project: Project, cache_dir: Path | None = None, log=None, env=None, 
                 content = render(env, f"sections/{spec.entry.template}",
                                  {**context, "content": Markup(content), "outline": outline,
                                   "section": spec.entry})
-            sections[i] = _section(spec, content)
+            sections[i] = _section(spec, content, project.data)
         except BuildError as exc:
             problems.extend(exc)
     problems.raise_if_any()
-    report = Report(project, [s for s in sections if s is not None], {}, {})
+    done = [s for s in sections if s is not None]
+    report = Report(_described(project, done), done, {}, {})
     _check(report, problems)
+    _check_sources(report, problems)
     lint(report.sections, problems)
     problems.raise_if_any()
     return report
+
+
+def _described(project: Project, sections: list[Section]) -> Project:
+    """The project, its description taken from the first paragraph of the section that
+    ``description_from`` names (so that it is typed once)."""
+    pub = project.publication
+    if pub.description or not pub.description_from:
+        return project
+    section = next((s for s in sections if s.id == pub.description_from), None)
+    first = section.body.find(".//p") if section is not None else None
+    if first is None:
+        raise BuildError(f"description_from: no section '{pub.description_from}' with a paragraph",
+                         "data/publication.yaml", _data_line(project, "description_from"))
+    return dataclasses.replace(project, publication=pub.model_copy(
+        update={"description": _text(first)}))
+
+
+def _check_sources(report: Report, problems: Problems) -> None:
+    """Each reused work names a section of the report as the one adapted from it."""
+    for source in report.publication.sources:
+        if source.section and (source.section not in report.ids
+                               or report.ids[source.section].id != source.section):
+            problems.add(f"sources: '{source.title}' names section '{source.section}',"
+                         " which the reading order does not have", "data/publication.yaml",
+                         _data_line(report.project, f"section: {source.section}"))
+
+
+def _data_line(project: Project, needle: str) -> int | None:
+    """The line of data/publication.yaml that first mentions ``needle``."""
+    text = project.files.get("data/publication.yaml", b"").decode("utf-8", "replace")
+    index = text.find(needle)
+    return text.count("\n", 0, index) + 1 if index >= 0 else None
 
 
 def _csl(project: Project) -> str | None:
@@ -129,10 +168,14 @@ def _outline(section: Section) -> dict:
             "headings": [{"level": lv, "id": i, "title": t} for lv, i, t in section.headings]}
 
 
-def _section(spec: Spec, content: str) -> Section:
-    """Parse one section's HTML and find its title heading."""
+def _section(spec: Spec, content: str, data: dict) -> Section:
+    """Parse one section's HTML, insert the values it names from data, find its title heading."""
     origin = spec.source or f"templates/sections/{spec.entry.template}"
     body = html.fragment_fromstring(content or "<p></p>", create_parent="section")
+    if spec.text is not None:
+        insert_values(body, data, origin, spec.text)
+    if spec.entry.template:
+        smarten_tree(body)  # text from data, as the Markdown's is by pandoc
     h1 = body.find(".//h1")
     if h1 is None:
         raise BuildError("a section must start with a level-1 heading (# Title)", origin, 1)
@@ -176,7 +219,7 @@ def _check(report: Report, problems: Problems) -> None:
             if not eid:
                 continue
             if eid in ids:
-                if eid in explicit or el.tag == "h1" and section.spec.entry.id:
+                if eid in explicit or (el.tag == "h1" and section.spec.entry.id):
                     problems.add(f"duplicate id '{eid}' (also in {ids[eid].origin})",
                                  section.origin, _id_line(section.spec, eid))
                     continue
@@ -267,9 +310,10 @@ def _line(spec: Spec, needle: str) -> int | None:
 
 def _id_line(spec: Spec, ident: str) -> int | None:
     """The line that declares ``{#ident}`` (a link to it may come first), else any mention."""
-    for match in _EXPLICIT_ID.finditer(spec.text or ""):
+    text = spec.text or ""
+    for match in _EXPLICIT_ID.finditer(text):
         if match.group(1) == ident:
-            return spec.text.count("\n", 0, match.start()) + 1
+            return text.count("\n", 0, match.start()) + 1
     return _line(spec, "#" + ident)
 
 

@@ -14,6 +14,7 @@ from types import SimpleNamespace
 import jinja2
 from markupsafe import Markup
 
+from folio.content.values import display_url
 from folio.errors import BuildError
 
 
@@ -30,6 +31,7 @@ def make_environment(templates: Path) -> jinja2.Environment:
         finalize=lambda value: "" if value is None else value,
     )
     env.filters["join_and"] = join_and
+    env.filters["display_url"] = display_url
     return env
 
 
@@ -58,8 +60,10 @@ def render(env: jinja2.Environment, name: str, context: dict) -> str:
 
 def _template_frame(exc: Exception, env: jinja2.Environment, name: str) -> tuple[str, int | None]:
     """The innermost template frame of a traceback (Jinja2 maps them to template lines)."""
-    root = Path(env.loader.searchpath[0]).resolve()
-    found = (f"templates/{name}", None)
+    loader = env.loader
+    assert isinstance(loader, jinja2.FileSystemLoader)  # make_environment's loader
+    root = Path(loader.searchpath[0]).resolve()
+    found: tuple[str, int | None] = (f"templates/{name}", None)
     tb = exc.__traceback__
     while tb is not None:
         filename = Path(tb.tb_frame.f_code.co_filename)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from lxml import etree, html
 
 from folio.content.gather import Report, Section
+from folio.inputs.models import Team
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 
@@ -23,7 +24,7 @@ class NavItem:
 
     title: str
     href: str
-    children: tuple["NavItem", ...] = ()
+    children: tuple[NavItem, ...] = ()
 
 
 def retarget(report: Report, section: Section, file_of, image_of) -> etree._Element:
@@ -76,7 +77,7 @@ def outline(report: Report, file_of, depth: int = 2) -> list[NavItem]:
             continue
         here = file_of(section)
         top = here if here is not None else f"#{section.id}"
-        children = ()
+        children: tuple[NavItem, ...] = ()
         if depth > 1 and section.part == "body":
             children = tuple(NavItem(text, f"{here or ''}#{ident}")
                              for level, ident, text in section.headings if level == 2)
@@ -92,15 +93,17 @@ def source_date(report: Report, epoch: str) -> dt.datetime:
     Never the clock: the same sources give the same editions on any day.
     """
     if epoch.isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc)
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
     day = report.publication.date
-    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)
+    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
 
 
 def creators(report: Report) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """(authors, contributors) as (name, MARC relator), from data/team.yaml."""
     team = report.project.data.get("team")
-    authors, others = [], []
+    assert team is None or isinstance(team, Team)
+    authors: list[tuple[str, str]] = []
+    others: list[tuple[str, str]] = []
     for role in team.roles if team else ():
         for person in role.members:
             (authors if role.relator == "aut" else others).append((person.name, role.relator))

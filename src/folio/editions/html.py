@@ -9,8 +9,8 @@ import jinja2
 from markupsafe import Markup
 
 from folio.content.gather import Report
-from folio.editions.common import inner_html, outline, retarget
 from folio.content.render import render
+from folio.editions.common import inner_html, outline, retarget
 from folio.editions.search import search_bundle
 
 

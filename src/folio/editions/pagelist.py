@@ -14,6 +14,7 @@ pages and LABEL being the number printed on that page.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from lxml import etree, html
@@ -76,7 +77,7 @@ def _in_endnotes(el) -> bool:
 
 def reading_order(sections) -> dict[str, tuple[int, int]]:
     """Every id of the report's sections (with derived block ids) -> (section, rank) in reading order."""
-    order = {}
+    order: dict[str, tuple[int, int]] = {}
     for s, section in enumerate(sections):
         for e, (_, ident) in enumerate(element_ids(section.body, section.id)):
             order.setdefault(ident, (s, e))
@@ -161,7 +162,7 @@ def _text_offset(element, words: str):
     return where[at] if at > 0 else None
 
 
-def insert_markers(body, section_id: str, breaks: list[PageBreak]) -> None:
+def insert_markers(body, section_id: str, breaks: Sequence[PageBreak]) -> None:
     """Put each page's marker in a section copy where :func:`page_breaks` located it."""
     located = {ident: el for el, ident in element_ids(body, section_id)}
     for brk in breaks:
@@ -218,7 +219,7 @@ def _append(marker, el) -> None:
     el.append(marker)
 
 
-def page_list_nav(breaks: list[PageBreak], file_of) -> etree._Element:
+def page_list_nav(breaks: Sequence[PageBreak], file_of) -> etree._Element:
     """The EPUB nav of the print pages (hidden: reading systems offer it as 'go to page')."""
     ops = "http://www.idpf.org/2007/ops"
     xhtml = "http://www.w3.org/1999/xhtml"

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from folio.errors import BuildError, Problems
 from folio.inputs.models import REQUIRED, SCHEMAS, Contents, Entry, Model, Publication
@@ -87,13 +88,15 @@ def load_project(root: Path | str) -> Project:
             problems.extend(exc)
     for stem in REQUIRED:
         if stem not in data and not (root / "data" / f"{stem}.yaml").exists():
-            purpose = SCHEMAS[stem].__doc__.split(":")[1].strip().rstrip(".")
+            purpose = (SCHEMAS[stem].__doc__ or ":").split(":")[1].strip().rstrip(".")
             problems.add(f"required file is missing ({purpose})", f"data/{stem}.yaml")
     specs: list[Spec] = []
-    if "contents" in data:
-        specs = _resolve_contents(root, data["contents"], lines["contents"], problems, files)
+    contents, publication = data.get("contents"), data.get("publication")
+    if isinstance(contents, Contents):
+        specs = _resolve_contents(root, contents, lines["contents"], problems, files)
     problems.raise_if_any()
-    return Project(root, data["publication"], data, tuple(specs), files)
+    assert isinstance(publication, Publication)  # required: a problem above if it were missing
+    return Project(root, publication, data, tuple(specs), files)
 
 
 def _validate(schema: type[Model], value, lines: Lines, rel: str) -> Model:
@@ -115,18 +118,18 @@ def _validate(schema: type[Model], value, lines: Lines, rel: str) -> Model:
         raise BuildError(problems.items) from None
 
 
-def _misspelt(errors: list[dict], loc: tuple) -> bool:
+def _misspelt(errors: list[ErrorDetails], loc: tuple) -> bool:
     """Whether a missing key sits beside an unknown key that is a near miss of it."""
     unknown = [str(e["loc"][-1]) for e in errors
                if e["type"] == "extra_forbidden" and tuple(e["loc"][:-1]) == loc[:-1]]
     return bool(difflib.get_close_matches(str(loc[-1]), unknown, n=1))
 
 
-def _has_inner_error(errors: list[dict], loc: tuple) -> bool:
+def _has_inner_error(errors: list[ErrorDetails], loc: tuple) -> bool:
     return any(len(e["loc"]) > len(loc) and tuple(e["loc"][:len(loc)]) == loc for e in errors)
 
 
-def _message(schema: type[Model], err: dict, loc: tuple) -> str:
+def _message(schema: type[Model], err: ErrorDetails, loc: tuple) -> str:
     """One readable sentence for a pydantic error."""
     where = _dotted(loc[:-1]) if loc else ""
     prefix = f"in {where}: " if where else ""

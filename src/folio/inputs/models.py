@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 class Model(BaseModel):
@@ -22,18 +22,34 @@ class Model(BaseModel):
 
 
 class Source(Model):
-    """A work whose text this edition reuses, credited in the colophon."""
+    """A work whose text this edition reuses, credited in the imprint and the colophon.
 
+    Give only what the work itself says of itself: a field left out (an address, a
+    revision, a licence version) is left out of the credit, never guessed.
+    """
+
+    id: str | None = Field(default=None, pattern=r"^[A-Za-z][A-Za-z0-9_-]*$")
+    """Key by which a chapter names it: {{ publication.sources.ID.title }}."""
     title: str
     """Title of the reused work."""
     kind: str
     """What it is, e.g. 'encyclopedia article'."""
+    creator: str
+    """Who made it, as the credit names them, e.g. 'its contributors'."""
+    url: str | None = None
+    """Address of the work, when known."""
+    revision: str | None = None
+    """The revision or version of the work that was used, when known."""
     license: str
     """Licence name, e.g. 'CC BY-SA'."""
+    license_version: str | None = None
+    """Licence version, e.g. '4.0', when the work states it."""
     license_url: str | None = None
-    """Address of the licence text."""
-    used_for: str | None = None
-    """Where this edition uses it."""
+    """Address of the licence text, when the version is known."""
+    section: str | None = None
+    """Id of the section of this edition adapted from it."""
+    changes: tuple[str, ...] = ()
+    """Each change made to its text, named as the credit lists it."""
 
 
 class Accessibility(Model):
@@ -84,24 +100,45 @@ class Publication(Model):
     """Place of publication."""
     project: str | None = None
     """The project the publication belongs to."""
-    year: int
-    """Year of publication."""
     version: str = Field(default="1.0", pattern=r"^[0-9A-Za-z][0-9A-Za-z.+-]*$")
     """Version of this edition, used in the release file names (dist/<slug>-<version>.pdf)."""
     date: dt.date
-    """Date of publication (ISO 8601); the editions' fixed date."""
+    """Date of publication of this edition (ISO 8601): the editions' fixed date, and the year
+    printed on the cover, the title page and the imprint."""
+    year: int | None = None
+    """Year of publication; leave it out: it is the year of ``date`` (given, it must agree)."""
+    edition: str | None = None
+    """Edition statement printed in the imprint: what this edition is."""
     identifier: str = Field(pattern=r"^(urn:uuid:[0-9a-f-]{36}|urn:isbn:[0-9X-]+|https?://\S+)$")
     """Stable unique identifier: urn:uuid:..., urn:isbn:... or a URL."""
-    rights: str
-    """Rights statement."""
+    rights: str | None = None
+    """Rights statement, when the publisher has one; left out of the editions when unset."""
     description: str | None = None
-    """One-paragraph description for catalogues."""
+    """One-paragraph description for catalogues (see also ``description_from``)."""
+    description_from: str | None = Field(default=None, pattern=r"^[A-Za-z][A-Za-z0-9_.:-]*$")
+    """Id of a section whose first paragraph is the description, so that it is typed once."""
     subjects: tuple[str, ...] = ()
     """Keywords."""
     sources: tuple[Source, ...] = ()
     """Reused works to credit."""
     accessibility: Accessibility = Accessibility()
     """Accessibility metadata of the EPUB edition."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _year_of_date(cls, value):
+        """``year`` is the year of ``date``, typed once; a ``year`` that disagrees is an error."""
+        if isinstance(value, dict) and "date" in value:
+            try:
+                year = dt.date.fromisoformat(str(value["date"])).year
+            except ValueError:
+                return value  # the date's own error says it
+            if value.get("year") is None:
+                return {**value, "year": year}
+            if value["year"] != year:
+                raise ValueError(f"year {value['year']} is not the year of date {value['date']}:"
+                                 " leave 'year' out")
+        return value
 
     @property
     def full_title(self) -> str:
@@ -217,6 +254,8 @@ class Recommendations(Model):
 class Bookseller(Model):
     """Where copies can be bought."""
 
+    id: str | None = Field(default=None, pattern=r"^[A-Za-z][A-Za-z0-9_-]*$")
+    """Key by which a chapter names it: {{ contacts.booksellers.ID.name }}."""
     name: str
     """Name of the bookseller."""
     url: str
@@ -240,6 +279,15 @@ class Office(Model):
     """Web address."""
 
 
+class Contact(Model):
+    """A person to write to."""
+
+    name: str
+    """Name as printed."""
+    email: str | None = None
+    """E-mail address."""
+
+
 class Contacts(Model):
     """``data/contacts.yaml``: ordering and contact details."""
 
@@ -247,6 +295,10 @@ class Contacts(Model):
     """Where to buy copies, in order."""
     offices: tuple[Office, ...] = ()
     """Contact addresses."""
+    links: dict[str, str] = {}
+    """Web addresses the chapters give, by key: {{ contacts.links.KEY }}."""
+    people: dict[str, Contact] = {}
+    """People the chapters name as contacts, by key: {{ contacts.people.KEY.email }}."""
 
 
 # --- references.yaml (CSL YAML, read by pandoc's citeproc) ------------------

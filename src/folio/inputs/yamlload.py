@@ -11,8 +11,8 @@ from pathlib import Path
 
 import yaml
 
-from folio.errors import BuildError, Problem
 from folio.content.sanitize import xml_unsafe
+from folio.errors import BuildError, Problem
 
 Lines = dict[tuple, int]
 

@@ -25,7 +25,7 @@ from folio.pipeline.commit import commit, recorded_paths
 from folio.pipeline.lock import locked
 from folio.pipeline.progress import Progress
 from folio.pipeline.provenance import Provenance, collect
-from folio.pipeline.workers import Pool, preload
+from folio.pipeline.workers import Pool, background, preload
 
 #: Every edition, as the command line names them ("print": the PDF with bleed, ``<slug>-print.pdf``).
 EDITIONS = catalog.NAMES
@@ -53,15 +53,15 @@ def build(project_dir: Path | str = ".", editions: Iterable[str] = EDITIONS,
     """
     say, editions = Progress(log), tuple(editions)
     root, out = _folders(project_dir, out_dir, editions)
-    binary = pandoc_binary()
-    provenance = collect(root, binary[1], catalog.all_tools())
+    pandoc = background(pandoc_binary, name="folio-pandoc")  # while git runs and inputs hash
+    provenance = collect(root, pandoc, catalog.all_tools())
     plan = incremental.plan(out, editions, provenance)
     if plan.manifest_fresh:
         say(f"up to date: {', '.join(editions)}")
         return Outputs(recorded_paths(out, plan), say.elapsed)
     todo = catalog.in_order(plan.stale)
     with _layouts(pool, todo) as layouts:
-        ctx = _gather(root, out, binary, provenance, layouts, todo, say)
+        ctx = _gather(root, out, pandoc.result(), provenance, layouts, todo, say)
         begun = {edition.name: edition.begin(ctx) for edition in todo}
         made: dict[str, Made] = {}
         for edition in todo:

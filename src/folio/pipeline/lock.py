@@ -7,7 +7,7 @@ the file is emptied again on release (and removed, with the folders made for it,
 the build wrote nothing: a first build that fails leaves no build/). The file sits in
 ``.cache`` because build/ itself holds only editions and the manifest.
 
-While the lock is held, SIGTERM raises :class:`Terminated` (like Ctrl-C raises
+The command line (folio.cli) turns SIGTERM into :class:`Terminated` (like Ctrl-C raises
 KeyboardInterrupt), so the atomic writers remove their temporary files on the
 way out; debris a SIGKILL left behind is swept when the next build takes the lock.
 """
@@ -19,18 +19,12 @@ import fcntl
 import functools
 import inspect
 import os
-import signal
-import threading
 from pathlib import Path
 
-from folio.errors import BuildError
+from folio.errors import BuildError, Terminated
 from folio.pipeline.output import sweep_debris
 
 LOCK = ".cache/build.lock"
-
-
-class Terminated(BaseException):
-    """SIGTERM arrived during a build (a BaseException, like KeyboardInterrupt)."""
 
 
 @contextlib.contextmanager
@@ -51,8 +45,7 @@ def build_lock(out: Path, shown: str | None = None):
         os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
         try:
             sweep_debris(out)
-            with _sigterm_raises():
-                yield path
+            yield path
         finally:
             os.ftruncate(fd, 0)
             if made:
@@ -113,19 +106,5 @@ def locked(build):
     return wrapper
 
 
-@contextlib.contextmanager
-def _sigterm_raises():
-    """Turn SIGTERM into :class:`Terminated` (only the main thread may set handlers)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def terminate(signum, frame):
-        raise Terminated()
-
-    previous = signal.signal(signal.SIGTERM, terminate)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
+# Terminated lived here before it moved to folio.errors; importers of it from here still work.
+__all__ = ["LOCK", "Terminated", "build_lock", "locked"]

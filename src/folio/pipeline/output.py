@@ -154,13 +154,13 @@ def sweep_debris(out: Path) -> list[str]:
     Call it only while holding the build lock: then no other build is writing here.
     Returns the names removed or restored, for tests.
     """
-    swept = []
+    swept: list[str] = []
     if not out.is_dir():
         return swept
     candidates = list(out.iterdir())
     cache = out / ".cache"
     if cache.is_dir():
-        candidates += [p for p in cache.rglob("*.tmp")]
+        candidates += list(cache.rglob("*.tmp"))
     for path in sorted(candidates):
         match = _TEMPORARY.match(path.name)
         if path.parent == out and not match:

@@ -14,6 +14,7 @@ import os
 import platform
 import subprocess
 from collections.abc import Iterable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -42,15 +43,20 @@ class Provenance:
     """Versions of Python, pandoc and the packages that shape the editions."""
 
 
-def collect(root: Path, pandoc_version: str, packages: Iterable[str] = ()) -> Provenance:
-    """The provenance of a build of ``root``: git runs once (twice in a checkout without
-    SOURCE_DATE_EPOCH, for the last commit's date), every input is hashed once."""
+def collect(root: Path, pandoc: str | Future, packages: Iterable[str] = ()) -> Provenance:
+    """The provenance of a build of ``root``: each git question is asked once (the commit,
+    whether the inputs differ, and, without SOURCE_DATE_EPOCH, the last commit's date),
+    every input is hashed once.
+
+    ``pandoc`` is pandoc's version, or a Future of ``convert.pandoc_binary()``'s (path,
+    version), running while the inputs are hashed."""
     source = git_state(root)
     date = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if not date and source["commit"] is not None:
         date = git(root, "log", "-1", "--format=%ct", "--", ".") or ""
-    return Provenance(source, date, input_files(root),
-                      tool_versions(pandoc_version, (*TOOLS, *packages)))
+    inputs = input_files(root)
+    version = pandoc if isinstance(pandoc, str) else pandoc.result()[1]
+    return Provenance(source, date, inputs, tool_versions(version, (*TOOLS, *packages)))
 
 
 def sha256(data: bytes) -> str:
@@ -88,23 +94,19 @@ def git(root: Path, *args: str) -> str | None:
     """Output of a git command run in ``root``, or None outside a checkout (or without git)."""
     try:
         proc = subprocess.run(["git", "-C", str(root), *args], capture_output=True,
-                              text=True, timeout=30)
+                              text=True, timeout=30, check=False)
     except (OSError, subprocess.SubprocessError):
         return None
     return proc.stdout.strip() if proc.returncode == 0 else None
 
 
 def git_state(root: Path) -> dict[str, object]:
-    """The commit the sources come from and whether the inputs differ from it, from one
-    ``git status`` (its v2 header names the commit)."""
-    status = git(root, "status", "--porcelain=v2", "--branch", "--", *INPUT_FOLDERS)
-    if status is None:
+    """The commit the sources come from and whether the inputs differ from it."""
+    commit = git(root, "rev-parse", "HEAD")
+    if commit is None:
         return {"commit": None, "dirty": None}
-    lines = status.splitlines()
-    commit = next((line.split()[2] for line in lines if line.startswith("# branch.oid ")), None)
-    if commit is None or commit == "(initial)":  # a repository with no commit yet
-        return {"commit": None, "dirty": None}
-    return {"commit": commit, "dirty": any(not line.startswith("#") for line in lines)}
+    status = git(root, "status", "--porcelain", "--", *INPUT_FOLDERS)
+    return {"commit": commit, "dirty": bool(status)}
 
 
 def output_entry(rel: str, data: bytes, **extra) -> dict[str, object]:

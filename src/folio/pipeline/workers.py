@@ -20,11 +20,14 @@ API (the pipeline and ``invoke serve`` use nothing else)::
 
 - ``submit`` never blocks: the server may still be importing WeasyPrint (~0.7 s,
   while pandoc converts the chapters); the job waits for it, the caller does not.
-- A job is a module-level function, or ``"module:function"``, imported in the
-  worker only (so the build never imports WeasyPrint); arguments and results are
-  pickled. A :class:`~folio.errors.BuildError` comes back with its located
-  problems; any other exception comes back as a :class:`StageError` that holds
-  the worker's traceback; a worker that dies (killed, out of memory) fails its
+- A job is a function of an importable module, or ``"module:function"``,
+  imported in the worker only (so the build never imports WeasyPrint); arguments
+  and results are pickled. Not a function of the caller's script: the workers do
+  not run the script again (multiprocessing would, by its path, in every worker:
+  an unguarded script calling ``folio.build`` would build again there).
+  A :class:`~folio.errors.BuildError` comes back with its located problems;
+  any other exception comes back as a :class:`StageError` that holds the
+  worker's traceback; a worker that dies (killed, out of memory) fails its
   jobs with a :class:`StageError` naming that, and the next ``submit`` starts
   fresh workers.
 - No worker outlives the build's process: each one ends when that process ends,
@@ -38,18 +41,21 @@ from __future__ import annotations
 
 import atexit
 import importlib
-import multiprocessing
+import importlib.machinery
 import os
 import select
 import signal
+import sys
 import threading
 import traceback
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from typing import Any
+from concurrent.futures import Future
+from typing import TYPE_CHECKING, Any
 
 from folio.errors import BuildError
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 #: What the server imports before it forks any worker: WeasyPrint and the layout code.
 LAYOUT_MODULES = ("folio.editions.pdf.layout",)
@@ -139,13 +145,27 @@ class Pool:
 
 def _executor(preload: tuple[str, ...], workers: int) -> ProcessPoolExecutor:
     """A ProcessPoolExecutor whose workers are forked by a server that imported ``preload``."""
+    # Imported here: a no-op build, which starts no pool, does not pay for multiprocessing.
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
     context = multiprocessing.get_context(method)
     if method == "forkserver":
         context.set_forkserver_preload(list(preload))
         _stop_server_at_exit()
+    _main_not_rerun()
     return ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_starts,
                                initargs=(os.getpid(),))
+
+
+def _main_not_rerun() -> None:
+    """Make the workers skip the caller's script: multiprocessing imports ``__main__`` again
+    in each worker by its path, unless its spec names it ``__main__`` (as ``python -m``'s
+    does); a script run by its path has no spec, and gets that one."""
+    main = sys.modules.get("__main__")
+    if main is not None and getattr(main, "__spec__", None) is None and hasattr(main, "__file__"):
+        main.__spec__ = importlib.machinery.ModuleSpec("__main__", None)
 
 
 _AT_EXIT = threading.Lock()
@@ -237,6 +257,8 @@ def _forward(inner: Future, outer: Future) -> None:
 
 def _failure(exc: BaseException) -> BaseException:
     """What the caller sees of a failure: bad input and bugs as they are, a dead worker named."""
+    from concurrent.futures.process import BrokenProcessPool
+
     if isinstance(exc, BrokenProcessPool):
         return StageError(f"the child process of a build stage died ({exc})")
     return exc

@@ -13,19 +13,18 @@ import zipfile
 from collections.abc import Mapping
 
 import jinja2
-
 from ebooklib import epub
 from lxml import etree
 from markupsafe import Markup
 
-from folio.editions.epub.a11y import accessibility_metadata, page_break_source
 from folio.content.gather import Report
-from folio.editions.common import creators, inner_xhtml, outline, retarget
 from folio.content.media import media_type
-from folio.editions.html import font_files
-from folio.pipeline.output import zip_bytes
-from folio.editions.pagelist import PageBreak, insert_markers, page_list_nav
 from folio.content.render import render
+from folio.editions.common import creators, inner_xhtml, outline, retarget
+from folio.editions.epub.a11y import accessibility_metadata, page_break_source
+from folio.editions.html import font_files
+from folio.editions.pagelist import PageBreak, insert_markers, page_list_nav
+from folio.pipeline.output import zip_bytes
 
 #: DPUB-ARIA roles for the EPUB structural semantics we know; others get none.
 ROLES = {
@@ -160,7 +159,8 @@ def _metadata(book: epub.EpubBook, report: Report) -> None:
                                                "scheme": "marc:relators"})
     book.add_metadata("DC", "publisher", pub.publisher)
     book.add_metadata("DC", "date", pub.date.isoformat())
-    book.add_metadata("DC", "rights", pub.rights)
+    if pub.rights:
+        book.add_metadata("DC", "rights", pub.rights)
     if pub.description:
         book.add_metadata("DC", "description", " ".join(pub.description.split()))
     for subject in pub.subjects:

@@ -135,7 +135,7 @@ def lay_out_book(report: Report, env: jinja2.Environment, date: dt.datetime, edi
 
     combine = combine or combine_here
     parts = units(report, env, date, edition)
-    for unit, group in zip(parts, unit_sections(report)):
+    for unit, group in zip(parts, unit_sections(report), strict=True):
         check_unit(unit.name, group)
     started, done, total = time.monotonic(), [0], [0]
     name = "pdf" if edition == "screen" else edition
@@ -179,13 +179,13 @@ def lay_out_book(report: Report, env: jinja2.Environment, date: dt.datetime, edi
     front_layout = lay_out_cached(unit_request(report, front, edition, None, 0,
                                         {t: numbers[t] for t in front.toc_targets}, cover))
     layouts.insert(0, front_layout)
-    anchors = tuple(a for layout in layouts for a in layout.anchors)
+    book_anchors = tuple(a for layout in layouts for a in layout.anchors)
     body_id = next((s.id for s in report.sections if s.part == "body"), None)
-    ranges = label_ranges([_Page(a) for a in anchors], body_id) if body_id else []
+    ranges = label_ranges([_Page(a) for a in book_anchors], body_id) if body_id else []
     data = combine([layout.data for layout in layouts], ranges, project_fonts(report.project.root))
-    labels = range_labels(ranges, len(anchors)) if ranges else \
+    labels = range_labels(ranges, len(book_anchors)) if ranges else \
         tuple(label for layout in layouts for label in layout.labels)
-    return PrintLayout(data, anchors, labels,
+    return PrintLayout(data, book_anchors, labels,
                        tuple(line for layout in layouts for line in layout.first_lines),
                        front_layout.cover)
 
@@ -247,9 +247,10 @@ def _in_parallel(requests: list[LayoutRequest], submit: Callable, cache: LayoutC
                         else:
                             start_job(i)
                             waiting[i].put(page)
-                if counts[i] is None:
+                count = counts[i]
+                if count is None:
                     break
-                page += counts[i]
+                page += count
             for i, future in list(futures.items()):
                 if future.done():
                     layout = layouts[i] = future.result()

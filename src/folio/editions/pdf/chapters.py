@@ -78,7 +78,7 @@ def units(report: Report, env: jinja2.Environment, date: dt.datetime,
     ids = [frozenset(_ids(group)) | ({"folio-half-title"} if i == 0 else frozenset())
            for i, group in enumerate(groups)]
     out = []
-    for i, (group, own) in enumerate(zip(groups, ids)):
+    for i, (group, own) in enumerate(zip(groups, ids, strict=True)):
         last = i == len(groups) - 1
         targets = []
         for item in group:

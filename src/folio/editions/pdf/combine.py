@@ -40,7 +40,7 @@ from pikepdf import Array, Dictionary, Name, String
 
 from folio.editions.pdf.chapters import XREF
 from folio.editions.pdf.document import LabelRange
-from folio.errors import BuildError
+from folio.errors import BuildError, Problem
 
 
 def combine(parts: Sequence[bytes], ranges: Sequence[LabelRange] = (),
@@ -66,7 +66,7 @@ def combine(parts: Sequence[bytes], ranges: Sequence[LabelRange] = (),
         first = len(out.pages) if n else 0
         if n:
             with warnings.catch_warnings():  # the named destinations are merged below
-                warnings.simplefilter("ignore", pikepdf.PageCopyWarning)  # type: ignore[attr-defined]
+                warnings.simplefilter("ignore", pikepdf.PageCopyWarning)
                 out.pages.extend(src.pages)
         pages = {src.pages[i].objgen: out.pages[first + i].obj for i in range(len(src.pages))}
         src_tree = src.Root.StructTreeRoot
@@ -87,13 +87,13 @@ def combine(parts: Sequence[bytes], ranges: Sequence[LabelRange] = (),
             role_map.setdefault(key, copy(value) if n else value)
         for i in range(len(src.pages)):
             page = out.pages[first + i].obj
-            key = int(page.get("/StructParents", -1))
-            page_keys.append(Array([copy(e) for e in nums[key]]) if key in nums else Array())
+            parents = int(page.get("/StructParents", -1))
+            page_keys.append(Array([copy(e) for e in nums[parents]]) if parents in nums else Array())
             for annot in page.get("/Annots", ()):
                 if "/StructParent" in annot:
                     annots.append((annot, copy(nums[int(annot.StructParent)])))
                 _relink(annot)
-        names = src.Root.get("/Names", {}).get("/Dests")
+        names = src.Root.get("/Names", Dictionary()).get("/Dests")
         if names is not None:
             for name, value in pikepdf.NameTree(names).items():
                 dests.setdefault(str(name), _dest(value, pages))
@@ -166,7 +166,7 @@ def _adopt_orphans(document, page_keys, page_index, aliases) -> None:
         for element in elements:
             if not isinstance(element, pikepdf.Dictionary) or element.objgen in reachable:
                 continue
-            top = element
+            top: pikepdf.Object = element
             while "/P" in top and top.P.objgen not in reachable and top.P.get("/Type") != "/StructTreeRoot":
                 top = top.P
             parent = top.P if "/P" in top and top.P.objgen in reachable else document
@@ -233,8 +233,8 @@ def _check_links(out, dests: dict) -> None:
     missing = sorted({str(a.Dest) for page in out.pages for a in page.obj.get("/Annots", ())
                       if isinstance(a.get("/Dest"), pikepdf.String) and str(a.Dest) not in dests})
     if missing:
-        raise BuildError([f"PDF: No anchor #{m} for internal URI reference"
-                          for m in missing], "templates/pdf/document.html")
+        raise BuildError([Problem(f"PDF: No anchor #{m} for internal URI reference",
+                                  "templates/pdf/document.html") for m in missing])
 
 
 def _dest(value, pages) -> pikepdf.Array:
@@ -266,7 +266,8 @@ def _write_outline(out, forest) -> None:
         del out.Root["/Outlines"]
 
     def write(items, parent):
-        made, count = [], len(items)
+        made: list[pikepdf.Dictionary] = []
+        count = len(items)
         for title, dest, closed, children in items:
             item = out.make_indirect(Dictionary(Title=title, Dest=dest))
             kids, kid_count = write(children, item)

@@ -120,8 +120,7 @@ def layout_request(report: Report, env: jinja2.Environment, date: dt.datetime,
     """The request to print a PDF edition of the report (checked against the size limit first:
     a report too large fails at once, before WeasyPrint, in bounded memory)."""
     from folio.content.limits import check_pdf
-
-    from folio.editions.catalog import PDF, EDITIONS
+    from folio.editions.catalog import EDITIONS, PDF
 
     if edition not in {e.variant for e in EDITIONS.values() if isinstance(e, PDF)}:
         raise ValueError(f"unknown PDF edition: {edition!r}")
@@ -157,7 +156,7 @@ def label_ranges(pages, body_id: str | None) -> list[LabelRange]:
     ranges: list[LabelRange] = [(0, "Cover", None)]
     if front > 1:
         ranges.append((1, "Inside cover", None))
-    return ranges + [(front, None, "r"), (body, None, "D")]
+    return [*ranges, (front, None, "r"), (body, None, "D")]
 
 
 def label_pages(pdf, ranges: list[LabelRange]) -> None:

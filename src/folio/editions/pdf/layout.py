@@ -12,6 +12,7 @@ import hashlib
 import logging
 import re
 from concurrent.futures import Future
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -19,11 +20,11 @@ import weasyprint
 from weasyprint.formatting_structure.boxes import FootnoteAreaBox, MarginBox, TextBox
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from folio.errors import BuildError, Problem
 from folio.content.media import media_type
 from folio.editions.pagelist import KEY, squash
-from folio.pipeline.workers import background
 from folio.editions.pdf.document import LayoutRequest, PrintLayout, label_pages, label_ranges, range_labels
+from folio.errors import BuildError, Problem
+from folio.pipeline.workers import background
 
 #: The project's address as WeasyPrint sees it, wherever the folder is: WeasyPrint names
 #: each image in the PDF after a hash of its URL, so a real path would change the bytes.
@@ -110,13 +111,21 @@ def first_lines(pages) -> tuple[tuple[str | None, str], ...]:
     headers left out)."""
     out = []
     for page in pages:
-        found = {"around": None, "text": []}
+        found = _Opening()
         _opening(page._page_box, None, found)
-        out.append((found["around"], "".join(found["text"])))
+        out.append((found.around, "".join(found.text)))
     return tuple(out)
 
 
-def _opening(box, around, found) -> bool:
+@dataclass
+class _Opening:
+    """A page's first text, and the id of the innermost element around it."""
+
+    around: str | None = None
+    text: list[str] = field(default_factory=list)
+
+
+def _opening(box, around: str | None, found: _Opening) -> bool:
     """Collect the page's first text into ``found``; True once there is enough."""
     if isinstance(box, (MarginBox, FootnoteAreaBox)) or getattr(box, "is_header", False) \
             or getattr(box, "is_footer", False):
@@ -125,10 +134,10 @@ def _opening(box, around, found) -> bool:
     if element is not None and getattr(box, "element_tag", None) != "html" and element.get("id"):
         around = element.get("id")
     if isinstance(box, TextBox) and box.text.strip():
-        if not found["text"]:
-            found["around"] = around
-        found["text"].append(box.text)
-        return len(squash("".join(found["text"]))) >= KEY
+        if not found.text:
+            found.around = around
+        found.text.append(box.text)
+        return len(squash("".join(found.text))) >= KEY
     return any(_opening(child, around, found) for child in getattr(box, "children", ()))
 
 
@@ -167,11 +176,13 @@ def _texts(box):
 def _counted(shown: list[str | None], i: int) -> str:
     """An unnumbered page's number: the next arabic number counted back, else the last counted on."""
     for j in range(i + 1, len(shown)):
-        if shown[j] and shown[j].isdigit() and int(shown[j]) - (j - i) >= 1:
-            return str(int(shown[j]) - (j - i))
+        number = shown[j]
+        if number and number.isdigit() and int(number) - (j - i) >= 1:
+            return str(int(number) - (j - i))
     for j in range(i - 1, -1, -1):
-        if shown[j] and shown[j].isdigit():
-            return str(int(shown[j]) + (i - j))
+        number = shown[j]
+        if number and number.isdigit():
+            return str(int(number) + (i - j))
     return str(i + 1)
 
 

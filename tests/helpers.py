@@ -1,0 +1,114 @@
+"""Helpers the test modules share: fixture projects, running folio and invoke, editing a copy.
+
+Test modules import these from here (never from each other); conftest.py holds the fixtures.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+PYTHON = sys.executable
+INVOKE = str(Path(PYTHON).with_name("invoke"))
+#: Files a build writes, as opposed to its pandoc cache.
+CACHE = ".cache"
+#: Chromium without its background traffic, as `invoke check` runs it (folio.check.axe).
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+CHROMIUM = "/usr/bin/chromium"
+
+
+def assemble_tiny(dest: Path) -> Path:
+    """A fresh copy of tests/fixtures/tiny, with the repository's templates/ (copied: the
+    build refuses to read files outside the project, so links would not do)."""
+    shutil.copytree(FIXTURES / "tiny", dest)
+    shutil.copytree(REPO / "templates", dest / "templates")
+    return dest
+
+
+def copy_real(dest: Path) -> Path:
+    """A copy of the real report's sources (data/, manuscript/, templates/)."""
+    for folder in ("data", "manuscript", "templates"):
+        shutil.copytree(REPO / folder, dest / folder)
+    return dest
+
+
+def outputs(root: Path) -> dict[str, bytes]:
+    """Every file of a project's build/ except the pandoc cache, by relative path."""
+    out = root / "build"
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*"))
+            if p.is_file() and CACHE not in p.relative_to(out).parts}
+
+
+def run_cli(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
+    """``python -m folio ARGS`` in a subprocess, text output captured."""
+    return subprocess.run([PYTHON, "-m", "folio", *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=300, check=False)
+
+
+def invoke(*args: str) -> subprocess.CompletedProcess:
+    """``invoke ARGS`` in the repository (its tasks.py), text output captured."""
+    return subprocess.run([INVOKE, *args], cwd=REPO, capture_output=True, text=True, timeout=300,
+                          check=False)
+
+
+def edit(root: Path, rel: str, old: str, new: str) -> None:
+    """Replace the first ``old`` (which must be there) by ``new`` in the file ``rel``."""
+    path = root / rel
+    text = path.read_text("utf-8")
+    assert old in text, (rel, old)
+    path.write_text(text.replace(old, new, 1), "utf-8")
+
+
+@dataclass(frozen=True)
+class Case:
+    """Replace ``old`` by ``new`` in ``path`` of a built copy (all of it when ``old`` is empty,
+    append when None); expect ``message``."""
+
+    path: str
+    old: str | None
+    new: str
+    message: str
+
+
+def break_copy(root: Path, case: Case) -> None:
+    """Apply a :class:`Case` to the project at ``root``."""
+    path = root / case.path
+    if case.old is None:
+        text = path.read_text("utf-8") + case.new
+    elif case.old:
+        text = path.read_text("utf-8")
+        assert text.count(case.old) == 1, f"{case.old!r} must occur once in {case.path}"
+        text = text.replace(case.old, case.new)
+    else:
+        text = case.new
+    path.write_text(text, "utf-8")
+
+
+PUBLICATION = """\
+title: A Report
+slug: a-report
+language: en
+publisher: A Publisher
+year: 2024
+date: 2024-01-02
+identifier: urn:uuid:00000000-0000-4000-8000-000000000000
+rights: Some rights.
+"""
+CONTENTS = "body:\n  - {source: one.md}\n"
+
+
+def make_project(root: Path, files: dict[str, str | None]) -> Path:
+    """A throwaway project: a minimal valid one, changed by ``files`` (None deletes)."""
+    base = {"data/publication.yaml": PUBLICATION, "data/contents.yaml": CONTENTS,
+            "manuscript/one.md": "# One {#one}\n\nText.\n"}
+    for rel, text in {**base, **files}.items():
+        if text is not None:
+            (root / rel).parent.mkdir(parents=True, exist_ok=True)
+            (root / rel).write_text(text, "utf-8")
+    return root
