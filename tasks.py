@@ -80,7 +80,8 @@ def release(c, project=None):
 
 
 @task(iterable=["only"], help={"project": PROJECT_HELP["project"],
-                               "only": "run only this validator (repeatable): epubcheck, ace, vnu, axe, links or pdf"})
+                               "only": "run only this validator (repeatable): epubcheck, ace, epubjs, "
+                                       "calibre, vnu, axe, links, crawl or pdf"})
 def check(c, project=None, only=None):
     """Run every validator on the built editions (EPUBCheck, Ace, vnu, axe, links, PDF); fail on any error."""
     _folio(c, "check", project, "--node-modules", c.folio.node_modules,

@@ -189,7 +189,7 @@ from folio.inputs.load import load_project
 root = Path(sys.argv[1])
 report = gather(load_project(root), cache_dir=root / "build" / ".cache" / "pandoc")
 html = pdf_document_html(report, make_environment(root / "templates"), dt.datetime(2024, 3, 15))
-layout = lay_out(LayoutRequest(root, html, "x", None))
+layout = lay_out(LayoutRequest(root, html, "x", None, finish=False))
 print(layout.pages, file=sys.stderr)
 """
 

@@ -112,3 +112,19 @@ def make_project(root: Path, files: dict[str, str | None]) -> Path:
             (root / rel).parent.mkdir(parents=True, exist_ok=True)
             (root / rel).write_text(text, "utf-8")
     return root
+
+
+#: Appended to chapter2.md of the tiny report (11 lines, ending in a newline) after a blank
+#: line: line 13.
+APPENDED = 13
+
+
+def assert_refused(root: Path, messages: list[str], *editions: str) -> None:
+    """The build of ``root`` prints exactly ``messages``, exits 1 without a traceback, and
+    leaves every output as it was."""
+    before = outputs(root)
+    proc = run_cli("--project", str(root), "--quiet", *editions)
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.splitlines() == messages
+    assert outputs(root) == before

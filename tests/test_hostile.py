@@ -19,10 +19,7 @@ from pypdf import PdfReader
 
 from folio.content.convert import make_pandoc
 from folio.inputs.load import load_project
-from helpers import PYTHON, Case, assemble_tiny, break_copy, outputs, run_cli
-
-#: Appended to chapter2.md (11 lines, ending in a newline) after a blank line: line 13.
-APPENDED = 13
+from helpers import APPENDED, PYTHON, Case, assemble_tiny, assert_refused, break_copy, outputs, run_cli
 
 CASES = {
     "empty YAML file": Case(
@@ -143,17 +140,6 @@ RAW_HTML = {
                    "raw HTML <svg> is not allowed: only images are supported:"
                    " ![alt](img/figure.png)"),
 }
-
-
-def assert_refused(root: Path, messages: list[str], *editions: str) -> None:
-    """The build of ``root`` prints exactly ``messages``, exits 1 without a traceback, and
-    leaves every output as it was."""
-    before = outputs(root)
-    proc = run_cli("--project", str(root), "--quiet", *editions)
-    assert proc.returncode == 1, proc.stderr
-    assert "Traceback" not in proc.stderr
-    assert proc.stderr.splitlines() == messages
-    assert outputs(root) == before
 
 
 @pytest.mark.parametrize("name", CASES)
@@ -361,17 +347,21 @@ def test_the_pdf_url_fetcher_serves_project_files_and_data_urls(tiny):
 
 def test_the_epub_packages_only_files_of_the_project(tiny):
     """Beside what ebooklib, the templates and the PDF's cover page generate, every file in
-    the EPUB is a copy of a project file: images from where the chapters keep them, fonts and
-    CSS from templates/."""
+    the EPUB is a copy of a project file: images from where the chapters keep them, CSS from
+    templates/; its fonts are cut from templates/fonts/ (same names), with their rules."""
     generated = {"mimetype", "META-INF/container.xml", "EPUB/content.opf", "EPUB/toc.ncx",
-                 "EPUB/cover.png"}
+                 "EPUB/cover.png", "META-INF/com.apple.ibooks.display-options.xml",
+                 "EPUB/fonts/fonts.css"}
     sources = {"EPUB/epub.css": "templates/css/epub.css"}
     with zipfile.ZipFile(tiny.root / f"build/{tiny.pub['slug']}.epub") as epub:
         for name in epub.namelist():
             if name in generated or name.endswith(".xhtml"):
                 continue
             rel = name.removeprefix("EPUB/")
-            source = sources.get(name) or (f"templates/{rel}" if rel.startswith("fonts/") else rel)
+            if rel.startswith("fonts/"):
+                assert (tiny.root / "templates" / rel).is_file(), name
+                continue
+            source = sources.get(name) or rel
             assert epub.read(name) == (tiny.root / source).read_bytes(), name
 
 

@@ -8,7 +8,7 @@ from editions import is_external
 
 
 def test_one_page_per_section_plus_index(report):
-    expected = {f"{s.id}.html" for s in report.sections} | {"index.html"}
+    expected = {f"{s.id}.html" for s in report.sections} | {"index.html", "404.html"}
     assert set(report.html.pages) == expected
 
 
@@ -54,13 +54,14 @@ def test_every_relative_link_resolves(report):
     assert broken == []
 
 
-def test_index_offers_the_pdf_and_epub(report):
+def test_index_offers_the_pdf_and_epub_inside_the_site(report):
     index = report.html.pages["index.html"]
     slug = report.pub["slug"]
     downloads = index.xpath("//main//a[@download]/@href")
-    assert downloads == [f"../{slug}.pdf", f"../{slug}.epub"]
-    for href in downloads:
-        assert (report.html.folder / href).resolve().is_file()
+    assert downloads == [f"downloads/{slug}.pdf", f"downloads/{slug}.epub"]
+    for href, edition in zip(downloads, (report.pdf.path, report.epub.path), strict=True):
+        # The copies are the editions themselves, byte for byte.
+        assert (report.html.folder / href).read_bytes() == edition.read_bytes()
 
 
 def test_index_lists_the_contents(report):
@@ -70,11 +71,16 @@ def test_index_lists_the_contents(report):
     assert [(a.text, a.get("href")) for a in listed] == [(s.title, f"{s.id}.html") for s in expected]
 
 
-def test_fonts_and_stylesheet_are_copied(report):
+def test_fonts_are_woff2_subsets_and_stylesheet_is_copied(report):
     folder = report.html.folder
-    assert (folder / "fonts/fonts.css").is_file()
-    assert sorted(p.name for p in (folder / "fonts").rglob("*.otf")) == \
-        sorted(p.name for p in (report.root / "templates/fonts").rglob("*.otf"))
+    css = (folder / "fonts/fonts.css").read_text("utf-8")
+    fonts = sorted((folder / "fonts").rglob("*.woff2"))
+    assert fonts and not list((folder / "fonts").rglob("*.otf"))
+    for path in fonts:
+        assert path.read_bytes()[:4] == b"wOF2"
+        assert path.relative_to(folder / "fonts").as_posix() in css
+        original = next((report.root / "templates/fonts").rglob(path.stem + ".otf"))
+        assert path.stat().st_size < original.stat().st_size / 5
     assert (folder / "screen.css").read_bytes() == \
         (report.root / "templates/css/screen.css").read_bytes()
 
@@ -104,5 +110,6 @@ def test_footnote_ids_are_unique_to_their_chapter(tiny):
 def test_nothing_is_written_beside_the_site(report):
     assert sorted(p.name for p in report.out.iterdir()) == \
         sorted([".cache", "html", "manifest.json", f"{report.pub['slug']}.pdf",
-                f"{report.pub['slug']}-print.pdf", f"{report.pub['slug']}.epub"])
+                f"{report.pub['slug']}-print.pdf", f"{report.pub['slug']}-print-cover.pdf",
+                f"{report.pub['slug']}.epub"])
     assert not list(Path(report.html.folder).rglob("*.tmp"))

@@ -49,7 +49,7 @@ def changed(before: dict, after: dict) -> set[str]:
 def edition_of(rel: str) -> str:
     if rel.startswith("html/"):
         return "html"
-    return "print" if rel.endswith("-print.pdf") else rel.rsplit(".", 1)[-1]
+    return "print" if rel.endswith(("-print.pdf", "-print-cover.pdf")) else rel.rsplit(".", 1)[-1]
 
 
 def test_a_no_op_build_checks_hashes_and_writes_nothing(project):
@@ -97,9 +97,12 @@ def test_the_bibliography_reconverts_the_chapters_that_cite(project):
 
 
 @pytest.mark.parametrize("css, editions", [
-    ("screen.css", ("html",)), ("epub.css", ("epub",)), ("print-edition.css", ("print",)),
-    # The EPUB's cover is page 1 of the PDF; the print edition is the PDF plus bleed.
-    ("print.css", ("epub", "pdf", "print"))])
+    # The site carries copies of the PDF and EPUB (downloads/): it follows them.
+    ("screen.css", ("html",)), ("epub.css", ("html", "epub")),
+    ("print-edition.css", ("html", "epub", "print")),
+    # The EPUB's cover is page 1 of the PDF, its page list the print edition's pages; the print
+    # edition is the PDF plus bleed.
+    ("print.css", ALL)])
 def test_a_style_remakes_only_the_editions_that_use_it(project, css, editions):
     path = project / "templates/css" / css
     path.write_text(path.read_text("utf-8") + "\n/* revised */\n", "utf-8")
@@ -128,11 +131,16 @@ def plan_with(root: Path, monkeypatch, **versions: str):
 
 @pytest.mark.parametrize("versions, stale", [
     ({"pandoc": "99.0"}, ALL),  # pandoc shapes every edition
-    ({"pypdfium2": "0"}, ("epub",)),  # it makes the EPUB's cover image
+    # The site carries the EPUB and the PDF: it is stale whenever they are.
+    ({"pypdfium2": "0"}, ("html", "epub")),  # it makes the EPUB's cover image
     ({"pagefind_bin": "0"}, ("html",)),  # the site's search index
     ({"pagefind": "0"}, ("html",)),
-    ({"weasyprint": "0"}, ("epub", "pdf", "print")),  # the EPUB's cover and page list too
-    ({"ebooklib": "0"}, ("epub",)),
+    ({"weasyprint": "0"}, ALL),  # the EPUB's cover and page list too
+    ({"ebooklib": "0"}, ("html", "epub")),
+    ({"brotli": "0"}, ("html",)),  # the site's WOFF2 fonts (the EPUB's are OpenType)
+    ({"cssselect2": "0"}, ALL),  # which characters each face shows; WeasyPrint's selectors
+    ({"python_barcode": "0"}, ("html", "epub", "print")),  # the cover's ISBN; the EPUB's page list
+    ({"pikepdf": "0"}, ALL),  # it finishes both PDFs
     ({"jinja2": "0"}, ALL)])
 def test_a_tool_version_makes_the_editions_it_shapes_stale(project, monkeypatch, versions, stale):
     assert plan_with(project, monkeypatch).stale == ()
@@ -198,8 +206,21 @@ def test_corrupt_cache_entries_are_ignored_never_trusted(project, tmp_path):
 def test_one_edition_at_a_time(project):
     edit(project, "manuscript/chapter1.md", "three instruments", "four instruments")
     assert rebuild(project, ("html",)) == (("html",), {"manuscript/chapter1.md"})
-    assert rebuild(project) == (("epub", "pdf", "print"), set())
+    # The site is made again with the new PDF and EPUB it offers.
+    assert rebuild(project) == (ALL, set())
     assert rebuild(project) == ((), set())
+
+
+def test_the_site_follows_a_pdf_built_without_it(project):
+    path = project / "templates/css/print.css"
+    path.write_text(path.read_text("utf-8") + "\n* { color: #123456 !important }\n", "utf-8")
+    assert rebuild(project, ("pdf",)) == (("pdf",), set())
+    # The site's copy is of the PDF before: the next build of the site alone replaces it.
+    pdf = (project / "build/tiny-report.pdf").read_bytes()
+    assert (project / "build/html/downloads/tiny-report.pdf").read_bytes() != pdf
+    assert rebuild(project, ("html",)) == (("html",), set())
+    assert (project / "build/html/downloads/tiny-report.pdf").read_bytes() == pdf
+    assert rebuild(project, ("html",)) == ((), set())
 
 
 def test_a_failed_build_records_nothing(project):

@@ -51,11 +51,13 @@ output.os.replace = replace
 document.gather = gather
 sys.exit(main(["--project", project, "--quiet"]))
 """
-#: The renames of a full build, in order: html aside, html in, EPUB, PDF, print PDF, manifest.
+#: The renames of a full build, in order: html aside, html in, EPUB, PDF, print PDF, its cover
+#: spread, manifest.
 MOMENTS = {0: "gathering", 1: "moving the old site aside", 2: "between the site's two renames",
            3: "before the EPUB's rename", 4: "before the PDF's rename",
-           5: "before the print PDF's rename", 6: "before the manifest's"}
-PDFS = ("tiny-report.pdf", "tiny-report-print.pdf")
+           5: "before the print PDF's rename", 6: "before the cover spread's rename",
+           7: "before the manifest's"}
+PDFS = ("tiny-report.pdf", "tiny-report-print.pdf", "tiny-report-print-cover.pdf")
 EXIT = {"SIGINT": 130, "SIGTERM": 143, "SIGKILL": -9}
 
 

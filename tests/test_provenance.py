@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import shutil
 import subprocess
@@ -17,6 +18,7 @@ import folio
 from folio.commands.release import release
 from folio.commands.verify import verify
 from folio.content import convert, render
+from folio.editions.pdf.cover import page_png
 from folio.pipeline import provenance
 from helpers import assemble_tiny
 
@@ -44,8 +46,9 @@ def test_manifest_records_sources_tools_and_every_output(built):
     for path in files:
         entry = outputs[path.relative_to(built / "build").as_posix()]
         assert (entry["size"], entry["sha256"]) == (path.stat().st_size, sha(path))
-    pdf = next(o for o in outputs.values() if o["path"].endswith(".pdf"))
+    pdf = outputs["tiny-report.pdf"]
     assert pdf["pages"] >= 5
+    assert outputs["tiny-report-print-cover.pdf"]["pages"] == 1  # the print edition's cover spread
 
 
 def test_verify_passes_on_a_fresh_build(built):
@@ -71,8 +74,10 @@ def test_verify_names_the_inner_file_of_an_epub_the_sources_no_longer_give(built
         problems = verify(built)
     finally:
         chapter.write_text(original)
-    epub = [p for p in problems if ".epub:" in p]
+    epub = [p for p in problems if ".epub:" in p and not p.startswith("html/")]
     assert len(epub) == 1 and "EPUB/chapter2.xhtml" in epub[0]
+    # The site's copy of the EPUB (its download) is named too.
+    assert [p for p in problems if p.startswith("html/downloads/") and "EPUB/chapter2.xhtml" in p]
     assert "EPUB/chapter1.xhtml" not in epub[0]
     assert "html/chapter2.html: a rebuild gives different bytes" in problems
 
@@ -84,14 +89,18 @@ def test_release_writes_versioned_editions_checksums_and_an_opds_feed(built, tmp
     version = "1.0"
     names = sorted(p.name for p in dist.iterdir())
     assert names == sorted(["SHA256SUMS", "manifest.json", "opds.xml", f"{slug}-{version}.pdf",
-                            f"{slug}-{version}-print.pdf", f"{slug}-{version}.epub",
+                            f"{slug}-{version}-print.pdf", f"{slug}-{version}-print-cover.pdf",
+                            f"{slug}-{version}.epub",
                             f"{slug}-{version}-html.zip", f"{slug}-{version}-cover.png",
                             f"{slug}-{version}-thumbnail.png"])
     assert (dist / f"{slug}-{version}.pdf").read_bytes() == (built / "build" / f"{slug}.pdf").read_bytes()
     assert ((dist / f"{slug}-{version}-print.pdf").read_bytes()
             == (built / "build" / f"{slug}-print.pdf").read_bytes())
-    with zipfile.ZipFile(built / "build" / f"{slug}.epub") as zf:
-        assert (dist / f"{slug}-{version}-cover.png").read_bytes() == zf.read("EPUB/cover.png")
+    # The store cover: page 1 of the PDF, at least the 1600 x 2560 retailers ask for.
+    cover = (dist / f"{slug}-{version}-cover.png").read_bytes()
+    assert cover == page_png((built / "build" / f"{slug}.pdf").read_bytes(), 0, long_side=2560)
+    with Image.open(io.BytesIO(cover)) as image:
+        assert image.width >= 1600 and image.height >= 2560
     with Image.open(dist / f"{slug}-{version}-thumbnail.png") as thumb:
         assert max(thumb.size) == 300 and thumb.format == "PNG"
     sums = dict(line.split("  ")[::-1] for line in (dist / "SHA256SUMS").read_text().splitlines())
@@ -141,7 +150,7 @@ def test_a_build_runs_git_hashes_its_inputs_and_reads_pandoc_s_version_once(tmp_
         return call
 
     monkeypatch.setattr(provenance, "git", counted("git", provenance.git))
-    monkeypatch.setattr(provenance, "input_files", counted("inputs", provenance.input_files))
+    monkeypatch.setattr(provenance, "hash_inputs", counted("inputs", provenance.hash_inputs))
     monkeypatch.setattr(render, "make_environment", counted("jinja", render.make_environment))
     real_run = subprocess.run
 
@@ -156,7 +165,8 @@ def test_a_build_runs_git_hashes_its_inputs_and_reads_pandoc_s_version_once(tmp_
     # date (SOURCE_DATE_EPOCH is not set). Before: 9 git runs in a checkout, git log 5 times.
     commands = [args[1] for args in calls["git"]]
     assert len(commands) == len(set(commands)) <= 3 and commands[-1] == "log"
-    assert len(calls["inputs"]) == 1  # the plan and the manifest share the hashes
+    # The plan, the manifest and the dirty check share one reading of the inputs.
+    assert len(calls["inputs"]) == 1
     assert len(calls["jinja"]) == 1  # one Jinja environment for the gather and every edition
     assert len(calls["pandoc --version"]) == 1
     manifest = json.loads((root / "build/manifest.json").read_text())

@@ -9,7 +9,7 @@ import urllib.request
 import pytest
 
 from folio.commands.serve import Preview
-from helpers import CHROMIUM, CHROMIUM_ARGS, assemble_tiny, edit
+from helpers import CHROMIUM, CHROMIUM_ARGS, PYTHON, assemble_tiny, edit
 
 #: Generous: the preview answers in about a second, but the machine may be busy.
 PATIENCE = 60.0
@@ -85,10 +85,22 @@ def test_a_broken_edit_shows_its_error_and_the_server_keeps_running(preview):
     assert 'id="folio-error"' not in get(preview, "/chapter2.html")[1]
 
 
+def post(preview: Preview, path: str, body: str) -> tuple[int, str]:
+    request = urllib.request.Request(preview.url + path.lstrip("/"), data=body.encode("ascii"),
+                                     method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=PATIENCE) as reply:
+            return reply.status, reply.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode("utf-8", "replace")
+
+
 def test_pdf_and_epub_are_built_on_request(preview):
     pdf = preview.root / "build/tiny-report.pdf"
     assert not pdf.exists()
-    status, page = get(preview, "/__rebuild?all")  # redirected to the contents page
+    page = get(preview, "/chapter2.html")[1]
+    assert f'name="token" value="{preview.token}"' in page  # the bar's form carries it
+    status, page = post(preview, "/__rebuild", f"token={preview.token}")  # then the contents
     assert status == 200 and "__folio/reload.js" in page
     assert pdf.is_file() and (preview.root / "build/tiny-report.epub").is_file()
     status, body = get(preview, "/tiny-report.pdf")  # the pages' "../tiny-report.pdf" link
@@ -116,3 +128,84 @@ def test_in_chromium_a_saved_chapter_shows_within_five_seconds(preview):
             assert "link to a missing id '#nowhere'" in page.inner_text("#folio-error")
         finally:
             browser.close()
+
+
+def raw_request(preview: Preview, method: str, path: str, host: str, body: bytes = b"",
+                headers: dict | None = None) -> tuple[int, bytes]:
+    """A request with any Host header (urllib always sends the right one)."""
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", preview.server.server_address[1],
+                                      timeout=PATIENCE)
+    try:
+        conn.putrequest(method, path, skip_host=True)
+        conn.putheader("Host", host)
+        for key, value in (headers or {}).items():
+            conn.putheader(key, value)
+        conn.putheader("Content-Length", str(len(body)))
+        conn.endheaders(body)
+        reply = conn.getresponse()
+        return reply.status, reply.read()
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("host", ["evil.example", "evil.example:{port}", "127.0.0.1.evil.example",
+                                  "localhost", "127.0.0.1:1", "", "[::1]:{port}"])
+def test_a_foreign_host_is_refused(preview, host):
+    """DNS rebinding: a page of evil.example that points its name at 127.0.0.1 sends
+    'Host: evil.example:PORT'; it reads nothing, not even the build state."""
+    port = preview.server.server_address[1]
+    for method, path in [("GET", "/chapter2.html"), ("GET", "/__folio/state"),
+                         ("HEAD", "/index.html"), ("POST", "/__rebuild")]:
+        status, body = raw_request(preview, method, path, host.format(port=port),
+                                   f"token={preview.token}".encode())
+        assert status == 403, (method, path)
+        assert b"Most sites" not in body and b"version" not in body
+    assert not (preview.root / "build/tiny-report.pdf").exists()
+
+
+def test_both_local_names_are_served(preview):
+    port = preview.server.server_address[1]
+    for host in (f"127.0.0.1:{port}", f"localhost:{port}", f"LOCALHOST:{port}"):
+        status, body = raw_request(preview, "GET", "/chapter2.html", host)
+        assert status == 200 and b"Most sites scored" in body
+
+
+def test_a_cross_site_rebuild_is_refused(preview):
+    """An <img src> or a form on another site: a GET, or a POST without this run's token."""
+    port = preview.server.server_address[1]
+    host = f"127.0.0.1:{port}"
+    version = state(preview)["version"]
+    assert raw_request(preview, "GET", "/__rebuild?all", host)[0] == 405
+    for body in (b"", b"token=", b"token=guess", b"all=1"):
+        status, reply = raw_request(preview, "POST", "/__rebuild", host, body,
+                                    {"Content-Type": "application/x-www-form-urlencoded"})
+        assert status == 403 and b"token" in reply
+    assert raw_request(preview, "POST", "/__rebuild", host, b"x" * 10_000)[0] == 400
+    assert state(preview)["version"] == version  # no build ran
+    assert not (preview.root / "build/tiny-report.pdf").exists()
+    assert Preview(preview.root).token != preview.token  # a new run, a new token
+
+
+def test_ctrl_c_stops_the_preview_cleanly(tmp_path):
+    """SIGINT while serving, and while the first build runs: a word, exit 0, no traceback."""
+    import signal
+    import subprocess
+
+
+    root = assemble_tiny(tmp_path / "report")
+    script = ("import sys\nfrom folio.commands.serve import serve\n"
+              "serve(sys.argv[1], 0, log=lambda m: print(m, flush=True))\n")
+    for wait_for in ("serving ", None):
+        proc = subprocess.Popen([PYTHON, "-c", script, str(root)], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        if wait_for:
+            assert proc.stdout.readline().startswith(("built", "up to date"))
+            assert proc.stdout.readline().startswith(wait_for)
+        else:
+            time.sleep(1.0)  # importing and building: the first build is under way
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=PATIENCE)
+        assert proc.returncode == 0, err
+        assert "Traceback" not in err and out.rstrip().endswith("stopped")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from folio.editions.catalog import paths
+from folio.editions.catalog import files, paths
 from folio.inputs.load import load_project
 
 
@@ -89,8 +89,19 @@ class Editions:
         return self.path("pdf")
 
     def pdfs(self) -> list[Path]:
-        """The PDF edition and the print edition, if it was built."""
-        return [self.pdf, *[p for p in [self.path("print")] if p.is_file()]]
+        """The PDF editions for the screen (the printer's files are preflighted instead,
+        ``check/press.py``: the print edition is PDF/X-4, not PDF/UA)."""
+        return [self.pdf]
+
+    @property
+    def print_pdf(self) -> Path:
+        """The print edition's interior, PDF/X-4."""
+        return self.path("print")
+
+    @property
+    def cover_pdf(self) -> Path:
+        """The print edition's cover spread, PDF/X-4: its second file (``catalog.Print``)."""
+        return self.build / files(self.slug)["print"][1]
 
     @property
     def epub(self) -> Path:

@@ -1,11 +1,14 @@
 """PDF structure, read with pypdf: tagged, /Lang, title shown, bookmarks, fonts embedded,
-text extractable in reading order."""
+text extractable in reading order; and the structure tree as PDF/UA-1 asks (``pdfua``, pikepdf):
+no content outside the tree that is not an artifact, footnotes /Note, the contents TOC, one
+dc:creator per author."""
 
 from __future__ import annotations
 
 from folio.editions.pagelist import squash
 
 from .model import Editions, Finding, Result, Tools
+from .pdfua import tagging
 
 NAME = "PDF structure"
 
@@ -19,7 +22,7 @@ def run(editions: Editions, tools: Tools) -> Result:
     findings, pages = [], 0
     for path in editions.pdfs():
         reader = pypdf.PdfReader(path)
-        problems = structure(reader) + fonts(reader) + reading_order(reader)
+        problems = structure(reader) + fonts(reader) + reading_order(reader) + tagging(path)
         findings += [Finding(editions.rel(path), where, rule, message)
                      for where, rule, message in problems]
         pages += len(reader.pages)

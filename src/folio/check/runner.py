@@ -5,11 +5,12 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from . import ace, axe, epubcheck, links, pdf, vnu
+from . import ace, axe, calibre, crawl, epubcheck, epubjs, links, pdf, press, vnu
 from .model import Editions, Result, Tools
 
 #: Every validator, in report order: short name (for --only) -> module with ``run(editions, tools)``.
-VALIDATORS = {m.__name__.rsplit(".", 1)[-1]: m for m in (epubcheck, ace, vnu, axe, links, pdf)}
+VALIDATORS = {m.__name__.rsplit(".", 1)[-1]: m for m in (epubcheck, ace, epubjs, calibre, vnu, axe, links,
+                                                      crawl, pdf, press)}
 
 
 def run_checks(project_dir: Path | str, tools: Tools, only=None, jobs: int = 2) -> list[Result]:

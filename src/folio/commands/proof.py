@@ -13,7 +13,7 @@ from pathlib import Path
 from pypdf import PdfReader
 
 from folio.content.gather import Report, gather
-from folio.editions.catalog import paths
+from folio.editions.catalog import files, paths
 from folio.editions.pdf.cover import page_png
 from folio.errors import BuildError
 from folio.inputs.load import load_project
@@ -24,8 +24,10 @@ DEFAULT_PAGES = ("cover", "contents", "chapter", "team")
 
 
 def proof(project_dir: Path | str = ".", pages: list[str] | tuple[str, ...] | None = None,
-          edition: str = "pdf", dpi: float = 110, out_dir: Path | str | None = None) -> list[Path]:
-    """Render the chosen pages of ``build/<slug>.pdf`` (or the print edition) to build/proof/.
+          edition: str = "pdf", dpi: float = 110, out_dir: Path | str | None = None,
+          spread_dpi: float = 40) -> list[Path]:
+    """Render the chosen pages of ``build/<slug>.pdf`` (or the print edition) to build/proof/;
+    for the print edition, its cover spread and its interior as spreads too.
 
     ``pages`` defaults to those of DEFAULT_PAGES the report has (a report may have no team page).
     """
@@ -33,7 +35,9 @@ def proof(project_dir: Path | str = ".", pages: list[str] | tuple[str, ...] | No
     out = Path(out_dir) if out_dir else project.root / "build"
     report = gather(project, cache_dir=out / ".cache" / "pandoc")
     if pages is None:
-        pages = [name for name in DEFAULT_PAGES if name in _keywords(report)]
+        # The print interior has no cover: its cover is the spread (proof_spreads).
+        pages = [name for name in DEFAULT_PAGES if name in _keywords(report)
+                 and not (edition == "print" and name == "cover")]
     pdf_path = out / paths(report.publication.slug)[edition]
     if not pdf_path.is_file():
         raise BuildError(f"no PDF to proof: run 'invoke pdf{' --edition print' if edition == 'print' else ''}' first",
@@ -43,7 +47,24 @@ def proof(project_dir: Path | str = ".", pages: list[str] | tuple[str, ...] | No
     written = []
     for name, index in proof_targets(report, reader, pages):
         png = page_png(data, index, dpi=dpi)
-        written.append(write_file(out / "proof" / f"p{index + 1:03d}-{name}.png", png))
+        prefix = "print-" if edition == "print" else ""
+        written.append(write_file(out / "proof" / f"{prefix}p{index + 1:03d}-{name}.png", png))
+    if edition == "print":
+        interior, cover = files(report.publication.slug)["print"]
+        written += proof_spreads(out / interior, out / cover, out / "proof", dpi=spread_dpi)
+    return written
+
+
+def proof_spreads(interior: Path, cover: Path, proofs: Path, dpi: float = 40) -> list[Path]:
+    """The print edition as the printer will bind it, in ``proofs``: the cover spread
+    (``print-cover-spread.png``) and the interior two pages at a time, page 1 alone on the
+    right (``print-spreads.png``)."""
+    from folio.editions.pdf.spreads import contact_sheet
+
+    written = []
+    if cover.is_file():
+        written.append(write_file(proofs / "print-cover-spread.png", page_png(cover.read_bytes(), 0, dpi=dpi * 2)))
+    written.append(write_file(proofs / "print-spreads.png", contact_sheet(interior.read_bytes(), dpi=dpi)))
     return written
 
 

@@ -1,8 +1,8 @@
 """``release``: the editions under versioned names in ``dist/``, with checksums and an OPDS feed.
 
 ``dist/`` receives ``<slug>-<version>.pdf``, ``.epub`` and ``-html.zip`` (and
-``-print.pdf``, the printer's file, when it was built), the cover as
-``-cover.png`` with a ``-thumbnail.png``, ``SHA256SUMS``, the build's
+``-print.pdf`` and ``-print-cover.pdf``, the printer's files, when built), the store cover as
+``-cover.png`` (page 1 of the PDF, 2560 px high) with a ``-thumbnail.png``, ``SHA256SUMS``, the build's
 ``manifest.json`` and ``opds.xml``, an OPDS 1.2 acquisition feed that reading
 apps and library systems can read. The feed offers the reading editions (not
 the printer's file) and shows the cover. Everything is made from ``build/`` as
@@ -21,12 +21,12 @@ from pathlib import Path
 from lxml import etree
 from PIL import Image
 
-from folio.editions.catalog import paths
-from folio.editions.pdf.cover import png_bytes
+from folio.editions.catalog import files, paths
+from folio.editions.pdf.cover import page_png, png_bytes
 from folio.errors import BuildError
 from folio.inputs.load import load_project
 from folio.pipeline.output import add_to_zip, write_file
-from folio.pipeline.provenance import MANIFEST, read_manifest, sha256
+from folio.pipeline.provenance import MANIFEST, input_files, read_manifest, sha256
 
 ATOM = "http://www.w3.org/2005/Atom"
 NSMAP = {None: ATOM, "dc": "http://purl.org/dc/terms/", "opds": "http://opds-spec.org/2010/catalog"}
@@ -34,9 +34,10 @@ ACQUISITION = "http://opds-spec.org/acquisition"
 MEDIA = {".pdf": "application/pdf", ".epub": "application/epub+zip", ".zip": "application/zip"}
 IMAGE = "http://opds-spec.org/image"
 THUMBNAIL = "http://opds-spec.org/image/thumbnail"
+#: Pixels on the long side of the store cover: retailers ask for 1600 x 2560 at least.
+STORE_COVER_LONG_SIDE = 2560
 #: Pixels on the long side of the feed's thumbnail.
 THUMBNAIL_LONG_SIDE = 300
-OPF = "http://www.idpf.org/2007/opf"
 
 
 def release(project_dir: Path | str, build_dir: Path | str | None = None,
@@ -50,24 +51,45 @@ def release(project_dir: Path | str, build_dir: Path | str | None = None,
     if not manifest_path.is_file():
         raise BuildError("no manifest: run 'invoke build' before 'invoke release'", str(out))
     manifest = read_manifest(manifest_path)
+    _check_fresh(project.root, manifest, out)
     stem, built = f"{pub.slug}-{pub.version}", paths(pub.slug)
     editions = {
         f"{stem}.pdf": _read(out / built["pdf"]),
         f"{stem}.epub": _read(out / built["epub"]),
         f"{stem}-html.zip": zip_tree(out / built["html"], f"{stem}-html"),
     }
-    cover = epub_cover(editions[f"{stem}.epub"], out / built["epub"])
-    images = {f"{stem}-cover.png": cover, f"{stem}-thumbnail.png": thumbnail(cover)} if cover else {}
-    printer = built["print"]
+    # The store cover is page 1 of the PDF at retail size; the EPUB's own cover is smaller,
+    # to keep the ebook light.
+    cover = page_png(editions[f"{stem}.pdf"], 0, long_side=STORE_COVER_LONG_SIDE)
+    images = {f"{stem}-cover.png": cover, f"{stem}-thumbnail.png": thumbnail(cover)}
+    printer, spread = files(pub.slug)["print"]
     extra = {f"{stem}-print.pdf": _read(out / printer)} if _recorded(manifest, printer) else {}
-    files = {**editions, **extra, **images}
-    written = [write_file(dist / name, data) for name, data in files.items()]
+    if _recorded(manifest, spread):  # the printer's second file: the cover spread
+        extra[f"{stem}-print-cover.pdf"] = _read(out / spread)
+    released = {**editions, **extra, **images}
+    written = [write_file(dist / name, data) for name, data in released.items()]
     written.append(write_file(dist / MANIFEST, manifest_path.read_bytes()))
     updated = dt.datetime.fromtimestamp(manifest["source_date_epoch"], tz=dt.UTC)
     written.append(write_file(dist / "opds.xml", opds_feed(project, editions, updated, images)))
     sums = "".join(f"{sha256(p.read_bytes())}  {p.name}\n" for p in sorted(written))
     written.append(write_file(dist / "SHA256SUMS", sums.encode("ascii")))
     return written
+
+
+def _check_fresh(root: Path, manifest: dict, out: Path) -> None:
+    """Refuse to release editions built from other sources than the project's (an edit
+    since the last build), or that changed since they were built, naming each difference."""
+    built, now = manifest.get("inputs", {}), input_files(root)
+    changed = sorted(rel for rel in built.keys() | now.keys() if built.get(rel) != now.get(rel))
+    if changed:
+        shown = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
+        raise BuildError(f"the editions are stale: {shown} changed since the last build;"
+                         " run 'invoke build' before 'invoke release'", "build/" + MANIFEST)
+    for entry in manifest.get("outputs", ()):
+        path = out / entry["path"]
+        if path.is_file() and sha256(path.read_bytes()) != entry["sha256"]:
+            raise BuildError(f"build/{entry['path']} changed since it was built; run 'invoke"
+                             " build' before 'invoke release'", "build/" + MANIFEST)
 
 
 def _read(path: Path) -> bytes:
@@ -78,22 +100,6 @@ def _read(path: Path) -> bytes:
 
 def _recorded(manifest: dict, name: str) -> bool:
     return any(entry["path"] == name for entry in manifest.get("outputs", ()))
-
-
-def epub_cover(data: bytes, path: Path) -> bytes | None:
-    """The image an EPUB declares as its ``cover-image``, or None when it has none."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            container = etree.fromstring(zf.read("META-INF/container.xml"))
-            opf_path = container.find(".//{*}rootfile").get("full-path")
-            opf = etree.fromstring(zf.read(opf_path))
-            for item in opf.iterfind(f".//{{{OPF}}}manifest/{{{OPF}}}item"):
-                if "cover-image" in (item.get("properties") or "").split():
-                    base = opf_path.rpartition("/")[0]
-                    return zf.read(f"{base}/{item.get('href')}" if base else item.get("href"))
-    except (zipfile.BadZipFile, KeyError, AttributeError, etree.XMLSyntaxError) as exc:
-        raise BuildError(f"cannot read the EPUB's cover: {exc}", str(path)) from exc
-    return None
 
 
 def thumbnail(png: bytes) -> bytes:

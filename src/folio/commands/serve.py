@@ -8,21 +8,29 @@ served page gets one small script, added as it is sent and never written to
 the edition, that polls ``/__folio/state`` and reloads the page after each
 rebuild. A broken edit does not stop the server: its located errors are
 printed in the terminal and shown at the top of every page until it is fixed.
-The PDF and EPUB are rebuilt on request (``/__rebuild?all``), or on every
-change with ``--all``.
+The PDF and EPUB are rebuilt on request (a POST to ``/__rebuild`` carrying the
+run's token, from the bar on every served page), or on every change with ``--all``.
+
+Closed to other sites: a request whose ``Host`` is not ``127.0.0.1:PORT`` or
+``localhost:PORT`` is refused (a web page that rebinds its own name to 127.0.0.1
+cannot read the unpublished manuscript through the preview), and a rebuild is
+only a POST with the token of this run, which a page of another site cannot read
+(an ``<img src=/__rebuild>`` on any site no longer rebuilds every edition).
 """
 
 from __future__ import annotations
 
 import html
 import json
+import secrets
 import threading
 import time
 from functools import partial
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import urlsplit
+from typing import cast
+from urllib.parse import parse_qs, urlsplit
 
 from folio.errors import BuildError
 from folio.pipeline.build import EDITIONS, build
@@ -49,7 +57,11 @@ RELOAD_JS = b"""(function () {
 """ % STATE.encode("ascii")
 _BAR = ('<div id="folio-preview" style="position:fixed;bottom:0;right:0;z-index:9999;'
         'background:#fff;border:1px solid #888;padding:.2em .5em;font:12px sans-serif">'
-        f'preview · <a href="{REBUILD}?all">rebuild PDF and EPUB</a></div>')
+        f'<form method="post" action="{REBUILD}" style="margin:0">preview · '
+        '<input type="hidden" name="token" value="{token}">'
+        '<button type="submit">rebuild PDF and EPUB</button></form></div>')
+#: The largest request body read (the rebuild form's is under 100 bytes).
+MAX_BODY = 4096
 _ERROR = ('<pre id="folio-error" role="alert" style="position:relative;z-index:9999;margin:0;'
           'padding:1em;background:#fee;color:#900;border-bottom:3px solid #900;white-space:pre-wrap;'
           'font:14px monospace">The last edit did not build; this page is from the last good build.'
@@ -83,6 +95,8 @@ class Preview:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self.server: ThreadingHTTPServer | None = None
+        self.token = secrets.token_urlsafe(24)
+        """Proof that a rebuild request comes from a page this run served."""
         #: Lays out the PDFs of every rebuild: its server has loaded WeasyPrint once.
         self.pool = Pool()
 
@@ -146,13 +160,16 @@ def serve(project_dir: Path | str = ".", port: int = 8000, all_editions: bool = 
           log=print) -> None:
     """Run the live preview until interrupted (Ctrl-C)."""
     preview = Preview(project_dir, EDITIONS if all_editions else ("html",), log)
-    preview.start(port)
-    log(f"serving {preview.out / 'html'} at {preview.url} (Ctrl-C to stop)")
     try:
+        preview.start(port)  # Ctrl-C may come during the first build: stop cleanly then too
+        log(f"serving {preview.out / 'html'} at {preview.url} (Ctrl-C to stop)")
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:
         log("stopped")
+    except OSError as exc:  # the port is taken, say
+        log(f"cannot serve on {HOST}:{port}: {exc.strerror}")
+        raise SystemExit(1) from None
     finally:
         preview.stop()
 
@@ -164,17 +181,55 @@ class _Handler(SimpleHTTPRequestHandler):
         self.preview = preview
         super().__init__(*args, directory=str(preview.out / "html"), **kwargs)
 
+    def _from_here(self) -> bool:
+        """Whether the request names this server as its host; else answer 403 (a page of
+        another site that rebinds its name to 127.0.0.1 sends its own name)."""
+        port = cast(ThreadingHTTPServer, self.server).server_port
+        if self.headers.get("Host", "").strip().lower() in (f"{HOST}:{port}", f"localhost:{port}"):
+            return True
+        self._send(b"folio preview: this server answers only http://127.0.0.1:%d/\n" % port,
+                   "text/plain; charset=utf-8", HTTPStatus.FORBIDDEN)
+        return False
+
+    def do_HEAD(self):
+        if self._from_here():
+            super().do_HEAD()
+
+    def do_POST(self):
+        """A rebuild of every edition, from the bar's form: the run's token or nothing."""
+        if not self._from_here():
+            return None
+        if urlsplit(self.path).path != REBUILD:
+            return self._send(b"not found\n", "text/plain", HTTPStatus.NOT_FOUND)
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if not 0 <= length <= MAX_BODY:
+            return self._send(b"bad request\n", "text/plain", HTTPStatus.BAD_REQUEST)
+        form = parse_qs(self.rfile.read(length).decode("ascii", "replace"))
+        if not secrets.compare_digest(form.get("token", [""])[0], self.preview.token):
+            return self._send(b"folio preview: a rebuild needs the token of this run\n",
+                              "text/plain; charset=utf-8", HTTPStatus.FORBIDDEN)
+        self.preview.rebuild(EDITIONS)
+        self.send_response(HTTPStatus.SEE_OTHER)
+        self.send_header("Location", "/")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+        return None
+
     def do_GET(self):
+        if not self._from_here():
+            return None
         path = urlsplit(self.path).path
         if path == STATE:
             body = {"version": self.preview.version, "error": self.preview.error}
             return self._send(json.dumps(body).encode("utf-8"), "application/json")
         if path == SCRIPT:
             return self._send(RELOAD_JS, "text/javascript")
-        if path == REBUILD:
-            self.preview.rebuild(EDITIONS)
-            self.send_response(HTTPStatus.SEE_OTHER)
-            self.send_header("Location", "/")
+        if path == REBUILD:  # a GET any site's <img> can send: never a rebuild
+            self.send_response(HTTPStatus.METHOD_NOT_ALLOWED)
+            self.send_header("Allow", "POST")
             self.send_header("Content-Length", "0")
             self.end_headers()
             return None
@@ -194,7 +249,7 @@ class _Handler(SimpleHTTPRequestHandler):
 
     def _page(self, page: bytes) -> bytes:
         """A page as served: the reload script and bar, and the last build's error if any."""
-        extra = _BAR
+        extra = _BAR.replace("{token}", self.preview.token)
         if self.preview.error:
             extra = _ERROR % html.escape(self.preview.error) + extra
         extra += f'<script src="{SCRIPT}"></script>'

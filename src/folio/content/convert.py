@@ -204,9 +204,12 @@ def _read_inside(root: Path, path: Path) -> str | None:
         if path.is_symlink() or not path.resolve().is_relative_to(root.resolve()) \
                 or path.stat().st_size > PREFETCH_LIMIT:
             return None
-        return path.read_text("utf-8")
+        text = path.read_text("utf-8").replace("\r\n", "\n").replace("\r", "\n")  # as loaded
     except (OSError, UnicodeDecodeError):
         return None
+    from folio.content.limits import MAX_LINE_CHARS  # a chapter the limits refuse at once
+
+    return None if any(len(line) > MAX_LINE_CHARS for line in text.split("\n")) else text
 
 
 def convert_all(pandoc: Pandoc, jobs: list[tuple[str, str]], log: Log = None,
@@ -305,8 +308,11 @@ def _read_cache(path: Path) -> str | None:
 
 
 def _write_cache(path: Path, html: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
     body = html.encode("utf-8")
     tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
-    tmp.write_bytes(_ENTRY + hashlib.sha256(body).hexdigest().encode("ascii") + b"\n" + body)
-    os.replace(tmp, path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_bytes(_ENTRY + hashlib.sha256(body).hexdigest().encode("ascii") + b"\n" + body)
+        os.replace(tmp, path)
+    except OSError:  # a full or read-only disk: the cache is only a cache; the writes say so
+        tmp.unlink(missing_ok=True)

@@ -11,18 +11,22 @@ import dataclasses
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote
 
 from lxml import etree, html
 from markupsafe import Markup
 
 from folio.content.convert import convert_all, make_pandoc
-from folio.content.limits import check_chapters
+from folio.content.images import image_problem
+from folio.content.limits import check_chapters, check_depth
 from folio.content.lint import lint
+from folio.content.names import fold, id_problem, output_name
 from folio.content.render import data_namespace, make_environment, render
-from folio.content.sanitize import Locator, scheme_of, unsafe_characters, unsafe_markup
+from folio.content.sanitize import Locator, link_problem, scheme_of, unsafe_characters, unsafe_markup
 from folio.content.values import insert_values, smarten_tree
 from folio.errors import BuildError, Problems
 from folio.inputs.load import Project, Spec
+from folio.inputs.models import Bibliography
 
 #: Section ids that would collide with files the editions write themselves.
 RESERVED_IDS = frozenset({"index", "nav", "toc", "cover", "style", "search"})
@@ -93,6 +97,7 @@ def gather(project: Project, cache_dir: Path | None = None, log=None, env=None, 
         raise BuildError(unsafe)
     *texts, bibliography = convert_all(pandoc, chapters, log, bibliography=True)
     converted = dict(zip((s.source for s in markdown), texts, strict=True))
+    cited = _check_references(project, bibliography)
     context = {"pub": project.publication, "data": data_namespace(project.data),
                "bibliography": Markup(bibliography)}
     sections: list[Section | None] = [None] * len(project.specs)
@@ -115,7 +120,9 @@ def gather(project: Project, cache_dir: Path | None = None, log=None, env=None, 
     problems.raise_if_any()
     done = [s for s in sections if s is not None]
     report = Report(_described(project, done), done, {}, {})
-    _check(report, problems)
+    _unique_files(report.sections, problems)
+    problems.raise_if_any()
+    _check(report, problems, cited)
     _check_sources(report, problems)
     lint(report.sections, problems)
     problems.raise_if_any()
@@ -158,7 +165,20 @@ def _csl(project: Project) -> str | None:
     styles = sorted((project.root / "templates" / "csl").glob("*.csl"))
     if len(styles) > 1:
         raise BuildError("keep one citation style in templates/csl/", "templates/csl")
-    return f"templates/csl/{styles[0].name}" if styles else None
+    if not styles:
+        return None
+    rel = f"templates/csl/{styles[0].name}"
+    try:  # once here, rather than one pandoc error per chapter
+        root = etree.fromstring(styles[0].read_bytes(), etree.XMLParser(
+            resolve_entities=False, no_network=True, load_dtd=False))
+    except etree.XMLSyntaxError as exc:
+        reason = re.sub(r", line \d+, column \d+$", "", exc.msg)  # the line is given apart
+        raise BuildError(f"not a citation style: not well-formed XML ({reason})", rel,
+                         exc.lineno) from None
+    if root.tag != "{http://purl.org/net/xbiblio/csl}style":
+        raise BuildError("not a citation style: its root element is not a CSL <style>"
+                         " (xmlns=\"http://purl.org/net/xbiblio/csl\")", rel, root.sourceline)
+    return rel
 
 
 def _outline(section: Section) -> dict:
@@ -172,6 +192,7 @@ def _section(spec: Spec, content: str, data: dict) -> Section:
     """Parse one section's HTML, insert the values it names from data, find its title heading."""
     origin = spec.source or f"templates/sections/{spec.entry.template}"
     body = html.fragment_fromstring(content or "<p></p>", create_parent="section")
+    check_depth(body, origin)  # before anything walks the tree
     if spec.text is not None:
         insert_values(body, data, origin, spec.text)
     if spec.entry.template:
@@ -181,8 +202,19 @@ def _section(spec: Spec, content: str, data: dict) -> Section:
         raise BuildError("a section must start with a level-1 heading (# Title)", origin, 1)
     title = spec.entry.title or _text(h1)
     sid = spec.entry.id or h1.get("id") or _slug(title)
+    if spec.source and len(body.findall(".//h1")) > 1:  # the contents and nav list one
+        text = spec.text or ""
+        second = list(re.finditer(r"^(?:#[ \t]|<h1\b)|^=+[ \t]*$", text, re.M))[1:2]
+        raise BuildError("a second level-1 heading: a chapter has one (# Title), the contents"
+                         " and the EPUB's navigation list no other; make this one ## or start"
+                         " a chapter", origin,
+                         text.count("\n", 0, second[0].start()) + 1 if second else None)
+    unsafe = id_problem(sid)
+    if unsafe:  # the id names the section's file: never a path from the manuscript
+        raise BuildError(unsafe, origin if spec.entry.id is None else "data/contents.yaml",
+                         _line(spec, sid) if spec.entry.id is None else spec.line)
     h1.set("id", sid)
-    if sid in RESERVED_IDS:
+    if fold(sid) in RESERVED_IDS:
         raise BuildError(f"the id '{sid}' is reserved; choose another", origin, _line(spec, sid))
     _footnote_ids(body, sid)
     headings = []
@@ -208,18 +240,66 @@ def _footnote_ids(body, sid: str) -> None:
             a.set("href", "#" + rename[href[1:]])
 
 
-def _check(report: Report, problems: Problems) -> None:
+def _unique_files(sections: list[Section], problems: Problems) -> None:
+    """Each section's id names its file: two sections may not share one, even in case."""
+    seen: dict[str, Section] = {}
+    for section in sections:
+        other = seen.setdefault(fold(section.id), section)
+        if other is not section:
+            same = "the id" if other.id == section.id else f"an id differing only in case ('{other.id}')"
+            problems.add(f"the section id '{section.id}' names the file of another section:"
+                         f" {other.origin} has {same}; give one an explicit {{#id}}",
+                         section.origin, _id_line(section.spec, section.id) or _h1_line(section.spec))
+
+
+def _h1_line(spec: Spec) -> int | None:
+    """The line of a section's first level-1 heading (its id may be pandoc's, not written)."""
+    found = re.search(r"^(?:#[ \t]|<h1\b)", spec.text or "", re.M)
+    return spec.text.count("\n", 0, found.start()) + 1 if found and spec.text else None
+
+
+#: Where citeproc's markup comes from.
+REFERENCES = "data/references.yaml"
+
+
+def _check_references(project: Project, bibliography: str) -> Locator:
+    """Refuse markup in the references that the manuscript could not hold, located in
+    data/references.yaml: citeproc passes a title's or a name's HTML through, into the
+    bibliography and the citations. Returns the locator the citations are checked with."""
+    text = project.files.get(REFERENCES, b"").decode("utf-8", "replace")
+    where = Locator(REFERENCES, text)
+    problems = Problems()
+    refs = project.data.get("references")
+    for ref in refs.references if isinstance(refs, Bibliography) else ():
+        if not ref.URL:
+            continue
+        reason = link_problem(ref.URL)
+        if reason or scheme_of(ref.URL) not in (None, "http", "https"):
+            problems.items.append(where.problem(reason or f"a reference's URL must be on the web"
+                                                f" (http or https), not '{ref.URL}'",
+                                                rf"\bURL\s*:\s*[\"']?{re.escape(ref.URL)}",
+                                                rf"\bURL\s*:.*{re.escape(ref.URL[-8:])}"))
+    problems.raise_if_any()  # before the markup: citeproc links the same URLs
+    if bibliography:
+        tree = html.fragment_fromstring(bibliography, create_parent="div")
+        problems.items.extend(unsafe_markup(tree, REFERENCES, text))
+    problems.raise_if_any()
+    return Locator(REFERENCES, text)
+
+
+def _check(report: Report, problems: Problems, cited: Locator | None = None) -> None:
     """Unique ids across the report; every internal link, citation and image resolves."""
     ids = report.ids
     renamed: dict[int, set[str]] = {}  # per section: automatic ids renamed for a clash
     for section in report.sections:
         explicit = set(_EXPLICIT_ID.findall(section.spec.text or ""))
+        designed = section.spec.source is None  # a template's ids are the designer's, each meant
         for el in section.body.iter():
             eid = el.get("id")
             if not eid:
                 continue
             if eid in ids:
-                if eid in explicit or (el.tag == "h1" and section.spec.entry.id):
+                if eid in explicit or designed or (el.tag == "h1" and section.spec.entry.id):
                     problems.add(f"duplicate id '{eid}' (also in {ids[eid].origin})",
                                  section.origin, _id_line(section.spec, eid))
                     continue
@@ -229,7 +309,7 @@ def _check(report: Report, problems: Problems) -> None:
             ids[eid] = section
     for section in report.sections:
         problems.items.extend(unsafe_markup(section.body, section.origin, _source(report, section),
-                                            template=section.spec.source is None))
+                                            template=section.spec.source is None, cited=cited))
         _link_citations(section, ids)
         for a in section.body.iter("a"):
             href = a.get("href")
@@ -274,9 +354,10 @@ def _link_citations(section: Section, ids: dict) -> None:
 
 def _image(report: Report, section: Section, img, problems: Problems, where: Locator) -> None:
     """An image must be a file inside the project; its path becomes project-relative."""
-    src = img.get("src", "")
+    src = unquote(img.get("src", ""))  # pandoc writes a space in a path as %20
     use = r"(?:!\[[^\]]*\]\(\s*<?|<img\b[^>]*?\bsrc\s*=\s*[\"']?)"  # ![alt](src) or <img src=
-    line = where.line(use + re.escape(src), re.escape(src)) if src else None
+    line = where.line(use + re.escape(src), re.escape(src), re.escape(img.get("src", ""))) \
+        if src else None
     if not img.get("alt"):
         img.set("alt", "")
     if scheme_of(src) in ("http", "https", "ftp"):
@@ -296,8 +377,21 @@ def _image(report: Report, section: Section, img, problems: Problems, where: Loc
         problems.add(f"image not found: '{src}'", section.origin, line)
     else:
         rel = path.relative_to(root).as_posix()
+        if _UNSAFE_NAME.search(rel) or output_name(rel) != rel:
+            better = _UNSAFE_NAME.sub("-", src)
+            problems.add(f"image '{src}' has a file name a web address must escape (the EPUB"
+                         f" cannot carry it): rename the file, as '{better}'", section.origin, line)
+            return
+        unusable = image_problem(path)
+        if unusable:
+            problems.add(f"image '{src}' {unusable}", section.origin, line)
+            return
         report.images[rel] = path
         img.set("src", rel)
+
+
+#: Characters a file name of an edition may not hold: each would need escaping in a URL.
+_UNSAFE_NAME = re.compile(r"[^\w./-]+")
 
 
 def _line(spec: Spec, needle: str) -> int | None:

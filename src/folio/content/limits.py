@@ -11,6 +11,14 @@ peak resident memory of the largest process):
   10,000 rows would take over 800 MB; so the PDF edition takes at most
   :data:`MAX_PDF_ELEMENTS`. Running text is cheap (a 1 MB chapter: 1,600 elements).
 
+A chapter's lines are limited too, before pandoc runs (:func:`check_chapters`): one
+line of 215 KB (a paragraph of 40,000 words) takes the EPUB edition two minutes to
+build, since its page list walks the paragraph's laid-out lines (a 1 MB line did not
+finish in 15 minutes), so a line may hold at most :data:`MAX_LINE_CHARS` characters;
+and block quotes nested 1,000 deep outrun lxml's parser, which drops what lies below
+256 levels without a word, so nesting is at most :data:`MAX_NESTING` (block quotes,
+and the parsed tree's depth, :data:`MAX_DEPTH`, for raw HTML).
+
 Each case measured at these limits stayed under 400 MB (tests/test_hostile_large.py
 checks the two of issue 7 on every run). The HTML edition has no element
 limit: a 10,000-row table builds it in under 200 MB. (The EPUB's page list follows
@@ -19,10 +27,19 @@ the PDF's layout, so the EPUB is bound by the PDF's limit.)
 
 from __future__ import annotations
 
+import re
+
 from folio.errors import BuildError, Problems
 
 #: The largest chapter pandoc converts (bytes of Markdown).
 MAX_CHAPTER_BYTES = 1_000_000
+#: The longest line of a chapter (a long real paragraph, 1,500 words, is about 10,000).
+MAX_LINE_CHARS = 20_000
+#: The deepest block quotes (``> > >``) a chapter may nest.
+MAX_NESTING = 20
+#: The deepest a section's parsed HTML may nest (pandoc's deepest real output is about 12).
+MAX_DEPTH = 100
+_QUOTES = re.compile(r"(?:[ \t]{0,3}>)+")
 #: The most HTML elements the PDF edition lays out.
 MAX_PDF_ELEMENTS = 7_500
 
@@ -35,7 +52,37 @@ def check_chapters(specs) -> None:
         if size > MAX_CHAPTER_BYTES:
             problems.add(f"the chapter is {_mb(size)}; a chapter may hold at most"
                          f" {_mb(MAX_CHAPTER_BYTES)}: split it into several", spec.source)
+        elif spec.text is not None:
+            _check_lines(spec.text, spec.source, problems)
     problems.raise_if_any()
+
+
+def _check_lines(text: str, origin: str, problems: Problems) -> None:
+    """One problem for the first line too long, and one for the first nested too deeply."""
+    long = deep = False
+    for number, line in enumerate(text.split("\n"), 1):
+        if not long and len(line) > MAX_LINE_CHARS:
+            long = True
+            problems.add(f"this line is {len(line):,} characters long; a line may hold at most"
+                         f" {MAX_LINE_CHARS:,}: break the paragraph into several", origin, number)
+        quotes = _QUOTES.match(line)
+        depth = quotes.group().count(">") if quotes else 0
+        if not deep and depth > MAX_NESTING:
+            deep = True
+            problems.add(f"block quotes nested {depth} deep; at most {MAX_NESTING}", origin, number)
+        if long and deep:
+            return
+
+
+def check_depth(body, origin: str) -> None:
+    """Refuse a section whose HTML nests deeper than :data:`MAX_DEPTH` (raw HTML can)."""
+    stack = [(body, 1)]
+    while stack:
+        el, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            # (el.sourceline counts lines of pandoc's output, not of the chapter)
+            raise BuildError(f"HTML elements nested more than {MAX_DEPTH} deep", origin)
+        stack.extend((child, depth + 1) for child in el)
 
 
 #: The most HTML elements one unit of a book's PDF holds (a chapter, or the front matter),

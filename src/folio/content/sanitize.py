@@ -1,23 +1,26 @@
-"""Raw HTML in a section: refuse what runs code, loads other files or reaches the network.
+"""Raw HTML in a section: only what pandoc writes, and inert markup a report may use.
 
-pandoc passes raw HTML through, so a chapter can carry ``<script>``, an
-``onclick=`` handler or a ``javascript:`` link into all three editions. The
-build refuses them, each with the line of the source that holds it, rather than
-removing them silently: an editor should see and fix the source. The rules:
+pandoc passes raw HTML through, and citeproc passes the markup of a reference's
+title or name through too, so a chapter or ``data/references.yaml`` could carry
+``<script>``, an ``onclick=`` handler or a ``javascript:`` link into all three
+editions. Every section made from Markdown, and the bibliography, is checked
+against one allowlist, :data:`ALLOWED`: the elements pandoc's HTML writer emits,
+plus inert phrase and block elements of real books, each with the attributes it
+may carry beyond :data:`GLOBAL`. Anything else is refused with the line of the
+source that holds it, not removed silently: an editor should see and fix the
+source. Some refusals say why (:data:`REFUSED`): elements that run code, embed
+another document, change how the page loads, forms, media other than images.
 
-- elements refused: those that run code (``script``, ``noscript``), embed
-  another document (``iframe``, ``frame``, ``frameset``, ``object``, ``embed``,
-  ``applet``, ``portal``), change how the page loads or looks (``style``,
-  ``link``, ``meta``, ``base``: styles belong in ``templates/css/``), forms, and
-  media other than images (``svg``, ``audio``, ``video``, ``source``, ``track``,
-  ``picture``: a figure is an image file, ``![alt](img/x.png)``);
-- attributes refused: event handlers (``on*``), those that load a URL the build
-  does not check (``srcset``, ``background``, ``ping``, ``action``,
-  ``formaction``, ``xlink:href``), and a ``style`` that loads one (``url(``,
-  ``image-set(``, ``@import``, ``expression(``, or a CSS escape that could hide them);
-- URLs refused in any attribute: ``javascript:``, ``vbscript:`` and ``data:``
-  (and, for links, any scheme but http, https, mailto and tel; ``file:`` above all).
-  An image's ``src`` is checked by the document stage (a file inside the project).
+Attributes refused everywhere: event handlers (``on*``), those that load a URL
+the build does not check (``srcset``, ``background``...), a ``style`` that loads
+one (``url(``, ``@import``, a CSS escape that could hide them), and URLs with
+``javascript:``, ``vbscript:`` or ``data:`` (for links, any scheme but http,
+https, mailto and tel). An image's ``src`` is checked by the gather stage.
+
+A section rendered from a template alone is presentation, like the CSS (an
+inline ``<svg>`` icon is the designer's choice): only its event handlers and
+URLs, which may come from data/, are checked. Data reaches a template
+autoescaped; the only markup it is given is pandoc's, checked here first.
 """
 
 from __future__ import annotations
@@ -34,13 +37,42 @@ EMBEDS = ("iframe", "frame", "frameset", "object", "embed", "applet", "portal")
 PAGE = ("style", "link", "meta", "base")
 FORMS = ("form", "input", "button", "textarea", "select")
 MEDIA = ("svg", "audio", "video", "source", "track", "picture")
-_REASONS = {
+#: Why a well-known element is refused (anything else outside ALLOWED is refused too).
+REFUSED = {
     **dict.fromkeys(CODE, "it runs code"),
     **dict.fromkeys(EMBEDS, "it embeds another document"),
     **dict.fromkeys(PAGE, "it changes how the page loads; styles belong in templates/css/"),
     **dict.fromkeys(FORMS, "a report has no forms"),
     **dict.fromkeys(MEDIA, "only images are supported: ![alt](img/figure.png)"),
 }
+#: The allowlist: element -> the attributes it may carry beyond GLOBAL. pandoc's HTML5
+#: writer emits the first group (from Markdown, and citeproc's bibliography); the second is
+#: inert markup of real books written as raw HTML. Extend it here, one line per element.
+ALLOWED: dict[str, tuple[str, ...]] = {
+    # pandoc
+    "section": (), "div": (), "span": (), "p": (), "br": (), "hr": (),
+    "h1": (), "h2": (), "h3": (), "h4": (), "h5": (), "h6": (),
+    "a": ("href", "rel", "hreflang", "type", "target", "tabindex"),
+    "em": (), "strong": (), "code": (), "pre": (), "kbd": (), "sup": (), "sub": (),
+    "del": ("cite", "datetime"), "ins": ("cite", "datetime"), "u": (), "mark": (),
+    "q": ("cite",), "blockquote": ("cite",), "label": (),
+    "ul": (), "ol": ("start", "type", "reversed"), "li": ("value",),
+    "dl": (), "dt": (), "dd": (),
+    "table": (), "caption": (), "colgroup": ("span", "width"), "col": ("span", "width"),
+    "thead": (), "tbody": (), "tfoot": (), "tr": (),
+    "th": ("colspan", "rowspan", "headers", "scope", "abbr", "align"),
+    "td": ("colspan", "rowspan", "headers", "align"),
+    "figure": (), "figcaption": (), "img": ("src", "alt", "width", "height"),
+    "aside": (), "nav": (), "header": (), "footer": (),
+    # raw HTML of real books
+    "abbr": (), "b": (), "i": (), "s": (), "small": (), "cite": (), "dfn": (), "samp": (),
+    "var": (), "time": ("datetime",), "wbr": (), "bdi": (), "bdo": (), "ruby": (), "rt": (),
+    "rp": (), "address": (), "article": (), "hgroup": (),
+}
+#: Attributes every allowed element may carry; and prefixes of attribute families.
+GLOBAL = ("id", "class", "title", "lang", "xml:lang", "dir", "role", "style", "hidden",
+          "translate", "epub:type")
+GLOBAL_PREFIXES = ("data-", "aria-")
 #: Attributes whose value is a URL that something (a browser, WeasyPrint) may load.
 LOADING = ("srcset", "background", "ping", "action", "formaction", "xlink:href")
 #: Attributes holding a URL: each is checked for a scheme that runs code.
@@ -115,35 +147,58 @@ class Locator:
         return Problem(message, self.origin, self.line(*patterns))
 
 
-def unsafe_markup(body: etree._Element, origin: str, text: str,
-                  template: bool = False) -> list[Problem]:
+def unsafe_markup(body: etree._Element, origin: str, text: str, template: bool = False,
+                  cited: Locator | None = None) -> list[Problem]:
     """Every refused element, attribute and URL in a section's tree, located in ``text``
     (the section's Markdown or template source).
 
     A section rendered from a template alone (``template=True``) is presentation, like the
     CSS: its elements (an inline ``<svg>``, say) are the designer's; only its event handlers
-    and URLs, which may come from data/, are checked.
+    and URLs, which may come from data/, are checked. What citeproc wrote inside a
+    citation comes from the references: ``cited`` locates it there.
     """
     where = Locator(origin, text or "")
     problems: list[Problem] = []
-    _visit(body, where, problems, template)
+    # Iterative, not recursive: a deeply nested tree must not exhaust Python's stack.
+    stack = [(body, where, False)]
+    while stack:
+        el, at, refused = stack.pop()
+        if isinstance(el.tag, str):  # comments (and PIs, which lxml's HTML parser makes comments)
+            tag = el.tag.lower()
+            if cited is not None and tag == "span" and el.get("data-cites"):
+                at = cited
+            problem = None if template else _element_problem(tag, at, refused)
+            if problem:
+                problems.append(problem)
+                refused = True
+            else:
+                problems += _attributes(el, tag, at, template, listed=not refused)
+        # An unclosed <embed> may hold the rest of the chapter: look inside refused elements
+        # too, for what is dangerous in itself.
+        stack.extend((child, at, refused) for child in reversed(el))
     return problems
 
 
-def _visit(el, where: Locator, problems: list[Problem], template: bool) -> None:
-    """Check an element and its descendants (an unclosed <embed> may hold the rest)."""
-    if isinstance(el.tag, str):  # comments (and PIs, which lxml's HTML parser makes comments)
-        tag = el.tag.lower()
-        if tag in _REASONS and not template:
-            problems.append(where.problem(f"raw HTML <{tag}> is not allowed: {_REASONS[tag]}",
-                                          rf"<\s*{tag}\b"))
-        else:
-            problems += _attributes(el, tag, where, template)
-    for child in el:
-        _visit(child, where, problems, template)
+def _element_problem(tag: str, where: Locator, inside_refused: bool) -> Problem | None:
+    """Why an element outside the allowlist is refused (only the dangerous ones are named
+    again inside an element already refused: an <svg>'s <circle> says nothing new)."""
+    if tag in REFUSED:
+        return where.problem(f"raw HTML <{tag}> is not allowed: {REFUSED[tag]}", rf"<\s*{tag}\b")
+    if tag not in ALLOWED and not inside_refused:
+        return where.problem(f"raw HTML <{tag}> is not allowed: it is not among the elements a"
+                             " report may use (ALLOWED, in folio/content/sanitize.py)",
+                             rf"<\s*{tag}\b")
+    return None
 
 
-def _attributes(el, tag: str, where: Locator, template: bool) -> list[Problem]:
+def allowed_attribute(tag: str, name: str) -> bool:
+    """Whether the allowlist lets ``tag`` carry the attribute ``name``."""
+    return name in GLOBAL or name.startswith(GLOBAL_PREFIXES) or name in ALLOWED.get(tag, ())
+
+
+def _attributes(el, tag: str, where: Locator, template: bool,
+                listed: bool = True) -> list[Problem]:
+    """The refused attributes of one element (``listed``: also those outside the allowlist)."""
     problems = []
     for name, value in el.attrib.items():
         name = "xlink:href" if name == _XLINK else name.lower()
@@ -158,12 +213,17 @@ def _attributes(el, tag: str, where: Locator, template: bool) -> list[Problem]:
         elif name == "style" and not template and _LOADING_CSS.search(value):
             problems.append(where.problem("a style attribute that loads a URL is not allowed;"
                                           " styles belong in templates/css/", *pattern))
-        elif name in URLS and not (tag == "img" and name == "src"):
-            reason = link_problem(value) if tag in ("a", "area") and name == "href" else \
-                _code_url(value)
-            if reason:
-                problems.append(where.problem(reason, re.escape(value.strip()), *pattern))
+        elif name in URLS and not (tag == "img" and name == "src") and \
+                (reason := _url_problem(tag, name, value)):
+            problems.append(where.problem(reason, re.escape(value.strip()), *pattern))
+        elif listed and not template and tag in ALLOWED and not allowed_attribute(tag, name):
+            problems.append(where.problem(f"raw HTML attribute '{name}' is not allowed on <{tag}>",
+                                          *pattern))
     return problems
+
+
+def _url_problem(tag: str, name: str, value: str) -> str | None:
+    return link_problem(value) if tag in ("a", "area") and name == "href" else _code_url(value)
 
 
 def _code_url(value: str) -> str | None:

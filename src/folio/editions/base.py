@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -35,6 +35,8 @@ class Made:
     """The page count the manifest records (PDF editions)."""
     value: Any = None
     """What the editions that need this one take from it (the PDF's laid-out pages)."""
+    also: Mapping[str, Made] = field(default_factory=dict)
+    """The edition's other files, by path in the build folder (:meth:`Edition.files`)."""
 
 
 @dataclass(frozen=True)
@@ -52,10 +54,11 @@ class Context:
     """Every edition's path in the build folder, by name (the site links to the PDF)."""
     making: frozenset[str]
     """The editions this build makes (the PDF makes the EPUB's cover only if it is one)."""
+    out: Path
+    """The build folder: its ``.cache/`` keeps what a build may reuse (the fonts' subsets),
+    and an edition offered by another but not made again is read where it was written."""
     say: Callable[[str], None]
     """The build's progress log."""
-    cache: Path | None = None
-    """The build's cache folder (build/.cache): a book's laid-out chapters are kept there."""
 
 
 class Edition:
@@ -67,6 +70,10 @@ class Edition:
     a change to one of them leaves the editions that do not declare it up to date."""
     needs: ClassVar[tuple[str, ...]] = ()
     """Editions whose :class:`Made` this one takes; it also reads their inputs and tools."""
+    offers: ClassVar[tuple[str, ...]] = ()
+    """Editions whose files this one carries (the site's downloads), if they are built: their
+    :class:`Made` is in its ``deps``, made in the same build before it or read from where an
+    earlier build wrote it. Its key holds theirs: it is made again whenever one of them is."""
     tools: ClassVar[tuple[str, ...]] = ()
     """Python distributions only this edition uses: their versions are in its key."""
     preload: ClassVar[tuple[str, ...]] = ()
@@ -78,10 +85,21 @@ class Edition:
         """Where it is written, relative to the build folder (a folder for the HTML)."""
         raise NotImplementedError
 
+    def files(self, slug: str) -> tuple[str, ...]:
+        """All its files in the build folder, :meth:`path` first: the others are what
+        :attr:`Made.also` holds (the print edition's cover spread)."""
+        return (self.path(slug),)
+
     def begin(self, ctx: Context) -> Any:
         """Start what can run beside the other editions (a layout, in the pool), before any
-        edition is made; what it returns is given to :meth:`make`."""
+        edition is made (the pooled editions' first); what it returns is given to :meth:`make`."""
         return None
+
+    def offered(self, ctx: Context) -> tuple[str, ...]:
+        """The editions of :attr:`offers` this build hands to :meth:`make`: those it makes,
+        and those an earlier build wrote (one never built is not offered)."""
+        return tuple(name for name in self.offers
+                     if name in ctx.making or (ctx.out / ctx.paths[name]).is_file())
 
     def make(self, ctx: Context, begun: Any, deps: Mapping[str, Made]) -> Made:
         """Make the edition's bytes from the report and what its ``needs`` made."""

@@ -15,28 +15,51 @@ from folio.editions.base import Context, Edition, Made
 
 #: The layout job, named so that the build never imports WeasyPrint: the pool's workers do.
 LAY_OUT = "folio.editions.pdf.layout:lay_out"
-#: The combination of a book's chapters (pikepdf), in the pool too: it holds every page.
-COMBINE = "folio.editions.pdf.combine:combine"
+#: Where, in the build folder, a book's laid-out chapters are kept for the next build.
+PDF_CACHE = ".cache/pdf"
 #: Packages WeasyPrint lays pages out with (its own, its CSS, fonts and images).
 WEASYPRINT = ("weasyprint", "pydyf", "fonttools", "pillow", "tinycss2", "cssselect2", "tinyhtml5",
               "pyphen")
+#: Packages the EPUB and the site cut their fonts with (``editions/fonts.py``): fontTools, and
+#: the CSS parser and selector engine that find each face's characters (the site's WOFF2 also
+#: takes brotli).
+FONTS = ("fonttools", "tinycss2", "cssselect2")
+#: Where, in the build folder, the EPUB and the site keep their fonts' subsets for the next build.
+FONT_CACHE = ".cache/fonts"
 
 
 class HTML(Edition):
-    """The multi-page site, with its search index (``editions/html.py``)."""
+    """The multi-page site, with its search index and, under ``downloads/``, copies of the
+    PDF and the EPUB (``editions/html.py``)."""
 
     name = "html"
     inputs = ("templates/html/", "templates/css/screen.css")
-    tools = ("pagefind", "pagefind-bin")
+    offers = ("pdf", "epub")
+    tools = ("pagefind", "pagefind-bin", *FONTS, "brotli")
 
     def path(self, slug: str) -> str:
         return "html"
 
-    def make(self, ctx: Context, begun: Any, deps: Mapping[str, Made]) -> Made:
+    def begin(self, ctx: Context) -> tuple[tuple[str, ...], dict[str, bytes]]:
         from folio.editions.html import build_html
 
-        links = {"PDF": f"../{ctx.paths['pdf']}", "EPUB": f"../{ctx.paths['epub']}"}
-        return Made(build_html(ctx.report, links, ctx.env))
+        # The pages need only to know which editions the site offers, not their bytes: they
+        # are made here, while the pool lays out the PDFs; make() adds the downloads.
+        offered = self.offered(ctx)
+        links = {name.upper(): ctx.paths[name] for name in offered}
+        return offered, build_html(ctx.report, links, ctx.env, font_cache=ctx.out / FONT_CACHE)
+
+    def make(self, ctx: Context, begun: tuple[tuple[str, ...], dict[str, bytes]],
+             deps: Mapping[str, Made]) -> Made:
+        from folio.editions.html import site_downloads
+
+        offered, files = begun
+        copies = {}
+        for name in offered:
+            data = deps[name].data
+            assert isinstance(data, bytes), f"{name} is a file, not a folder"
+            copies[ctx.paths[name]] = data
+        return Made({**files, **site_downloads(copies)})
 
 
 class PDF(Edition):
@@ -44,7 +67,8 @@ class PDF(Edition):
 
     name = "pdf"
     inputs: ClassVar[tuple[str, ...]] = ("templates/pdf/", "templates/css/print.css")
-    tools = WEASYPRINT
+    # pikepdf finishes both PDFs in the layout job (PDF/UA tags; PDF/X-4 boxes and intent).
+    tools: ClassVar[tuple[str, ...]] = (*WEASYPRINT, "pikepdf")
     pooled = True
     #: Which document ``pdf_document_html`` makes.
     variant = "screen"
@@ -76,50 +100,63 @@ class PDF(Edition):
         chapter's pages cached (``editions/pdf/book.py``), and combined in the pool."""
         from folio.editions.pdf.book import LayoutCache, lay_out_book
 
-        cache = LayoutCache(ctx.cache / "pdf", ctx.report) if ctx.cache else None
-        return lay_out_book(ctx.report, ctx.env, ctx.date, self.variant,
-                            lambda request: ctx.pool.submit(LAY_OUT, request).result(), cover,
-                            cache, lambda *args: ctx.pool.submit(COMBINE, *args).result(), ctx.say,
-                            submit=ctx.pool.submit)
+        cache = LayoutCache(ctx.out / PDF_CACHE, ctx.report)
+        return lay_out_book(ctx.report, ctx.env, ctx.date, self.variant, ctx.pool.submit, cover,
+                            cache, ctx.say, parallel=True)
 
 
 class Print(PDF):
-    """The printer's PDF: the screen PDF's document with bleed and crop marks."""
+    """The printer's PDF/X-4: the screen PDF's document with bleed and crop marks, from the
+    print profile (``print:`` in data/publication.yaml), and its cover spread, a second file
+    sized from the interior's page count."""
 
     name = "print"
-    inputs = (*PDF.inputs, "templates/css/print-edition.css")
+    inputs = (*PDF.inputs, "templates/css/print-edition.css", "templates/css/spread.css",
+              "templates/pdf/spread.html", "templates/icc/")
+    tools = (*PDF.tools, "python-barcode")
     variant = "print"
 
     def path(self, slug: str) -> str:
         return f"{slug}-print.pdf"
 
+    def files(self, slug: str) -> tuple[str, ...]:
+        return (self.path(slug), cover_path(slug))
+
+    def make(self, ctx: Context, begun: Future, deps: Mapping[str, Made]) -> Made:
+        layout = begun.result()
+        spread = Made(layout.spread, pages=1)
+        return Made(layout.data, pages=layout.pages, value=layout,
+                    also={cover_path(ctx.report.publication.slug): spread})
+
+
+def cover_path(slug: str) -> str:
+    """Where the print edition's cover spread is written, beside its interior."""
+    return f"{slug}-print-cover.pdf"
+
 
 class EPUB(Edition):
-    """The EPUB 3, its page list and cover taken from the screen PDF (``editions/epub/``)."""
+    """The EPUB 3 (``editions/epub/``): its cover is page 1 of the screen PDF, its page list
+    follows the print edition's pages (pageBreakSource: the printed book, recto openings and
+    all; the screen PDF has no blank pages)."""
 
     name = "epub"
     inputs = ("templates/epub/", "templates/css/epub.css")
-    needs = ("pdf",)
-    tools = ("ebooklib", "pypdfium2")
+    needs = ("pdf", "print")
+    tools = ("ebooklib", "pypdfium2", *FONTS)
     preload = ("folio.editions.epub.package",)
 
     def path(self, slug: str) -> str:
         return f"{slug}.epub"
 
-    def begin(self, ctx: Context) -> Future:
-        from folio.editions.html import font_files
-        from folio.pipeline.output import precompress
-
-        # The fonts are nine tenths of the EPUB's compression: deflated while the PDF is laid out.
-        return precompress(font_files(ctx.report.project.root).values())
-
-    def make(self, ctx: Context, begun: Future, deps: Mapping[str, Made]) -> Made:
+    def make(self, ctx: Context, begun: Any, deps: Mapping[str, Made]) -> Made:
         from folio.editions.epub.package import build_epub
         from folio.editions.pagelist import page_breaks
 
-        layout = deps["pdf"].value
-        pages = page_breaks(ctx.report.sections, layout.anchors, layout.labels, layout.first_lines)
-        return Made(build_epub(ctx.report, layout.cover, pages, ctx.env, ctx.date, begun.result()))
+        # The EPUB carries font subsets, cut from its own text (no whole font to deflate ahead).
+        cover, printed = deps["pdf"].value.cover, deps["print"].value
+        pages = page_breaks(ctx.report.sections, printed.anchors, printed.labels, printed.first_lines)
+        return Made(build_epub(ctx.report, cover, pages, ctx.env, ctx.date,
+                               font_cache=ctx.out / FONT_CACHE))
 
 
 #: Every edition, by name, in the order the command line lists them.
@@ -128,14 +165,22 @@ NAMES = tuple(EDITIONS)
 
 
 def in_order(names: Iterable[str]) -> list[Edition]:
-    """The editions named and those they need, each after what it needs."""
+    """The editions named and those they need, each after what it needs and after the
+    editions it offers that are among them (the site after the PDF and EPUB it carries)."""
+    names = tuple(names)
+    among = {edition.name for edition in _ordered(names, frozenset())}
+    return _ordered(names, frozenset(among))
+
+
+def _ordered(names: tuple[str, ...], among: frozenset[str]) -> list[Edition]:
+    """``names`` and their needs, each after its needs and its offers found in ``among``."""
     ordered: list[Edition] = []
 
     def visit(name: str) -> None:
         edition = EDITIONS[name]
         if edition not in ordered:
-            for need in edition.needs:
-                visit(need)
+            for first in (*edition.needs, *(o for o in edition.offers if o in among)):
+                visit(first)
             ordered.append(edition)
 
     for name in names:
@@ -161,3 +206,9 @@ def all_tools() -> tuple[str, ...]:
 def paths(slug: str) -> dict[str, str]:
     """Where each edition is written in the build folder, by name."""
     return {name: edition.path(slug) for name, edition in EDITIONS.items()}
+
+
+def files(slug: str) -> dict[str, tuple[str, ...]]:
+    """Every file (or folder, for the HTML) of each edition in the build folder, by name:
+    its path first, then any others (the print edition's cover spread)."""
+    return {name: edition.files(slug) for name, edition in EDITIONS.items()}

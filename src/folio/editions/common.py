@@ -69,8 +69,44 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def drop_print_styles(body: etree._Element) -> None:
+    """Remove the inline custom properties meant for the PDF's layout (``style="--rows: 2"``):
+    the other editions do not use them, and some reading systems warn about them."""
+    for el in body.iter():
+        style = el.get("style") if isinstance(el.tag, str) else None
+        if style is None:
+            continue
+        kept = [d for d in style.split(";") if d.strip() and not d.strip().startswith("--")]
+        if kept:
+            el.set("style", ";".join(kept))
+        else:
+            del el.attrib["style"]
+
+
+def separate_subtitle(body: etree._Element) -> None:
+    """Put a hidden colon between a heading's title and its subtitle, so that text-to-speech,
+    a plain-text conversion and the heading's accessible name do not run them together."""
+    for span in body.iter("span"):
+        if "subtitle" not in (span.get("class") or "").split():
+            continue
+        if span.getparent() is None or span.getparent().tag not in ("h1", "h2", "p"):
+            continue
+        before = span.getprevious()
+        text = (before.tail if before is not None else span.getparent().text) or ""
+        if text.rstrip().endswith((":", "—")) or (before is not None and "visually-hidden" in (
+                before.get("class") or "")):
+            continue
+        colon = html.Element("span", {"class": "visually-hidden"})
+        colon.text = ": "
+        if before is not None:
+            before.tail = text.rstrip()
+        else:
+            span.getparent().text = text.rstrip()
+        span.addprevious(colon)
+
+
 def outline(report: Report, file_of, depth: int = 2) -> list[NavItem]:
-    """The report's table of contents: sections listed in the TOC, with their h2s for chapters."""
+    """The report's table of contents: sections listed in the TOC, each with its h2s."""
     items = []
     for section in report.sections:
         if not section.in_toc:
@@ -78,7 +114,7 @@ def outline(report: Report, file_of, depth: int = 2) -> list[NavItem]:
         here = file_of(section)
         top = here if here is not None else f"#{section.id}"
         children: tuple[NavItem, ...] = ()
-        if depth > 1 and section.part == "body":
+        if depth > 1:
             children = tuple(NavItem(text, f"{here or ''}#{ident}")
                              for level, ident, text in section.headings if level == 2)
         items.append(NavItem(section.title, top, children))
@@ -98,6 +134,13 @@ def source_date(report: Report, epoch: str) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
 
 
+def file_as(name: str) -> str:
+    """A person's sort name, "Dallaire, Roméo": the last word first (names with a particle
+    or a suffix need a ``file_as`` of their own in the data)."""
+    words = name.split()
+    return f"{words[-1]}, {' '.join(words[:-1])}" if len(words) > 1 else name
+
+
 def creators(report: Report) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """(authors, contributors) as (name, MARC relator), from data/team.yaml."""
     team = report.project.data.get("team")
@@ -108,3 +151,11 @@ def creators(report: Report) -> tuple[list[tuple[str, str]], list[tuple[str, str
         for person in role.members:
             (authors if role.relator == "aut" else others).append((person.name, role.relator))
     return authors, others
+
+
+def sort_names(report: Report) -> dict[str, str]:
+    """Each team member's sort name (``file_as`` in data/team.yaml, else derived), by name."""
+    team = report.project.data.get("team")
+    assert team is None or isinstance(team, Team)
+    return {person.name: person.file_as or file_as(person.name)
+            for role in (team.roles if team else ()) for person in role.members}

@@ -171,9 +171,19 @@ def insert_markers(body, section_id: str, breaks: Sequence[PageBreak]) -> None:
         element = located[brk.target]
         at = _text_offset(element, brk.text) if brk.text is not None else None
         if at is not None:
-            _split(_marker(brk), *at)
+            _split(_marker(brk), *_word_start(*at))
         else:
             (_append if brk.at_end else _place)(_marker(brk), element)
+
+
+def _word_start(node, slot: str, offset: int) -> tuple:
+    """The start of the word around a text offset: a page that opens inside a word the PDF
+    hyphenated ("journ-|alists") is marked before that word, never inside it, so that
+    search and text-to-speech read the word whole."""
+    text = getattr(node, slot) or ""
+    while offset > 0 and not text[offset - 1].isspace() and not text[offset].isspace():
+        offset -= 1
+    return node, slot, offset
 
 
 def _marker(brk: PageBreak):

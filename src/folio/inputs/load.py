@@ -15,7 +15,7 @@ from pydantic_core import ErrorDetails
 
 from folio.errors import BuildError, Problems
 from folio.inputs.models import REQUIRED, SCHEMAS, Contents, Entry, Model, Publication
-from folio.inputs.paths import check_links
+from folio.inputs.paths import check_links, lf
 from folio.inputs.yamlload import Lines, line_of, load_yaml
 
 PARTS = ("front", "body", "back")
@@ -80,12 +80,14 @@ def load_project(root: Path | str) -> Project:
             problems.add(f"no schema for a data file named '{path.name}'"
                          f" (known: {', '.join(n + '.yaml' for n in SCHEMAS)})", rel)
             continue
-        files[rel] = path.read_bytes()
         try:
+            files[rel] = path.read_bytes()
             value, lines[stem] = load_yaml(path, rel)
             data[stem] = _validate(SCHEMAS[stem], value, lines[stem], rel)
         except BuildError as exc:
             problems.extend(exc)
+        except OSError as exc:
+            problems.add(f"cannot be read: {(exc.strerror or str(exc)).lower()}", rel)
     for stem in REQUIRED:
         if stem not in data and not (root / "data" / f"{stem}.yaml").exists():
             purpose = (SCHEMAS[stem].__doc__ or ":").split(":")[1].strip().rstrip(".")
@@ -189,6 +191,7 @@ def _resolve_contents(root: Path, contents: Contents, lines: Lines, problems: Pr
     """Check every entry's files exist inside the project and read the Markdown."""
     specs = []
     rel = "data/contents.yaml"
+    listed: dict[Path, int | None] = {}  # each chapter once: its id names one file
     for part in PARTS:
         for i, entry in enumerate(getattr(contents, part)):
             line = lines.get((part, i))
@@ -207,10 +210,20 @@ def _resolve_contents(root: Path, contents: Contents, lines: Lines, problems: Pr
                 if path is None:
                     continue
                 source = f"manuscript/{entry.source}"
+                if path in listed:
+                    where = f" (line {listed[path]})" if listed[path] else ""
+                    problems.add(f"{source} is listed twice{where}: a chapter comes once in"
+                                 " the reading order", rel, line)
+                    continue
+                listed[path] = line
                 if not path.is_file():
                     problems.add(f"chapter not found: {source}", rel, line)
                     continue
-                raw = path.read_bytes()
+                try:
+                    raw = lf(path.read_bytes())  # CRLF or LF: the same chapter
+                except OSError as exc:
+                    problems.add(f"cannot be read: {(exc.strerror or str(exc)).lower()}", source)
+                    continue
                 files[source] = raw
                 try:
                     text = raw.decode("utf-8")
@@ -227,7 +240,11 @@ def _resolve_contents(root: Path, contents: Contents, lines: Lines, problems: Pr
 def _inside(root: Path, folder: str, name: str, problems: Problems, rel: str, line) -> Path | None:
     """Resolve ``folder/name``; refuse anything that leaves the folder (.., absolute, links)."""
     base = (root / folder).resolve()
-    path = (base / name).resolve()
+    try:
+        path = (base / name).resolve()
+    except (RuntimeError, OSError):  # Python 3.11 raises RuntimeError for a link loop
+        problems.add(f"'{name}' is a link that leads back to itself (a loop)", rel, line)
+        return None
     if Path(name).is_absolute() or not path.is_relative_to(base):
         problems.add(f"'{name}' must be a path inside {folder}/", rel, line)
         return None

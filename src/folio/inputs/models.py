@@ -11,6 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from folio.inputs.printing import Print
+
 
 class Model(BaseModel):
     """Base: frozen, strict about unknown keys, docstrings as descriptions."""
@@ -123,6 +125,15 @@ class Publication(Model):
     """Reused works to credit."""
     accessibility: Accessibility = Accessibility()
     """Accessibility metadata of the EPUB edition."""
+    isbn: str | None = Field(default=None, pattern=r"^(97[89])?[0-9-]{9,16}[0-9X]$")
+    """ISBN of the EPUB edition, when it has one (it becomes a ``urn:isbn:`` identifier). The
+    print edition's is ``print: isbn:`` (``press.isbn``): its cover's barcode and the EPUB's
+    ``dc:source``."""
+    base_url: str | None = Field(default=None, pattern=r"^https://\S+/$")
+    """Where the website is published (https, ending in /): canonical links and a sitemap."""
+    press: Print = Field(default=Print(), alias="print")
+    """``print:``, the print profile: trim, bleed, marks, paper, colour, the print ISBN (see
+    inputs/printing.py)."""
 
     @model_validator(mode="before")
     @classmethod
@@ -191,6 +202,8 @@ class Person(Model):
 
     name: str
     """Name as printed."""
+    file_as: str | None = None
+    """Sort name, e.g. 'Dallaire, Roméo' (default: the last word of the name first)."""
 
 
 class Role(Model):

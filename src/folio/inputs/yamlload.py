@@ -25,6 +25,10 @@ def load_yaml(path: Path, shown: str) -> tuple[object, Lines]:
         raise BuildError(f"not valid UTF-8 (byte {exc.start})", shown) from None
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.reader.ReaderError as exc:  # a NUL or another character YAML refuses
+        character = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        raise BuildError(f"the character U+{character:04X} is not allowed in text", shown,
+                         text.count("\n", 0, exc.position) + 1) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None

@@ -11,7 +11,7 @@ the HTML), commit (``commit``: write, then the manifest and the stamp).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,13 +62,16 @@ def build(project_dir: Path | str = ".", editions: Iterable[str] = EDITIONS,
     todo = catalog.in_order(plan.stale)
     with _layouts(pool, todo) as layouts:
         ctx = _gather(root, out, pandoc.result(), provenance, layouts, todo, say)
-        begun = {edition.name: edition.begin(ctx) for edition in todo}
+        # The pooled editions begin first: their layouts start before the others' own work.
+        begun = {e.name: e.begin(ctx) for e in sorted(todo, key=lambda e: not e.pooled)}
         made: dict[str, Made] = {}
         for edition in todo:
             deps = {name: made[name] for name in edition.needs}
+            deps.update(_offered(ctx, edition, made))
             made[edition.name] = edition.make(ctx, begun[edition.name], deps)
             say(f"{edition.name}: made")
-    written = commit(out, {name: made[name] for name in plan.stale}, ctx.paths, plan, provenance,
+    files = catalog.files(ctx.report.publication.slug)
+    written = commit(out, {name: made[name] for name in plan.stale}, files, plan, provenance,
                      int(ctx.date.timestamp()), editions, say)
     return Outputs({**recorded_paths(out, plan), **written}, say.elapsed, plan.stale)
 
@@ -129,5 +132,12 @@ def _gather(root: Path, out: Path, binary: tuple[str, str], provenance: Provenan
     say(f"gathered {len(report.sections)} sections")
     preloaded.result()
     return Context(report, env, source_date(report, provenance.date), pool,
-                   catalog.paths(report.publication.slug), frozenset(e.name for e in todo), say,
-                   out / ".cache")
+                   catalog.paths(report.publication.slug), frozenset(e.name for e in todo),
+                   out, say)
+
+
+def _offered(ctx: Context, edition: Edition, made: Mapping[str, Made]) -> dict[str, Made]:
+    """The editions ``edition`` offers (:meth:`Edition.offered`): as this build made them,
+    else as an earlier one wrote them (the plan made ``edition`` stale if they changed since)."""
+    return {name: made[name] if name in made else Made((ctx.out / ctx.paths[name]).read_bytes())
+            for name in edition.offered(ctx)}

@@ -18,19 +18,23 @@ from folio.pipeline.output import write_file, write_tree
 from folio.pipeline.provenance import MANIFEST, Provenance, make_manifest, output_entry, read_manifest
 
 
-def commit(out: Path, made: Mapping[str, Made], paths: Mapping[str, str], plan: incremental.Plan,
-           provenance: Provenance, epoch: int, requested: Iterable[str],
+def commit(out: Path, made: Mapping[str, Made], files: Mapping[str, tuple[str, ...]],
+           plan: incremental.Plan, provenance: Provenance, epoch: int, requested: Iterable[str],
            say: Callable[[str], None]) -> dict[str, Path]:
-    """Write the editions ``made`` (in the catalog's order) where ``paths`` says, then the
-    manifest and the stamp of the ``requested`` editions; returns where each was written."""
+    """Write the editions ``made`` (in the catalog's order) where ``files`` says (each
+    edition's path first, then its other files), then the manifest and the stamp of the
+    ``requested`` editions; returns where each was written (its first file)."""
     records = {**previous_records(out), **incremental.recorded(plan)}
     written = {}
     for name in (n for n in NAMES if n in made):
-        written[name] = _write(out, paths[name], made[name], records)
+        first, *others = files[name]
+        written[name] = _write(out, first, made[name], records)
         say(f"wrote {written[name]}")
+        for rel in others:
+            say(f"wrote {_write(out, rel, made[name].also[rel], records)}")
     manifest = make_manifest(provenance, epoch, list(records.values()))
     write_if_changed(out / MANIFEST, manifest)
-    owned = {e: [r for r in records if _inside(r, paths[e])] for e in requested}
+    owned = {e: [r for r in records if any(_inside(r, rel) for rel in files[e])] for e in requested}
     write_if_changed(out / ".cache" / incremental.STAMP,
                      incremental.stamp_bytes(plan, records, owned, manifest))
     return written
@@ -56,7 +60,9 @@ def recorded_paths(out: Path, plan: incremental.Plan) -> dict[str, Path]:
     """Where the editions recorded in the stamp are (for those not made again)."""
     found = {}
     for name, entry in plan.stamp.get("editions", {}).items():
-        first = sorted(entry.get("outputs", {}))[:1]
+        # An edition's other files are named after its first, longer (x-print-cover.pdf
+        # beside x-print.pdf): the shortest record is the one the edition is known by.
+        first = sorted(entry.get("outputs", {}), key=lambda rel: (len(rel), rel))[:1]
         if first:
             found[name] = out / first[0].split("/", 1)[0]  # a folder edition's folder
     return found

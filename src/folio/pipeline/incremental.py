@@ -4,7 +4,8 @@ Each edition has a key, the sha256 of everything that shapes it: every input
 file it reads (data/, manuscript/, templates/ less the files only other
 editions read), the versions of the tools it uses (pandoc's among them), folio's
 own code, and the build's date; the editions declare their own inputs and tools
-(``folio.editions.catalog``). ``build/.cache/stamp.json`` records, per edition, the key of its last
+(``folio.editions.catalog``). The site, which carries the PDF and the EPUB, also keys on
+their keys. ``build/.cache/stamp.json`` records, per edition, the key of its last
 build and the manifest record (size, sha256) of every file it wrote. An edition whose key is unchanged
 and whose files are still those bytes is not made again and not written (its
 files keep their mtimes). Only the standard library is imported here: a no-op
@@ -61,6 +62,14 @@ def plan(out: Path, editions: Iterable[str], provenance: Provenance) -> Plan:
     keys = {name: edition_key(name, provenance, common) for name in editions}
     stamp = read_stamp(out)
     recorded = stamp.get("editions", {})
+    for name in editions:
+        # An edition that carries others' files (the site's downloads) is keyed on their keys,
+        # this build's or, for one not requested, its last build's: so it is made again
+        # whenever one of them is, in this build or an earlier one.
+        offered = {o: keys.get(o, recorded.get(o, {}).get("key")) for o in catalog.EDITIONS[name].offers}
+        if offered:
+            text = json.dumps({"own": keys[name], "offered": offered}, sort_keys=True)
+            keys[name] = hashlib.sha256(text.encode("utf-8")).hexdigest()
     stale = tuple(name for name in editions
                   if recorded.get(name, {}).get("key") != keys[name]
                   or not outputs_intact(out, recorded[name].get("outputs")))

@@ -100,10 +100,29 @@ def locked(build):
             return build(*args, **kwargs)  # not a project: let the build say so, writing nothing
         out = Path(out_dir).resolve() if out_dir else project.resolve() / "build"
         shown = out.relative_to(project.resolve()) if out.is_relative_to(project.resolve()) else out
-        with build_lock(out, (shown / LOCK).as_posix()):
-            return build(*args, **kwargs)
+        if out.exists() and not out.is_dir():
+            raise BuildError("is a file, not a folder: move it away; the editions are"
+                             " written into a folder of that name", shown.as_posix())
+        try:
+            with build_lock(out, (shown / LOCK).as_posix()):
+                return build(*args, **kwargs)
+        except OSError as exc:
+            raise located(exc, project.resolve(), out) from None
 
     return wrapper
+
+
+def located(exc: OSError, root: Path, out: Path) -> BuildError:
+    """The BuildError of an OSError met reading the inputs or writing the build folder
+    (a read-only or full disk, an unreadable file): its path, and what it means."""
+    path = Path(exc.filename) if exc.filename else out
+    if not path.is_absolute():
+        path = root / path
+    rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.as_posix()
+    reason = (exc.strerror or str(exc)).lower()
+    if path.is_relative_to(out):
+        return BuildError(f"cannot write: {reason} (no edition was lost or half-written)", rel)
+    return BuildError(f"cannot be read: {reason}", rel)
 
 
 # Terminated lived here before it moved to folio.errors; importers of it from here still work.

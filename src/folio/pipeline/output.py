@@ -8,23 +8,37 @@ half-written edition in place.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import re
 import shutil
-import struct
 import tempfile
 import zipfile
-import zlib
-from collections.abc import Iterable, Mapping
-from concurrent.futures import Future
+from collections.abc import Iterable
 from pathlib import Path
 
-from folio.pipeline.workers import background
+from folio.content.names import output_name
 
 
 def write_file(target: Path, data: bytes) -> Path:
-    """Write ``data`` to ``target`` atomically."""
+    """Write ``data`` to ``target`` atomically (an OSError names ``target``, not the
+    temporary file)."""
+    with _naming(target):
+        return _write_file(target, data)
+
+
+@contextlib.contextmanager
+def _naming(target: Path):
+    """Re-raise an OSError as one about ``target``: a full disk is met while writing a
+    temporary file, but the edition it was to replace is what the message must name."""
+    try:
+        yield
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror or str(exc), str(target)) from exc
+
+
+def _write_file(target: Path, data: bytes) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
@@ -42,11 +56,16 @@ def write_file(target: Path, data: bytes) -> Path:
 
 def write_tree(target: Path, files: dict[str, bytes]) -> Path:
     """Replace the folder ``target`` with exactly ``files`` (relative path -> bytes)."""
+    with _naming(target):
+        return _write_tree(target, files)
+
+
+def _write_tree(target: Path, files: dict[str, bytes]) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
     try:
         for rel, data in sorted(files.items()):
-            path = staging / rel
+            path = staging / output_name(rel)
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
             os.chmod(path, 0o644)
@@ -77,7 +96,7 @@ ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 def add_to_zip(zf: zipfile.ZipFile, name: str, data: bytes, stored: bool = False) -> None:
     """Add one entry with fixed time, mode and host system, so a zip's bytes depend only on
     its contents and order."""
-    zf.writestr(_entry_info(name, stored), data, compresslevel=None if stored else ZIP_LEVEL)
+    zf.writestr(_entry_info(output_name(name), stored), data, compresslevel=None if stored else ZIP_LEVEL)
 
 
 #: Deflate level of every compressed zip entry.
@@ -92,53 +111,13 @@ def _entry_info(name: str, stored: bool) -> zipfile.ZipInfo:
     return info
 
 
-def deflate(data: bytes) -> bytes:
-    """``data`` deflated as a zip entry holds it."""
-    compressor = zlib.compressobj(ZIP_LEVEL, zlib.DEFLATED, -15)
-    return compressor.compress(data) + compressor.flush()
-
-
-def precompress(blobs: Iterable[bytes]) -> Future:
-    """Deflate ``blobs`` in a thread (zlib lets go of the GIL while it works): a Future of
-    {blob: deflated} for :func:`zip_bytes`. The EPUB's fonts, nine tenths of its compression
-    time, are deflated so while the PDF is laid out, not after it."""
-    return background(lambda: {blob: deflate(blob) for blob in blobs}, name="folio-deflate")
-
-
-def zip_bytes(entries: Iterable[tuple[str, bytes]], stored: frozenset[str] | set[str] = frozenset(),
-              deflated: Mapping[bytes, bytes] | None = None) -> bytes:
-    """A zip of ``entries`` ((name, data) in order), byte for byte what :func:`add_to_zip`
-    gives entry by entry; the entries named in ``stored`` are left uncompressed, and data
-    found in ``deflated`` (:func:`precompress`) is not compressed again.
-
-    zipfile itself cannot take data compressed ahead; hence this writer of the zip's records.
-    """
-    out, directory = io.BytesIO(), []
-    deflated = deflated or {}
-    for name, data in entries:
-        info = _entry_info(name, name in stored)
-        packed = data if name in stored else deflated.get(data) or deflate(data)
-        info.CRC, info.file_size, info.compress_size = zlib.crc32(data), len(data), len(packed)
-        info.header_offset = out.tell()
-        out.write(info.FileHeader(zip64=False))
-        out.write(packed)
-        directory.append(info)
-    start = out.tell()
-    for info in directory:
-        filename, flags = info.filename.encode("utf-8"), 0
-        if not info.filename.isascii():
-            flags = 0x800
-        year, month, day, hour, minute, second = info.date_time
-        dosdate, dostime = (year - 1980) << 9 | month << 5 | day, hour << 11 | minute << 5 | second // 2
-        out.write(struct.pack("<4s4B4HL2L5H2L", b"PK\x01\x02", info.create_version,
-                              info.create_system, info.extract_version, info.reserved, flags,
-                              info.compress_type, dostime, dosdate, info.CRC, info.compress_size,
-                              info.file_size, len(filename), 0, 0, 0, info.internal_attr,
-                              info.external_attr, info.header_offset))
-        out.write(filename)
-    size = out.tell() - start
-    out.write(struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, len(directory), len(directory),
-                          size, start, 0))
+def zip_bytes(entries: Iterable[tuple[str, bytes]], stored: frozenset[str] | set[str] = frozenset()) -> bytes:
+    """A zip of ``entries`` ((name, data) in order), each added by :func:`add_to_zip`; the
+    entries named in ``stored`` are left uncompressed."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zf:
+        for name, data in entries:
+            add_to_zip(zf, name, data, stored=name in stored)
     return out.getvalue()
 
 

@@ -10,20 +10,32 @@ from __future__ import annotations
 import datetime as dt
 import io
 import zipfile
-from collections.abc import Mapping
+from pathlib import Path
 
 import jinja2
 from ebooklib import epub
 from lxml import etree
 from markupsafe import Markup
 
-from folio.content.gather import Report
+from folio.content.gather import Report, Section
 from folio.content.media import media_type
+from folio.content.names import section_file
 from folio.content.render import render
-from folio.editions.common import creators, inner_xhtml, outline, retarget
+from folio.editions.common import (
+    creators,
+    drop_print_styles,
+    inner_xhtml,
+    outline,
+    retarget,
+    separate_subtitle,
+    sort_names,
+)
 from folio.editions.epub.a11y import accessibility_metadata, page_break_source
-from folio.editions.html import font_files
+from folio.editions.epub.ncx import complete_ncx
+from folio.editions.epub.notes import APPLE_OPTIONS, APPLE_OPTIONS_PATH, pop_up_notes
+from folio.editions.fonts import edition_fonts
 from folio.editions.pagelist import PageBreak, insert_markers, page_list_nav
+from folio.inputs.paths import read_input
 from folio.pipeline.output import zip_bytes
 
 #: DPUB-ARIA roles for the EPUB structural semantics we know; others get none.
@@ -51,11 +63,16 @@ class XhtmlDocument(epub.EpubItem):
 
 
 class _Writer(epub.EpubWriter):
-    """ebooklib's writer plus what it cannot write: the package's xml:lang, our page list."""
+    """ebooklib's writer plus what it cannot write: the package's xml:lang, our page list
+    (in the nav and the NCX), the NCX's depth."""
 
-    def __init__(self, name, book, options, page_list=None):
+    def __init__(self, name, book, options, page_list=None, pages=(), file_of=None):
         super().__init__(name, book, options)
         self.page_list = page_list
+        self.pages, self.file_of = list(pages), file_of
+
+    def _get_ncx(self):
+        return complete_ncx(super()._get_ncx(), self.pages, self.file_of)
 
     def _write_opf_file(self, root):
         root.set("{http://www.w3.org/XML/1998/namespace}lang", self.book.language)
@@ -71,12 +88,12 @@ class _Writer(epub.EpubWriter):
 
 
 def build_epub(report: Report, cover: bytes, pages: list[PageBreak], env: jinja2.Environment,
-               date: dt.datetime, deflated: Mapping[bytes, bytes] | None = None) -> bytes:
+               date: dt.datetime, font_cache: Path | None = None) -> bytes:
     """The EPUB 3 file of the report, as bytes, rendered with the build's ``env``.
 
     ``cover`` is the cover image (PNG, see :func:`folio.editions.pdf.cover.cover_png`); ``pages``
-    marks the print edition's pages; ``date`` is the build's; ``deflated`` holds entries'
-    data deflated ahead (``output.precompress``).
+    marks the print edition's pages; ``date`` is the build's; ``font_cache`` keeps the fonts'
+    subsets (see ``edition_fonts``).
     """
     pub = report.publication
     book = epub.EpubBook()
@@ -86,33 +103,42 @@ def build_epub(report: Report, cover: bytes, pages: list[PageBreak], env: jinja2
     _metadata(book, report)
     for prop, value in accessibility_metadata(report, page_list=bool(pages)):
         book.add_metadata(None, "meta", value, {"property": prop})
-    if pages:
-        book.add_metadata("DC", "source", page_break_source(report))
+    # The printed book the page list follows: by the ISBN its cover's barcode carries, if any.
+    printed = pub.press.isbn
+    if pages or printed:
+        book.add_metadata("DC", "source", f"urn:isbn:{printed}" if printed else page_break_source(report))
 
     def file_of(section):
-        return f"{section.id}.xhtml"
+        return section_file(section.id, ".xhtml")
 
-    stylesheets = []
-    for rel, data in sorted(font_files(report.project.root).items()):
-        if rel.endswith(".css"):
-            stylesheets.append(rel)
-        book.add_item(_item(rel, data))
-    css = report.project.root / "templates/css/epub.css"
-    book.add_item(epub.EpubItem(uid="style", file_name="epub.css", media_type="text/css",
-                                content=css.read_bytes()))
-    stylesheets.append("epub.css")
-    for rel, path in sorted(report.images.items()):
-        book.add_item(_item(rel, path.read_bytes()))
-
-    docs = [_cover(book, env, pub, cover)]
+    root = report.project.root
+    css = read_input(root / "templates/css/epub.css")
+    stylesheets = ["fonts/fonts.css", "epub.css"]
+    contents: list[tuple[Section, bytes]] = []
     for section in report.sections:
         body = retarget(report, section, file_of, lambda src: src)
+        drop_print_styles(body)
+        separate_subtitle(body)
         insert_markers(body, section.id, pages)
+        pop_up_notes(body)
         xhtml = render(env, "epub/page.xhtml", {
             "pub": pub, "section": section, "stylesheets": stylesheets,
             "role": ROLES.get(section.type), "body": Markup(inner_xhtml(body)),
         })
-        doc = XhtmlDocument(f"s-{section.id}", file_of(section), xhtml.encode("utf-8"))
+        contents.append((section, xhtml.encode("utf-8")))
+    fonts = edition_fonts(root / "templates/fonts",
+                          [etree.fromstring(data) for _, data in contents], [css.decode("utf-8")],
+                          cache=font_cache)
+    for rel, data in sorted(fonts.items()):
+        book.add_item(_item(rel, data))
+    book.add_item(epub.EpubItem(uid="style", file_name="epub.css", media_type="text/css",
+                                content=css))
+    for rel, path in sorted(report.images.items()):
+        book.add_item(_item(rel, read_input(path)))
+
+    docs = [_cover(book, env, pub, cover)]
+    for section, data in contents:
+        doc = XhtmlDocument(f"s-{section.id}", file_of(section), data)
         book.add_item(doc)
         docs.append(doc)
         if section.type in LANDMARKS:
@@ -129,10 +155,11 @@ def build_epub(report: Report, cover: bytes, pages: list[PageBreak], env: jinja2
     writer = _Writer(raw, book, {"mtime": date.replace(tzinfo=None),
                                  "epub2_guide": False, "landmark_title": "Landmarks",
                                  "epub3_pages": False, "compresslevel": 0},
-                     page_list_nav(pages, lambda sid: file_of(report.ids[sid])) if pages else None)
+                     page_list_nav(pages, lambda sid: file_of(report.ids[sid])) if pages else None,
+                     pages, lambda sid: file_of(report.ids[sid]))
     writer.process()
     writer.write()
-    return repack(raw.getvalue(), deflated)
+    return repack(raw.getvalue())
 
 
 def _cover(book: epub.EpubBook, env, pub, png: bytes) -> XhtmlDocument:
@@ -149,14 +176,22 @@ def _cover(book: epub.EpubBook, env, pub, png: bytes) -> XhtmlDocument:
 
 
 def _metadata(book: epub.EpubBook, report: Report) -> None:
+    """Creators with their roles and sort names, the ISBN if any, publisher, date, subjects."""
     pub = report.publication
     authors, others = creators(report)
+    sort = sort_names(report)
     for i, (name, role) in enumerate(authors or [(pub.publisher, "aut")], 1):
         book.add_author(name, role=role, uid=f"creator{i}")
+        book.add_metadata(None, "meta", sort.get(name, name),
+                          {"refines": f"#creator{i}", "property": "file-as"})
     for i, (name, role) in enumerate(others, 1):
         book.add_metadata("DC", "contributor", name, {"id": f"contributor{i}"})
         book.add_metadata(None, "meta", role, {"refines": f"#contributor{i}", "property": "role",
                                                "scheme": "marc:relators"})
+        book.add_metadata(None, "meta", sort.get(name, name),
+                          {"refines": f"#contributor{i}", "property": "file-as"})
+    if pub.isbn:
+        book.add_metadata("DC", "identifier", f"urn:isbn:{pub.isbn}", {"id": "isbn"})
     book.add_metadata("DC", "publisher", pub.publisher)
     book.add_metadata("DC", "date", pub.date.isoformat())
     if pub.rights:
@@ -179,10 +214,12 @@ def _item(rel: str, data: bytes) -> epub.EpubItem:
     return epub.EpubItem(uid=uid, file_name=rel, media_type=media_type(rel), content=data)
 
 
-def repack(data: bytes, deflated: Mapping[bytes, bytes] | None = None) -> bytes:
+def repack(data: bytes) -> bytes:
     """Re-write an EPUB zip with fixed times and attributes; mimetype first and stored."""
     with zipfile.ZipFile(io.BytesIO(data)) as src:
-        names = src.namelist()
+        names = [n for n in src.namelist() if n != APPLE_OPTIONS_PATH]
         order = ["mimetype"] + [n for n in names if n != "mimetype"]
-        return zip_bytes([(name, src.read(name)) for name in order], stored={"mimetype"},
-                         deflated=deflated)
+        entries = [(name, src.read(name)) for name in order]
+    # Apple Books uses the embedded fonts only when this file asks it to.
+    entries.insert(2, (APPLE_OPTIONS_PATH, APPLE_OPTIONS))
+    return zip_bytes(entries, stored={"mimetype"})

@@ -1,37 +1,39 @@
 """A PDF edition laid out chapter by chapter (``editions.pdf.chapters``), then combined.
 
 The units after the front matter are laid out in book order, each knowing its
-first page number (the sum of the page counts before it) and the footnotes
-before it; then the front matter, with the page numbers its contents print
-(the body restarts at 1, so the front matter's length moves no body folio).
-``combine`` joins the PDFs; the anchors, labels and first lines of the pages
-are joined the same way, for the EPUB's page list.
+first page number (the sum of the page counts before it), the footnotes before
+it and the side its first page is on; then the front matter, with the page
+numbers its contents print (the body restarts at 1, so the front matter's length
+moves no body folio). Where a unit opens on whichever side comes next (the screen
+edition), its side depends on the front matter's length as well: the front matter
+is then laid out first, with the numbers of the last build (or a guess), and again
+at the end only if the real numbers differ. ``combine`` joins the PDFs and finishes
+the whole once (``finish``: PDF/UA tags, or the printer's PDF/X-4 steps); the
+anchors, labels and first lines of the pages are joined the same way, for the
+EPUB's page list; the print edition's cover spread is sized from the total.
 
 Each unit's layout is cached (:class:`LayoutCache`) under a key of everything that
-shapes it: its document (which holds its first page number, the footnotes before
-it and, for the front matter, the page numbers its contents print), the files of
-templates/ and the images, and WeasyPrint's version. So an edit lays out again
-the chapter it changed; the chapters after it only if its page count moved them;
-the front matter only if a number its contents print changed.
+shapes it: its document (which holds the footnotes before it and, for the front
+matter, the page numbers its contents print), its first page number and side, the
+files of templates/ and the images, and the tools' versions. So an edit lays out
+again the chapter it changed; the chapters after it only if its page count moved
+them; the front matter only if a number its contents print changed.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import pickle
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from folio.editions.pdf.chapters import Unit, fill, unit_style, units
-from folio.editions.pdf.document import (
-    LayoutRequest,
-    PrintLayout,
-    label_ranges,
-    range_labels,
-)
+from folio.editions.pdf.document import LayoutRequest, PrintLayout, label_ranges, range_labels
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -40,9 +42,18 @@ if TYPE_CHECKING:
 
     from folio.content.gather import Report
 
-LayOut = Callable[[LayoutRequest], PrintLayout]
+#: ``run(job, *args) -> Future``: a process pool's ``submit``, or :func:`here`.
+Run = Callable[..., Future]
 #: Bump when what a cached layout holds changes meaning.
-_CACHE_FORMAT = "1"
+_CACHE_FORMAT = "2"
+#: The jobs, by name (``pipeline/workers.py``), so that the build never imports WeasyPrint.
+LAY_OUT = "folio.editions.pdf.layout:lay_out"
+LAY_OUT_UNIT = "folio.editions.pdf.layout:lay_out_unit"
+LAY_OUT_SPREAD = "folio.editions.pdf.layout:lay_out_spread"
+COMBINE = "folio.editions.pdf.combine:combine"
+#: A unit's start: its first page number (None: its own, the front matter's) and whether its
+#: first page is a right-hand one (None: its opening fixes the side).
+Start = tuple[int | None, bool | None]
 
 
 class LayoutCache:
@@ -54,36 +65,53 @@ class LayoutCache:
         self.laid_out: list[str] = []
         """The units laid out (not found in the cache) by this build: for tests and progress."""
 
-    def key(self, request: LayoutRequest, first_page: int | None = None) -> str:
+    def key(self, request: LayoutRequest, start: Start | None = None) -> str:
+        """The file name of ``request`` laid out from ``start``."""
+        if start == (None, None):
+            start = None  # told nothing: laid out as its document says, as with no start
         digest = hashlib.sha256(self.context.encode())
-        for part in (request.document, request.identifier, str(request.drop_last), str(request.cover),
-                     str(first_page)):
+        for part in (request.document, request.identifier, request.variant, str(request.drop_last),
+                     str(request.cover), str(start)):
             digest.update(part.encode("utf-8") + b"\0")
         return digest.hexdigest()
 
-    def get(self, request: LayoutRequest, first_page: int | None = None) -> PrintLayout | None:
-        """The unit's layout, if it was laid out before (starting on ``first_page``)."""
+    def get(self, request: LayoutRequest, start: Start | None = None) -> PrintLayout | None:
+        """The unit's layout, if it was laid out before (from ``start``)."""
         try:
-            value = pickle.loads((self.folder / f"{self.key(request, first_page)}.pickle").read_bytes())
+            value = pickle.loads((self.folder / f"{self.key(request, start)}.pickle").read_bytes())
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
             return None
         return value if isinstance(value, PrintLayout) else None
 
-    def put(self, request: LayoutRequest, layout: PrintLayout, first_page: int | None = None) -> None:
-        """Keep the unit's layout, and its page count (which its first page number does not
-        change: see ``layout.lay_out_unit``)."""
+    def put(self, request: LayoutRequest, layout: PrintLayout, start: Start | None = None) -> None:
+        """Keep the unit's layout, and that its document was laid out (:meth:`known`)."""
         from folio.pipeline.output import write_file
 
-        write_file(self.folder / f"{self.key(request, first_page)}.pickle", pickle.dumps(layout, protocol=5))
-        if first_page is not None:
-            write_file(self.folder / f"{self.key(request)}.pages", str(layout.pages).encode())
+        write_file(self.folder / f"{self.key(request, start)}.pickle", pickle.dumps(layout, protocol=5))
+        if not self.known(request):
+            write_file(self.folder / f"{self.key(request)}.known", b"")
 
-    def pages(self, request: LayoutRequest) -> int | None:
-        """The unit's page count, if it was laid out before, on any first page."""
+    def known(self, request: LayoutRequest) -> bool:
+        """The unit's document was laid out before, from some start: its layout from the start
+        it gets now may be in the cache (the one edited chapter's is not)."""
+        return (self.folder / f"{self.key(request)}.known").is_file()
+
+    def numbers(self, edition: str) -> dict[str, str] | None:
+        """The page numbers the front matter's contents printed in the edition's last build:
+        a guess, for the screen edition's first pass (see :func:`lay_out_book`), that outlives
+        a change of style or text."""
         try:
-            return int((self.folder / f"{self.key(request)}.pages").read_text())
+            found = json.loads((self.folder / f"{edition}.numbers").read_text())
         except (OSError, ValueError):
             return None
+        return found if isinstance(found, dict) else None
+
+    def keep_numbers(self, edition: str, numbers: dict[str, str]) -> None:
+        """Keep the numbers the front matter's contents print, for the next build's guess."""
+        from folio.pipeline.output import write_file
+
+        write_file(self.folder / f"{edition}.numbers",
+                   json.dumps(numbers, sort_keys=True).encode())
 
 
 def _context_digest(report: Report) -> str:
@@ -108,171 +136,173 @@ class _Page:
     anchors: tuple[str, ...]
 
 
-def unit_request(report: Report, unit: Unit, edition: str, first_page: int | None,
+@dataclass(frozen=True)
+class Edition:
+    """What a PDF edition's units and its finishing need: plain values."""
+
+    name: str
+    variant: str
+    identifier: str
+    """The single document's identifier: the finished PDF's XMP DocumentID derives from it."""
+    press: object = None
+    """The print profile (``press.Press``), for the printer's edition."""
+    spread: str | None = None
+    """The cover spread's document (the printer's edition)."""
+
+
+def edition_of(report: Report, env: jinja2.Environment, date: dt.datetime, edition: str) -> Edition:
+    """The edition's values, as ``document.layout_request`` makes them for the single document."""
+    from folio.editions.pdf.document import _check_profile, spread_html
+    from folio.editions.pdf.press import Press
+
+    pub = report.publication
+    if edition == "screen":
+        return Edition("pdf", "pdf/ua-1", pub.identifier)
+    _check_profile(report)
+    return Edition(edition, "pdf/x-4", f"{pub.identifier}#{edition}", Press.of(pub.press),
+                   spread_html(report, env, date))
+
+
+def unit_request(report: Report, unit: Unit, edition: str | Edition, first_page: int | None,
                  footnotes_before: int, toc_numbers: dict[str, str] | None = None,
-                 cover: bool = False) -> LayoutRequest:
-    """The request that lays out one unit, its numbers written in."""
-    style = unit_style(unit, first_page, footnotes_before, toc_numbers)
-    identifier = f"{report.publication.identifier}#{edition}#{unit.name}"
+                 cover: bool = False, right: bool | None = None) -> LayoutRequest:
+    """The request that lays out one unit, its numbers written in (``right``: its first page's
+    side, when its opening does not fix it and it is known now)."""
+    variant = edition if isinstance(edition, str) else "print" if edition.press else "screen"
+    style = unit_style(unit, first_page, footnotes_before, toc_numbers, right, report.project.root)
+    identifier = f"{report.publication.identifier}#{variant}#{unit.name}"
     return LayoutRequest(report.project.root, fill(unit, style), identifier, None,
-                         cover and unit.front, unit.sentinel)
+                         cover and unit.front, variant="pdf/x-4" if variant == "print" else "pdf/ua-1",
+                         drop_last=unit.sentinel, finish=False)
+
+
+def here(job: str, *args) -> Future:
+    """Run a job in this process (the default of :func:`lay_out_book`'s ``run``)."""
+    import importlib
+
+    module, name = job.split(":")
+    future: Future = Future()
+    future.set_result(getattr(importlib.import_module(module), name)(*args))
+    return future
 
 
 def lay_out_book(report: Report, env: jinja2.Environment, date: dt.datetime, edition: str,
-                 lay_out: LayOut, cover: bool = False, cache: LayoutCache | None = None,
-                 combine: Callable | None = None,
+                 run: Run = here, cover: bool = False, cache: LayoutCache | None = None,
                  say: Callable[[str], None] = lambda message: None,
-                 submit: Callable | None = None) -> PrintLayout:
-    """The PDF edition of ``report`` laid out unit by unit with ``lay_out`` (in this process or
-    another; through ``cache``), and combined with ``combine`` (by default here): a
-    PrintLayout as the single document's.
+                 parallel: bool = False) -> PrintLayout:
+    """The PDF edition of ``report`` laid out unit by unit with ``run`` (a pool's submit, or
+    in this process), through ``cache``, combined and finished: a PrintLayout as the single
+    document's.
 
-    With ``submit`` (a process pool's: ``submit(job, *args) -> Future``), the units after the
-    front matter are laid out at once, in parallel (:func:`_in_parallel`); else one by one."""
+    ``parallel`` (with a pool): the units are laid out at once, each told its first page
+    number once the units before it are paginated (:mod:`folio.editions.pdf.schedule`);
+    else one by one, in book order."""
     from folio.content.limits import check_unit
-    from folio.editions.pdf.combine import combine as combine_here
-    from folio.editions.pdf.combine import project_fonts
+    from folio.editions.pdf.schedule import Scheduler
 
-    combine = combine or combine_here
+    values = edition_of(report, env, date, edition)
     parts = units(report, env, date, edition)
-    for unit, group in zip(parts, unit_sections(report), strict=True):
-        check_unit(unit.name, group)
-    started, done, total = time.monotonic(), [0], [0]
-    name = "pdf" if edition == "screen" else edition
+    sections = {s.id: s for s in report.sections}
+    for unit in parts:
+        check_unit(unit.name, [sections[name] for name in unit.sections])
+    started = time.monotonic()
+    done: dict[str, int] = {}
 
-    def progress(layout: PrintLayout) -> None:
-        done[0] += 1
-        total[0] += layout.pages
-        say(f"{name}: {done[0]}/{len(parts)} chapters, {total[0]} pages,"
-            f" {time.monotonic() - started:.1f} s")
+    def progress(request: LayoutRequest, layout: PrintLayout) -> None:
+        done[_name(request)] = layout.pages  # the front matter's second pass counts once
+        say(f"{values.name}: {len(done)} of {len(parts)} chapters laid out,"
+            f" {sum(done.values())} pages, {time.monotonic() - started:.1f} s")
 
     def lay_out_cached(request: LayoutRequest) -> PrintLayout:
         layout = cache.get(request) if cache else None
         if layout is None:
-            layout = lay_out(request)
+            layout = run(LAY_OUT, request).result()
             if cache:
                 cache.put(request, layout)
                 cache.laid_out.append(_name(request))
-        progress(layout)
+        progress(request, layout)
         return layout
 
-
     front, rest = parts[0], parts[1:]
-    footnotes = front.footnotes
-    page = 1
-    layouts = []
+    befores = [front.footnotes]
+    for unit in rest[:-1]:
+        befores.append(befores[-1] + unit.footnotes)
+    front_first = any(unit.side is None for unit in rest)  # sides follow the front's length
+    guess = (cache.numbers(values.name) if cache else None) or {}
+    guess = {target: guess.get(target, "1") for target in front.toc_targets}
+    front_layout = None
+    for _ in range(3):
+        front_request = unit_request(report, front, values, None, 0, guess, cover)
+        if front_first and not parallel:
+            front_layout = lay_out_cached(front_request)
+        scheduler = Scheduler(cache, progress)
+        if front_first and parallel:
+            scheduler.add(front_request, fixed=True, body=False)
+        for unit, before in zip(rest, befores, strict=True):
+            scheduler.add(unit_request(report, unit, values, None, before), fixed=unit.side is not None)
+        if parallel:
+            layouts = scheduler.in_parallel(run)
+        else:
+            layouts = scheduler.one_by_one(
+                lambda i, start: unit_request(report, rest[i], values, start[0], befores[i],
+                                              right=start[1]),
+                lay_out_cached, front_layout.pages if front_layout else None)
+        if front_first and parallel:
+            front_layout, layouts = layouts[0], layouts[1:]
+        numbers = _numbers(layouts)
+        real = {target: numbers[target] for target in front.toc_targets}
+        if front_layout is None or real != guess:
+            pages = front_layout.pages if front_layout else None
+            front_layout = lay_out_cached(unit_request(report, front, values, None, 0, real, cover))
+            if front_first and pages is not None and pages % 2 != front_layout.pages % 2:
+                guess = real  # the front matter's length moved every side after it: again
+                continue
+        if cache:
+            cache.keep_numbers(values.name, real)
+        break
+    else:
+        raise RuntimeError("the front matter's length does not settle")  # never seen
+    assert front_layout is not None
+    return _combined(report, values, [front_layout, *layouts], run, cover and front_layout.cover)
+
+
+def _numbers(layouts: list[PrintLayout]) -> dict[str, str]:
+    """The page number each anchor of the body and back units is printed on first."""
     numbers: dict[str, str] = {}
-    if submit is not None:
-        requests = []
-        for unit in rest:
-            requests.append(unit_request(report, unit, edition, None, footnotes))
-            footnotes += unit.footnotes
-        layouts = _in_parallel(requests, submit, cache, progress)
-    for k, unit in enumerate(rest):
-        if submit is None:
-            layouts.append(lay_out_cached(unit_request(report, unit, edition, page, footnotes)))
-            footnotes += unit.footnotes
-        for i, anchors in enumerate(layouts[k].anchors):
+    page = 1
+    for layout in layouts:
+        for i, anchors in enumerate(layout.anchors):
             for anchor in anchors:
                 numbers.setdefault(anchor, str(page + i))
-        page += layouts[k].pages
-    front_layout = lay_out_cached(unit_request(report, front, edition, None, 0,
-                                        {t: numbers[t] for t in front.toc_targets}, cover))
-    layouts.insert(0, front_layout)
-    book_anchors = tuple(a for layout in layouts for a in layout.anchors)
+        page += layout.pages
+    return numbers
+
+
+def _combined(report: Report, values: Edition, layouts: list[PrintLayout], run: Run,
+              cover) -> PrintLayout:
+    """The units' layouts combined and finished, in one job; the cover spread beside it."""
+    from folio.editions.pdf.combine import project_fonts
+
+    anchors = tuple(a for layout in layouts for a in layout.anchors)
+    first_lines = tuple(line for layout in layouts for line in layout.first_lines)
     body_id = next((s.id for s in report.sections if s.part == "body"), None)
-    ranges = label_ranges([_Page(a) for a in book_anchors], body_id) if body_id else []
-    data = combine([layout.data for layout in layouts], ranges, project_fonts(report.project.root))
-    labels = range_labels(ranges, len(book_anchors)) if ranges else \
-        tuple(label for layout in layouts for label in layout.labels)
-    return PrintLayout(data, book_anchors, labels,
-                       tuple(line for layout in layouts for line in layout.first_lines),
-                       front_layout.cover)
-
-
-#: The job that lays out a unit whose first page number comes later (``layout.lay_out_unit``).
-LAY_OUT_UNIT = "folio.editions.pdf.layout:lay_out_unit"
+    ranges = label_ranges([_Page(a) for a in anchors], body_id) if body_id else []
+    pages = len(anchors)
+    padded = values.press.padded(pages) if values.press else pages  # type: ignore[attr-defined]
+    spread = None
+    if values.spread is not None:
+        request = LayoutRequest(report.project.root, "", values.identifier, variant=values.variant,
+                                press=values.press, spread=values.spread)  # type: ignore[arg-type]
+        spread = run(LAY_OUT_SPREAD, request, padded)
+    data = run(COMBINE, [layout.data for layout in layouts], ranges,
+               project_fonts(report.project.root), values.identifier, values.press).result()
+    blank = padded - pages  # the blank pages finishing added, to the profile's multiple
+    labels = range_labels(ranges, padded) if ranges else \
+        tuple(label for layout in layouts for label in layout.labels) + ("",) * blank
+    return PrintLayout(data, anchors + ((),) * blank, labels, first_lines + ((None, ""),) * blank,
+                       cover or None, spread.result() if spread else None)
 
 
 def _name(request: LayoutRequest) -> str:
     return request.identifier.rsplit("#", 1)[-1]
 
-
-def _in_parallel(requests: list[LayoutRequest], submit: Callable, cache: LayoutCache | None,
-                 progress: Callable[[PrintLayout], None]) -> list[PrintLayout]:
-    """The units' layouts, each in a pool job started at once (``layout.lay_out_unit``).
-
-    A job reports its page count as soon as its pages are paginated, and waits for its
-    first page number: the sum of the counts before it, given as soon as they are all known.
-    Jobs go to the pool in book order, so the earliest unfinished one never waits for a
-    later one. A unit whose page count the cache knows (its document is unchanged) is not
-    laid out at once: once its first page is known, the cache may have its pages on that
-    first page; only if not is it laid out. So an edit lays out the edited chapter, and the
-    chapters after it only if its page count moved them.
-    """
-    import multiprocessing
-    import queue
-
-    n = len(requests)
-    counts = [cache.pages(r) if cache else None for r in requests]
-    starts: list[int | None] = [None] * n
-    layouts: list[PrintLayout | None] = [None] * n
-    futures: dict = {}
-    waiting: dict = {}
-    manager = multiprocessing.get_context("forkserver").Manager()
-    try:
-        reported = manager.Queue()
-
-        def start_job(i: int) -> None:
-            waiting[i] = manager.Queue()
-            futures[i] = submit(LAY_OUT_UNIT, requests[i], i, reported, waiting[i])
-            if cache:
-                cache.laid_out.append(_name(requests[i]))
-
-        for i in range(n):
-            if counts[i] is None:
-                start_job(i)
-        while any(layout is None for layout in layouts):
-            page = 1
-            for i in range(n):
-                if starts[i] is None:
-                    starts[i] = page
-                    if i in waiting:
-                        waiting[i].put(page)
-                    else:
-                        found = cache.get(requests[i], page) if cache else None
-                        if found is not None:
-                            layouts[i] = found
-                            progress(found)
-                        else:
-                            start_job(i)
-                            waiting[i].put(page)
-                count = counts[i]
-                if count is None:
-                    break
-                page += count
-            for i, future in list(futures.items()):
-                if future.done():
-                    layout = layouts[i] = future.result()
-                    counts[i] = layout.pages
-                    del futures[i]
-                    if cache:
-                        cache.put(requests[i], layout, starts[i])
-                    progress(layout)
-            if any(layout is None for layout in layouts):
-                try:
-                    i, count = reported.get(timeout=0.1)
-                    counts[i] = count
-                except queue.Empty:
-                    pass
-    finally:
-        for future in futures.values():
-            future.cancel()
-        manager.shutdown()
-    return [layout for layout in layouts if layout is not None]
-
-
-def unit_sections(report: Report) -> list[list]:
-    """The sections of each unit, as :func:`chapters.units` groups them."""
-    front = [s for s in report.sections if s.part == "front"]
-    return [front] + [[s] for s in report.sections if s.part != "front"]

@@ -18,15 +18,20 @@ What crosses a unit's edge is written into a style of its own (:func:`unit_style
 
 Links to another unit's anchors would be dropped by WeasyPrint (and logged, an
 error in folio); they become ``folio-xref:<id>`` URI links, which the
-combination turns back into internal links. Every unit but the last ends with a
-sentinel that starts a right-hand page, so that a unit ending on a recto gets
-the blank verso the single document has; the sentinel's own page is dropped.
+combination turns back into internal links. A unit followed by one that opens on
+a given side (every section on a recto, in the print edition) ends with a
+sentinel that starts a page on that side, so that it gets the blank verso the
+single document has; the sentinel's own page is dropped. A unit that opens on
+the next page, whichever side (the screen edition), has its first page on the
+side the pages before it leave: ``html { break-before: left }`` or ``right``,
+WeasyPrint's way to choose the first page's side.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from folio.editions.pdf.document import render_document, section_bodies
@@ -42,8 +47,10 @@ if TYPE_CHECKING:
 XREF = "folio-xref:"
 #: Where a unit's own style goes in its document (filled by :func:`fill`).
 _STYLE_MARK = "/*folio-unit-style*/"
-#: The sentinel starts a right-hand page of its own, which is dropped after layout.
-_SENTINEL_STYLE = ".folio-sentinel { break-before: right; page: folio-sentinel; }"
+#: The sentinel starts a page of its own, on the side the next unit opens, dropped after layout.
+_SENTINEL_STYLE = ".folio-sentinel {{ break-before: {side}; page: folio-sentinel; }}"
+#: The breaks that open a unit on a given side, and the side.
+_SIDED = {"right": "right", "recto": "right", "left": "left", "verso": "left"}
 _CSS_UNSAFE = re.compile(r'[\\"\n\r\f<>]')
 
 
@@ -63,6 +70,13 @@ class Unit:
     """It ends with a sentinel page, to be dropped after layout."""
     toc_targets: tuple[str, ...] = ()
     """The ids in other units whose page numbers its contents print."""
+    side: str | None = "right"
+    """The side its first page is on, whatever comes before it ("right", "left"), or None:
+    the side its first page falls on (it opens on the next page, left or right)."""
+    pad_to: str | None = None
+    """The side the next unit opens on, which its sentinel pads to (None: no sentinel)."""
+    sections: tuple[str, ...] = ()
+    """The ids of its sections."""
 
     @property
     def front(self) -> bool:
@@ -71,15 +85,30 @@ class Unit:
 
 def units(report: Report, env: jinja2.Environment, date: dt.datetime,
           edition: str = "screen") -> list[Unit]:
-    """The report's units in book order: the front matter, then each body or back section."""
+    """The report's units in book order: the front matter, then each body or back section
+    that opens on a new page, with the sections that run on after it (``openings``)."""
+    from lxml import etree
+
+    from folio.editions.pdf.openings import section_breaks
+
     bodies = section_bodies(report)
-    groups = [[b for b in bodies if b["section"].part == "front"]]
-    groups += [[b] for b in bodies if b["section"].part != "front"]
+    skeleton = render_document(report, [{**b, "body": etree.Element("div")} for b in bodies],
+                               env, date, edition)
+    breaks = section_breaks(skeleton, report.project.root)
+    groups: list[list[dict]] = [[]]
+    opening: list[str | None] = [None]
+    for item in bodies:
+        brk = breaks.get(item["section"].id)
+        if item["section"].part != "front" and brk is not None:
+            groups.append([])
+            opening.append(brk)
+        groups[-1].append(item)
     ids = [frozenset(_ids(group)) | ({"folio-half-title"} if i == 0 else frozenset())
            for i, group in enumerate(groups)]
     out = []
     for i, (group, own) in enumerate(zip(groups, ids, strict=True)):
-        last = i == len(groups) - 1
+        after = opening[i + 1] if i + 1 < len(groups) else None
+        sentinel = after in _SIDED  # the next unit opens on a given side: pad to it
         targets = []
         for item in group:
             for a in item["body"].iter("a"):
@@ -89,31 +118,43 @@ def units(report: Report, env: jinja2.Environment, date: dt.datetime,
                     if a.xpath("ancestor::nav[contains(@class, 'toc')]"):
                         targets.append(href[1:])
         html = render_document(report, group, env, date, edition, cover=i == 0,
-                               unit_style=_STYLE_MARK, sentinel=not last)
+                               unit_style=_STYLE_MARK, sentinel=sentinel)
         footnotes = sum(1 for item in group for _ in item["body"].iterfind(".//span[@class='footnote']"))
+        side = None if i == 0 else _SIDED.get(opening[i] or "")
         out.append(Unit("front" if i == 0 else group[0]["section"].id, html, own, footnotes,
-                        not last, tuple(dict.fromkeys(targets))))
+                        sentinel, tuple(dict.fromkeys(targets)), side if i else "right",
+                        _SIDED[after] if after in _SIDED else None, tuple(item["section"].id for item in group)))
     return out
 
 
 def unit_style(unit: Unit, first_page: int | None, footnotes_before: int,
-               toc_numbers: dict[str, str] | None = None) -> str:
+               toc_numbers: dict[str, str] | None = None, right: bool | None = None,
+               root: Path | None = None) -> str:
     """The style that continues the book's numbers into ``unit``: its first page number
-    (None: the unit's own counters, as for the front matter), the footnotes before it, and the
-    number its contents print for each of :attr:`Unit.toc_targets`."""
+    (None: the unit's own counters, as for the front matter), the footnotes before it, the
+    number its contents print for each of :attr:`Unit.toc_targets` (as the stylesheets of the
+    project in ``root`` print it), and the side of its first page (``right``; None: the side it
+    opens on, or the side a layout job is told later)."""
     rules = []
+    if right is not None or unit.side is not None:
+        side = unit.side or ("right" if right else "left")
+        rules.append(f"html {{ break-before: {side}; }}")
     if first_page is not None:
         rules.append(f"@page :first {{ counter-reset: page {first_page}; }}")
     if footnotes_before:
         rules.append(f"html {{ counter-reset: footnote {footnotes_before}; }}")
-    for target in unit.toc_targets:
-        number = (toc_numbers or {}).get(target)
-        if number is None:
-            raise KeyError(f"no page number for the contents entry #{target}")
-        rules.append(f'.toc a[href="{_css(XREF + target)}"]::after'
-                     f' {{ content: leader(". ") "{_css(number)}"; }}')
-    if unit.sentinel:
-        rules.append(_SENTINEL_STYLE)
+    if unit.toc_targets:
+        from folio.editions.pdf.openings import contents_numbers
+
+        contents = contents_numbers(unit.html, root, toc_numbers or {}, XREF) if root else {}
+        for target in unit.toc_targets:
+            if target not in contents:
+                raise KeyError(f"no page number for the contents entry #{target}")
+            # !important: the stylesheets' own rules for the contents may be more specific.
+            rules.append(f'.toc a[href="{_css(XREF + target)}"]::after'
+                         f' {{ content: {_css_value(contents[target])} !important; }}')
+    if unit.pad_to:
+        rules.append(_SENTINEL_STYLE.format(side=unit.pad_to))
     return " ".join(rules)
 
 
@@ -128,6 +169,11 @@ def _ids(group: list[dict]):
             ident = el.get("id") if isinstance(el.tag, str) else None
             if ident:
                 yield ident
+
+
+def _css_value(value: str) -> str:
+    """A declaration value from the project's own stylesheets, safe in a <style> element."""
+    return value.replace("<", "\\3c ").replace(">", "\\3e ")
 
 
 def _css(text: str) -> str:

@@ -40,17 +40,22 @@ from pikepdf import Array, Dictionary, Name, String
 
 from folio.editions.pdf.chapters import XREF
 from folio.editions.pdf.document import LabelRange
+from folio.editions.pdf.finish import finish_open
+from folio.editions.pdf.press import Press
 from folio.errors import BuildError, Problem
 
 
 def combine(parts: Sequence[bytes], ranges: Sequence[LabelRange] = (),
-            fonts: Mapping[str, bytes] | None = None) -> bytes:
+            fonts: Mapping[str, bytes] | None = None, identifier: str | None = None,
+            press: Press | None = None) -> bytes:
     """One PDF of ``parts`` (the units' PDFs, in book order), page labels from ``ranges``;
     ``fonts`` maps a PostScript name to the font file it was subset from (faces not in it
-    keep each unit's subset, shared where two are the same bytes)."""
+    keep each unit's subset, shared where two are the same bytes). With ``identifier`` (the
+    single document's), the whole is finished once, as ``finish.finish_pdf`` finishes one
+    document: PDF/UA tags for the screen, the printer's steps (``press``) for print."""
     out = pikepdf.open(io.BytesIO(parts[0]))
-    tree = out.Root.StructTreeRoot
-    document = tree.K[0]
+    tree = out.Root.get("/StructTreeRoot")  # the print edition's PDF/X-4 is not tagged
+    document = tree.K[0] if tree is not None else None
     page_keys: list[pikepdf.Array] = []   # per page, its ParentTree value
     annots: list[tuple[pikepdf.Object, pikepdf.Object]] = []  # (annotation, its struct element)
     ids: dict[str, pikepdf.Object] = {}
@@ -58,40 +63,19 @@ def combine(parts: Sequence[bytes], ranges: Sequence[LabelRange] = (),
     outline: list[tuple] = []
     role_map: dict[str, pikepdf.Object] = {}
     opened = []
-    aliases: set[tuple[int, int]] = set()  # the units' own Document elements, now the base's
     for n, data in enumerate(parts):
         src = out if n == 0 else pikepdf.open(io.BytesIO(data))
         opened.append(src)
-        copy = (lambda obj: obj) if n == 0 else out.copy_foreign
         first = len(out.pages) if n else 0
         if n:
             with warnings.catch_warnings():  # the named destinations are merged below
                 warnings.simplefilter("ignore", pikepdf.PageCopyWarning)
                 out.pages.extend(src.pages)
         pages = {src.pages[i].objgen: out.pages[first + i].obj for i in range(len(src.pages))}
-        src_tree = src.Root.StructTreeRoot
-        nums = _numbers(src_tree.ParentTree)
-        src_document = src_tree.K[0]
-        if n:
-            del src_document["/P"]
-            copied = copy(src_document)
-            aliases.add(copied.objgen)
-            kids = copied.K
-            for kid in kids:
-                kid.P = document
-                document.K.append(kid)
-        else:
-            kids = document.K
-        _prefix_ids(kids, f"u{n}-", ids)
-        for key, value in src_tree.get("/RoleMap", {}).items():
-            role_map.setdefault(key, copy(value) if n else value)
+        if tree is not None:
+            _merge_tree(out, src, n, first, document, page_keys, annots, ids, role_map)
         for i in range(len(src.pages)):
-            page = out.pages[first + i].obj
-            parents = int(page.get("/StructParents", -1))
-            page_keys.append(Array([copy(e) for e in nums[parents]]) if parents in nums else Array())
-            for annot in page.get("/Annots", ()):
-                if "/StructParent" in annot:
-                    annots.append((annot, copy(nums[int(annot.StructParent)])))
+            for annot in out.pages[first + i].obj.get("/Annots", ()):
                 _relink(annot)
         names = src.Root.get("/Names", Dictionary()).get("/Dests")
         if names is not None:
@@ -99,15 +83,14 @@ def combine(parts: Sequence[bytes], ranges: Sequence[LabelRange] = (),
                 dests.setdefault(str(name), _dest(value, pages))
         outline += _read_outline(src, pages)
     _check_links(out, dests)
-    _adopt_orphans(document, page_keys, {page.obj.objgen: i for i, page in enumerate(out.pages)},
-                   aliases)
-    tree.ParentTree = out.make_indirect(Dictionary(Nums=_flat(page_keys, annots, out)))
-    tree.ParentTreeNextKey = len(page_keys) + len(annots)
-    if ids:
-        tree.IDTree = out.make_indirect(Dictionary(Names=Array(
-            [x for key in sorted(ids) for x in (String(key), ids[key])])))
-    if role_map:
-        tree.RoleMap = Dictionary(role_map)
+    if tree is not None:
+        tree.ParentTree = out.make_indirect(Dictionary(Nums=_flat(page_keys, annots, out)))
+        tree.ParentTreeNextKey = len(page_keys) + len(annots)
+        if ids:
+            tree.IDTree = out.make_indirect(Dictionary(Names=Array(
+                [x for key in sorted(ids) for x in (String(key), ids[key])])))
+        if role_map:
+            tree.RoleMap = Dictionary(role_map)
     names_dict = out.Root.get("/Names")
     if names_dict is None:
         names_dict = out.Root.Names = Dictionary()
@@ -117,10 +100,14 @@ def combine(parts: Sequence[bytes], ranges: Sequence[LabelRange] = (),
     if ranges:
         out.Root.PageLabels = Dictionary(Nums=Array(_label_entries(ranges)))
     _share_fonts(out, fonts or {})
+    _share_streams(out)
+    if identifier is not None:
+        finish_open(out, identifier, press)
     buffer = io.BytesIO()
     # Object streams, as WeasyPrint writes: without them the structure tree's thousands of
     # small objects would double a book's size.
-    out.save(buffer, deterministic_id=True, fix_metadata_version=False,
+    # Saved as finish.finish_pdf saves one document (its XMP rewritten by pikepdf the same way).
+    out.save(buffer, deterministic_id=True, compress_streams=True,
              object_stream_mode=pikepdf.ObjectStreamMode.generate)
     for src in opened:
         src.close()
@@ -145,50 +132,41 @@ def _flat(page_keys, annots, out) -> Array:
     return Array(nums)
 
 
-def _adopt_orphans(document, page_keys, page_index, aliases) -> None:
-    """Put every structure element that marked content points at into the tree.
+def _merge_tree(out, src, n: int, first: int, document, page_keys: list, annots: list,
+                ids: dict, role_map: dict) -> None:
+    """Unit ``n``'s structure tree into the base's: its Document element's kids under the one
+    Document element, its ParentTree values (pages from ``first``) and annotations listed for
+    the flat ParentTree, its /IDs prefixed, its role map merged."""
+    src_tree = src.Root.StructTreeRoot
+    nums = _numbers(src_tree.ParentTree)
+    src_document = src_tree.K[0]
+    if n:
+        del src_document["/P"]
+        copied = out.copy_foreign(src_document)
+        kids = copied.K
+        for kid in kids:
+            kid.P = document
+            document.K.append(kid)
 
-    WeasyPrint 70 leaves some out (the footnote area's ``NonStruct``: its parent names it,
-    but does not list it among its kids), so a reader of the tree would skip that text. Each
-    such element goes back among its parent's kids, after the last one on an earlier or the
-    same page: where it is read.
-    """
-    reachable = set(aliases)
-    stack = [document]
-    while stack:
-        element = stack.pop()
-        if not isinstance(element, pikepdf.Dictionary) or element.get("/Type") in ("/MCR", "/OBJR"):
-            continue
-        reachable.add(element.objgen)
-        k = element.get("/K")
-        stack.extend(k if isinstance(k, pikepdf.Array) else [k] if k is not None else [])
-    for page, elements in enumerate(page_keys):
-        for element in elements:
-            if not isinstance(element, pikepdf.Dictionary) or element.objgen in reachable:
-                continue
-            top: pikepdf.Object = element
-            while "/P" in top and top.P.objgen not in reachable and top.P.get("/Type") != "/StructTreeRoot":
-                top = top.P
-            parent = top.P if "/P" in top and top.P.objgen in reachable else document
-            if parent.objgen in aliases:
-                parent = document
-            top.P = parent
-            kids = parent.get("/K")
-            if not isinstance(kids, pikepdf.Array):
-                kids = parent.K = Array([] if kids is None else [kids])
-            at = 0
-            for i, kid in enumerate(kids):
-                if isinstance(kid, pikepdf.Dictionary) and "/Pg" in kid \
-                        and page_index.get(kid.Pg.objgen, page + 1) <= page:
-                    at = i + 1
-            kids.insert(at, top)
-            stack = [top]
-            while stack:
-                node = stack.pop()
-                if isinstance(node, pikepdf.Dictionary) and node.get("/Type") not in ("/MCR", "/OBJR"):
-                    reachable.add(node.objgen)
-                    k = node.get("/K")
-                    stack.extend(k if isinstance(k, pikepdf.Array) else [k] if k is not None else [])
+        def copy(obj):
+            # What pointed at the unit's own Document element points at the one Document.
+            found = out.copy_foreign(obj)
+            return document if found.objgen == copied.objgen else found
+    else:
+        kids = document.K
+
+        def copy(obj):
+            return obj
+    _prefix_ids(kids, f"u{n}-", ids)
+    for key, value in src_tree.get("/RoleMap", {}).items():
+        role_map.setdefault(key, copy(value))
+    for i in range(len(src.pages)):
+        page = out.pages[first + i].obj
+        parents = int(page.get("/StructParents", -1))
+        page_keys.append(Array([copy(e) for e in nums[parents]]) if parents in nums else Array())
+        for annot in page.get("/Annots", ()):
+            if "/StructParent" in annot:
+                annots.append((annot, copy(nums[int(annot.StructParent)])))
 
 
 def _prefix_ids(kids, prefix: str, ids: dict) -> None:
@@ -345,6 +323,45 @@ def _share_fonts(out, fonts: Mapping[str, bytes]) -> None:
         for descriptor, _ in users:  # no original: identical subsets shared, at least
             digest = hashlib.sha256(descriptor[key].read_bytes()).digest()
             descriptor[key] = streams.setdefault(digest, descriptor[key])
+
+
+def _share_streams(out) -> None:
+    """Colour profiles and images that several units embed, once: each unit's PDF/X-4 carries
+    the output intent's ICC profile (140 KB) in its intent and its device-cmyk colour space,
+    and an image shown in two chapters is in both. Identical streams (same dictionary, same
+    bytes) are shared; references to them are found from the pages' resources and the intents."""
+    seen: dict[bytes, pikepdf.Object] = {}
+    visited: set[tuple[int, int]] = set()
+
+    def shared(stream):
+        key = hashlib.sha256(repr(sorted((k, repr(v)) for k, v in stream.items() if k != "/Length"))
+                             .encode() + stream.read_raw_bytes()).digest()
+        return seen.setdefault(key, stream)
+
+    def walk(resources) -> None:
+        if not isinstance(resources, pikepdf.Dictionary) or resources.objgen in visited:
+            return
+        if resources.is_indirect:
+            visited.add(resources.objgen)
+        for space in resources.get("/ColorSpace", Dictionary()).values():
+            if isinstance(space, pikepdf.Array) and len(space) > 1 and space[0] == Name.ICCBased:
+                space[1] = shared(space[1])
+        xobjects = resources.get("/XObject", Dictionary())
+        for name in list(xobjects.keys()):
+            xobject = xobjects[name]
+            if xobject.get("/Subtype") == "/Image":
+                xobjects[name] = shared(xobject)
+            elif "/Resources" in xobject:
+                walk(xobject.Resources)
+        for pattern in resources.get("/Pattern", Dictionary()).values():
+            if isinstance(pattern, pikepdf.Dictionary) and "/Resources" in pattern:
+                walk(pattern.Resources)
+
+    for intent in out.Root.get("/OutputIntents", ()):
+        if "/DestOutputProfile" in intent:
+            intent.DestOutputProfile = shared(intent.DestOutputProfile)
+    for page in out.pages:
+        walk(page.obj.get("/Resources"))
 
 
 def _postscript_name(program: bytes) -> str:

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING
 import pydyf
 from lxml import etree
 
+from folio.editions.pdf.press import Press
+
 if TYPE_CHECKING:
     import datetime as dt
 
@@ -43,6 +45,8 @@ class PrintLayout:
     """Per page, the id of the element around its first line, and the line's words."""
     cover: bytes | None = None
     """Page 1 as a PNG (``folio.editions.pdf.cover.cover_png``), when the request asked for it."""
+    spread: bytes | None = None
+    """The print edition's cover spread (back, spine, front), a PDF/X-4 of its own."""
 
     @property
     def pages(self) -> int:
@@ -63,8 +67,17 @@ class LayoutRequest:
     """The first body section's id, where arabic page numbers start (None: no page labels)."""
     cover: bool = False
     """Also make the EPUB's cover image, a PNG of page 1."""
+    variant: str = "pdf/ua-1"
+    """WeasyPrint's pdf_variant: PDF/UA-1 for the screen, PDF/X-4 for the printer."""
+    press: Press | None = None
+    """The print profile (the print edition only): padding, marks, output intent, spine."""
+    spread: str | None = None
+    """The cover spread's HTML document (templates/pdf/spread.html), sized once the
+    interior's page count is known (``press.spread_stylesheet``)."""
     drop_last: bool = False
     """Leave out the last page: a unit's sentinel (``editions.pdf.chapters``)."""
+    finish: bool = True
+    """Finish the PDF (``finish.finish_pdf``); a book's units are finished once, combined."""
 
 
 def pdf_document_html(report: Report, env: jinja2.Environment, date: dt.datetime,
@@ -76,10 +89,11 @@ def pdf_document_html(report: Report, env: jinja2.Environment, date: dt.datetime
 
 def section_bodies(report: Report) -> list[dict]:
     """Each section's body as the PDF prints it (notes as footnotes, block ids for the EPUB's
-    page list), with ``part_start`` on the first section of each part: where a part's page
-    numbering starts (roman in front, arabic from the body)."""
+    page list, words guarded against hyphenation), with ``part_start`` on the first section of
+    each part: where a part's page numbering starts (roman in front, arabic from the body)."""
     from folio.editions.common import retarget
     from folio.editions.pagelist import number_blocks
+    from folio.editions.pdf.typeset import guard_words, tie_last_words
 
     bodies = []
     previous = None
@@ -87,6 +101,8 @@ def section_bodies(report: Report) -> list[dict]:
         body = retarget(report, section, lambda s: None, lambda src: src)
         number_blocks(body, section.id)  # ids mark where each page starts, for the EPUB
         _notes_to_footnotes(body)
+        guard_words(body)
+        tie_last_words(body)
         for h1 in body.iter("h1"):
             h1.set("data-running-title", report.publication.title)
         bodies.append({"section": section, "body": body, "part_start": section.part != previous})
@@ -103,16 +119,41 @@ def render_document(report: Report, bodies: list[dict], env: jinja2.Environment,
     from markupsafe import Markup
 
     from folio.content.render import render
-    from folio.editions.common import creators, inner_html
+    from folio.editions.common import inner_html
+
+    sections = [{**item, "body": Markup(inner_html(item["body"]))} for item in bodies]
+    return render(env, "pdf/document.html", {
+        **_context(report, date, edition), "sections": sections, "cover": cover,
+        "unit_style": unit_style, "sentinel": sentinel})
+
+
+def _context(report: Report, date: dt.datetime, edition: str) -> dict:
+    """What both PDF documents (the book, the cover spread) are made of, besides the text,
+    dated ``date`` (the build's date)."""
+    from folio.editions.common import creators
 
     pub = report.publication
-    sections = [{**item, "body": Markup(inner_html(item["body"]))} for item in bodies]
     authors, _ = creators(report)
-    return render(env, "pdf/document.html", {
-        "pub": pub, "sections": sections, "authors": [name for name, _ in authors],
-        "edition": edition, "cover": cover, "unit_style": unit_style, "sentinel": sentinel,
-        "created": pub.date.isoformat(), "modified": date.strftime("%Y-%m-%dT%H:%M:%SZ"),
-    })
+    return {"pub": pub, "authors": [name for name, _ in authors], "edition": edition,
+            "press": pub.press,
+            "created": pub.date.isoformat(), "modified": date.strftime("%Y-%m-%dT%H:%M:%SZ")}
+
+
+def spread_html(report: Report, env: jinja2.Environment, date: dt.datetime) -> str:
+    """The print edition's cover spread: back cover (the description, the publisher, an ISBN
+    barcode when the profile gives an ISBN), spine (title, publisher), front cover."""
+    from folio.content.render import render
+
+    isbn = report.publication.press.isbn
+    return render(env, "pdf/spread.html", {**_context(report, date, "print"),
+                                           "isbn": isbn, "bars": ean13_bars(isbn) if isbn else ""})
+
+
+def ean13_bars(isbn: str) -> str:
+    """An ISBN-13's EAN-13 modules, '1' a bar and '0' a space (python-barcode's encoding)."""
+    import barcode
+
+    return str(barcode.get("ean13", isbn).build()[0])
 
 
 def layout_request(report: Report, env: jinja2.Environment, date: dt.datetime,
@@ -125,10 +166,28 @@ def layout_request(report: Report, env: jinja2.Environment, date: dt.datetime,
     if edition not in {e.variant for e in EDITIONS.values() if isinstance(e, PDF)}:
         raise ValueError(f"unknown PDF edition: {edition!r}")
     check_pdf(report)
-    return LayoutRequest(
-        report.project.root, pdf_document_html(report, env, date, edition=edition),
-        report.publication.identifier + ("" if edition == "screen" else f"#{edition}"),
-        next((s.id for s in report.sections if s.part == "body"), None), cover)
+    pub = report.publication
+    document = pdf_document_html(report, env, date, edition=edition)
+    body = next((s.id for s in report.sections if s.part == "body"), None)
+    identifier = pub.identifier + ("" if edition == "screen" else f"#{edition}")
+    if edition == "screen":
+        return LayoutRequest(report.project.root, document, identifier, body, cover)
+    _check_profile(report)
+    return LayoutRequest(report.project.root, document, identifier, body, cover,
+                         variant="pdf/x-4", press=Press.of(pub.press), spread=spread_html(report, env, date))
+
+
+def _check_profile(report: Report) -> None:
+    """The output intent's ICC profile is a file inside the project (scripts/setup copies it)."""
+    from folio.errors import BuildError
+
+    profile = report.publication.press.colour.profile
+    root = report.project.root.resolve()
+    path = (root / profile).resolve()
+    if not path.is_relative_to(root) or not path.is_file():
+        raise BuildError(f"print.colour.profile: no ICC profile at '{profile}' inside the project"
+                         " (scripts/setup copies Debian's libgs-common default_cmyk.icc to"
+                         " templates/icc/)", "data/publication.yaml")
 
 
 #: The anchor of the half-title page (templates/pdf/half-title.html), where roman folios start.
@@ -153,7 +212,7 @@ def label_ranges(pages, body_id: str | None) -> list[LabelRange]:
     body = first_page(body_id) if body_id else None
     if front is None or body is None:
         return []
-    ranges: list[LabelRange] = [(0, "Cover", None)]
+    ranges: list[LabelRange] = [(0, "Cover", None)] if front > 0 else []
     if front > 1:
         ranges.append((1, "Inside cover", None))
     return [*ranges, (front, None, "r"), (body, None, "D")]

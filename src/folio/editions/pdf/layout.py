@@ -8,6 +8,7 @@ label and opening words.
 
 from __future__ import annotations
 
+import ctypes.util
 import hashlib
 import logging
 import re
@@ -16,21 +17,29 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-import weasyprint
-from weasyprint.formatting_structure.boxes import FootnoteAreaBox, MarginBox, TextBox
-from weasyprint.urls import URLFetcher, URLFetcherResponse
-
 from folio.content.media import media_type
 from folio.editions.pagelist import KEY, squash
 from folio.editions.pdf.document import LayoutRequest, PrintLayout, label_pages, label_ranges, range_labels
+from folio.editions.pdf.finish import finish_pdf, page_count
+from folio.editions.pdf.press import spread_stylesheet
 from folio.errors import BuildError, Problem
 from folio.pipeline.workers import background
+
+# WeasyPrint dlopens Pango & co. under several names; for each that is not a soname, cffi
+# falls back on ctypes.util.find_library, which runs ldconfig, gcc and ld: programs a build
+# has no business running (issue 15), and 2-4 s of a loaded machine. The sonames it tries
+# next are found by dlopen itself, so the search is left out while WeasyPrint loads.
+_find_library, ctypes.util.find_library = ctypes.util.find_library, lambda name: None
+try:
+    import weasyprint
+    from weasyprint.formatting_structure.boxes import FootnoteAreaBox, MarginBox, TextBox
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+finally:
+    ctypes.util.find_library = _find_library
 
 #: The project's address as WeasyPrint sees it, wherever the folder is: WeasyPrint names
 #: each image in the PDF after a hash of its URL, so a real path would change the bytes.
 BASE_URL = "file:///project/"
-#: Tagged PDF (structure tree, /Lang, DisplayDocTitle) that claims PDF/UA-1.
-PDF_OPTIONS = {"pdf_variant": "pdf/ua-1"}
 _NUMBER = re.compile(r"^(?:[0-9]+|[ivxlcdm]+)$", re.IGNORECASE)
 
 
@@ -77,12 +86,17 @@ def lay_out(request: LayoutRequest) -> PrintLayout:
             ranges.extend(label_ranges(document.pages, request.body_id))
             label_pages(pdf, ranges)
 
-        document = html.render(**PDF_OPTIONS)
+        options = {"pdf_variant": request.variant}
+        document = html.render(**options)
         if request.drop_last:
             document = document.copy(document.pages[:-1])
         cover = _cover(document) if request.cover else None
         data = document.write_pdf(pdf_identifier=file_id.encode("ascii"), finisher=finish,
-                                  **PDF_OPTIONS)
+                                  **options)
+        if request.finish:
+            data = finish_pdf(data, request.identifier, request.press)
+        total = page_count(data) if request.press and request.finish else len(document.pages)
+        spread = lay_out_spread(request, total) if request.spread and request.finish else None
     except weasyprint.urls.FatalURLFetchingError as exc:
         raise BuildError(f"PDF: {exc.__cause__ or exc}", "templates/pdf/document.html") from None
     finally:
@@ -91,9 +105,24 @@ def lay_out(request: LayoutRequest) -> PrintLayout:
         raise BuildError([Problem(f"PDF: {message}", "templates/pdf/document.html")
                           for message in warnings.records])
     # The labels the finisher wrote, computed, not read back: parsing the PDF took 0.35 s.
-    labels = range_labels(ranges, len(document.pages)) if ranges else printed_labels(document.pages)
-    return PrintLayout(data, tuple(tuple(page.anchors) for page in document.pages),
-                       labels, first_lines(document.pages), cover.result() if cover else None)
+    labels = range_labels(ranges, total) if ranges else printed_labels(document.pages)
+    blank = total - len(document.pages)  # the blank pages finishing added, to an even count
+    return PrintLayout(data, tuple(tuple(page.anchors) for page in document.pages) + ((),) * blank,
+                       labels, first_lines(document.pages) + ((None, ""),) * blank,
+                       cover.result() if cover else None, spread)
+
+
+def lay_out_spread(request: LayoutRequest, pages: int) -> bytes:
+    """The cover spread, sized for an interior of ``pages`` pages, finished like the interior."""
+    # Only the print edition's request has a spread, and it always has a profile.
+    assert request.press is not None and request.spread is not None
+    html = weasyprint.HTML(string=request.spread, base_url=BASE_URL,
+                           url_fetcher=ProjectFetcher(request.root))
+    size = weasyprint.CSS(string=spread_stylesheet(request.press, pages))
+    file_id = hashlib.md5((request.identifier + "#cover").encode("utf-8")).hexdigest()
+    data = html.write_pdf(stylesheets=[size], pdf_identifier=file_id.encode("ascii"),
+                          pdf_variant=request.variant)
+    return finish_pdf(data, request.identifier + "#cover", request.press, pad=False)
 
 
 def _cover(document) -> Future:
@@ -197,36 +226,56 @@ class _Capture(logging.Handler):
         self.records.append(record.getMessage())
 
 
-def lay_out_unit(request: LayoutRequest, index: int, counts, start) -> PrintLayout:
-    """Lay out one unit of a book (``editions.pdf.book``) whose first page number is not known
-    yet: the units before it may still be laid out in other processes.
+def lay_out_unit(request: LayoutRequest, index: int, side_first: bool, counts, start) -> PrintLayout:
+    """Lay out one unit of a book (``editions.pdf.schedule``) whose start is not known yet:
+    the units before it may still be laid out in other processes.
 
     A unit's page count does not depend on its page numbers (they are printed in the page
     margins only, and WeasyPrint makes the margin boxes after the whole flow is paginated).
     So when WeasyPrint makes its first margin box, this puts ``(index, page count)`` on the
-    ``counts`` queue, waits for the unit's first page number on ``start``, and shifts the page
-    counter the margin boxes print. This wraps a WeasyPrint internal
-    (``layout.make_margin_boxes`` and its page state), which is why WeasyPrint is pinned and
+    ``counts`` queue and, unless it has it already, waits for the unit's start on ``start``:
+    ``(first page number or None, right-hand first page or None)``; then it shifts the page
+    counter the margin boxes print. The side of the first page does shape the pages (left and
+    right pages may have other margins): a unit whose opening does not fix it
+    (``side_first``) waits for its start before WeasyPrint paginates, and its first page
+    takes that side. This wraps WeasyPrint internals (``layout.initialize_page_maker`` and
+    ``make_margin_boxes`` and their page state), which is why WeasyPrint is pinned and
     tests/test_book_pdf.py compares the result with the single document.
     """
     import weasyprint.layout as layout_module
 
-    original = layout_module.make_margin_boxes
-    offset: list[int] = []
+    original_margins = layout_module.make_margin_boxes
+    original_maker = layout_module.initialize_page_maker
+    given: list = []
+    reported: list[bool] = []
+
+    def page_maker(context, root_box):
+        original_maker(context, root_box)
+        given.append(start.get())
+        right = given[0][1]
+        if right is not None:
+            resume_at, next_page, _, page_state, remake_state = context.page_maker[0]
+            context.page_maker[0] = (resume_at, next_page, right, page_state, remake_state)
 
     def margin_boxes(context, page, state):
-        if not offset:
+        if not reported:
+            reported.append(True)
             pages = len(context.page_maker) - 1 - (1 if request.drop_last else 0)
             counts.put((index, pages))
-            offset.append(int(start.get()) - 1)
-        if offset[0]:
+            if not given:
+                given.append(start.get())
+        first = given[0][0]
+        if first is not None and first != 1:
             counters = dict(state[1])
-            counters["page"] = [value + offset[0] for value in counters.get("page", [0])]
+            counters["page"] = [value + first - 1 for value in counters.get("page", [0])]
             state = (state[0], counters, *state[2:])
-        return original(context, page, state)
+        return original_margins(context, page, state)
 
     layout_module.make_margin_boxes = margin_boxes
+    if side_first:
+        layout_module.initialize_page_maker = page_maker
     try:
         return lay_out(request)
     finally:
-        layout_module.make_margin_boxes = original
+        layout_module.make_margin_boxes = original_margins
+        layout_module.initialize_page_maker = original_maker
