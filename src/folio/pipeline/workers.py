@@ -143,7 +143,17 @@ class Pool:
             return executor
 
 
-def _executor(preload: tuple[str, ...], workers: int) -> ProcessPoolExecutor:
+def once(job: Job, *args: Any) -> Future:
+    """Run ``job(*args)`` in a process of its own, forked by the pool's server (start a
+    :class:`Pool` first), which ends with the job: for a job that needs much memory once
+    (a book's PDF combined), which a long-lived worker would keep."""
+    executor = _executor(LAYOUT_MODULES, 1, max_tasks=1)
+    future = executor.submit(_run, job, args)
+    future.add_done_callback(lambda _: background(executor.shutdown, False, name="folio-once-end"))
+    return future
+
+
+def _executor(preload: tuple[str, ...], workers: int, max_tasks: int | None = None) -> ProcessPoolExecutor:
     """A ProcessPoolExecutor whose workers are forked by a server that imported ``preload``."""
     # Imported here: a no-op build, which starts no pool, does not pay for multiprocessing.
     import multiprocessing
@@ -156,7 +166,7 @@ def _executor(preload: tuple[str, ...], workers: int) -> ProcessPoolExecutor:
         _stop_server_at_exit()
     _main_not_rerun()
     return ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_starts,
-                               initargs=(os.getpid(),))
+                               initargs=(os.getpid(),), max_tasks_per_child=max_tasks)
 
 
 def _main_not_rerun() -> None:
