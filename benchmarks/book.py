@@ -61,8 +61,7 @@ def generate(root: Path, chapters: int, seed: int) -> None:
     (root / "data").mkdir(parents=True)
     manuscript = root / "manuscript"
     (manuscript / "img").mkdir(parents=True)
-    shutil.copy(REPO / "tests" / "fixtures" / "tiny" / "manuscript" / "img" / "red-square.png",
-                manuscript / "img" / "figure.png")
+    figure(manuscript / "img" / "figure.jpg")
     (root / "data" / "publication.yaml").write_text(
         "title: A Generated Book\nsubtitle: For the Benchmark\nslug: generated-book\nlanguage: en\n"
         "publisher: The Benchmark Press\nplace: Montreal\nyear: 2024\ndate: 2024-03-15\n"
@@ -84,6 +83,18 @@ def generate(root: Path, chapters: int, seed: int) -> None:
     contents += ["back:",
                  "  - {template: references.html, id: references, title: References, type: bibliography}"]
     (root / "data" / "contents.yaml").write_text("\n".join(contents) + "\n")
+
+
+def figure(path: Path) -> None:
+    """A figure as a printer takes it: CMYK, 1,500 pixels wide (over 300 ppi across the
+    measure), drawn from nothing random, so the same bytes every time."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("CMYK", (1500, 900), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    for i in range(12):
+        draw.rectangle((60 + i * 115, 850 - i * 60, 140 + i * 115, 850), fill=(200, 40 + i * 10, 0, 20))
+    image.save(path, "JPEG", quality=85, dpi=(300, 300))
 
 
 def chapter(rng: random.Random, c: int, chapters: int) -> str:
@@ -110,7 +121,7 @@ def chapter(rng: random.Random, c: int, chapters: int) -> str:
                     f" {rng.randint(1, 99)}% |" for r in range(70)]
             out += ["", f": Table {c}: {words(rng, 4)}", ""]
         if s == 4:
-            out += [f"![Figure {c}: {words(rng, 5)}](img/figure.png)", ""]
+            out += [f"![Figure {c}: {words(rng, 5)}](img/figure.jpg)", ""]
     return "\n".join(out) + "\n"
 
 
@@ -198,6 +209,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chapters", type=int, default=40)
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--scale", action="store_true",
+                        help="also the book at twice its length: folio's screen PDF, cold")
     args = parser.parse_args()
     env = {**os.environ, "PYTHONPATH": str(REPO / "src"), "SOURCE_DATE_EPOCH": "1710460800"}
 
@@ -205,6 +218,7 @@ def main() -> None:
         return [PYTHON, "-m", "folio", "--project", str(root), "--quiet", *e]
 
     rows = []
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="folio-book-") as tmp:
         root = Path(tmp) / "book"
         generate(root, args.chapters, args.seed)
@@ -224,6 +238,12 @@ def main() -> None:
             paragraph(random.Random(i), 120) for i in range(8)) + "\n")
         rows.append(("all, pages added (ch. 1)", measure(folio(root), env)))
         pages = screen_pages(root)
+        if args.scale:
+            double = Path(tmp) / "double"
+            generate(double, 2 * args.chapters, args.seed)
+            subprocess.run(folio(double, "html"), env=env, check=True, capture_output=True)
+            rows.append(("screen PDF, cold, 2x the book", measure(folio(double, "pdf"), env)))
+            rows.append(("WeasyPrint, 2x, one document", measure([PYTHON, "-c", SINGLE, str(double)], env)))
     single = rows[0][1]
     cold = rows[2][1]
     print(f"book: {args.chapters} chapters, {before} pages ({pages} after the last edit),"
@@ -233,7 +253,12 @@ def main() -> None:
     for name, (wall, cpu, largest, tree) in rows:
         print(f"{name:<28} {wall:>7.1f} {cpu:>7.1f} {cpu / single[1]:>11.2f} {cpu / cold[1]:>10.2f}"
               f" {largest / 1e6:>10.0f} {tree / 1e6:>8.0f}")
-    print(f"({os.cpu_count()} CPUs; load average at the end {os.getloadavg()[0]:.2f}; "
+    if args.scale:
+        print(f"twice the book: folio's screen PDF {rows[-2][1][1] / rows[1][1][1]:.2f}x the CPU,"
+              f" {rows[-2][1][0] / rows[1][1][0]:.2f}x the wall time, largest process"
+              f" {rows[-2][1][2] / 1e6:.0f} MB against {rows[1][1][2] / 1e6:.0f} MB")
+    print(f"({os.cpu_count()} CPUs; load average {load_before:.2f} at the start,"
+          f" {os.getloadavg()[0]:.2f} at the end; "
           "the report's rows: benchmarks/run.py)")
 
 

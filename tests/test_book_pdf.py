@@ -299,6 +299,10 @@ class TestIncremental:
     def mode(self, request, pool):
         return None if request.param == "sequential" else pool
 
+    @pytest.fixture(params=["screen", "print"])
+    def edition(self, request):
+        return request.param
+
     @pytest.fixture
     def project(self, tmp_path):
         root = tmp_path / "book"
@@ -307,7 +311,7 @@ class TestIncremental:
         return root
 
     @pytest.fixture
-    def build(self, mode):
+    def build(self, mode, edition):
         from folio.editions.pdf.book import LayoutCache
 
         def build(root):
@@ -315,20 +319,21 @@ class TestIncremental:
             env = make_environment(root / "templates")
             cache = LayoutCache(root / "build" / ".cache" / "pdf", report)
             if mode is None:
-                layout = lay_out_book(report, env, DATE, "screen", cache=cache)
+                layout = lay_out_book(report, env, DATE, edition, cache=cache)
             else:
-                layout = lay_out_book(report, env, DATE, "screen", mode.submit, cache=cache,
+                layout = lay_out_book(report, env, DATE, edition, mode.submit, cache=cache,
                                       parallel=True)
             return layout, sorted(cache.laid_out), (report, env)
 
         return build
 
-    def test_each_rule(self, project, build):
+    def test_each_rule(self, project, build, edition):
         every = sorted(["opening", "tables", "short", "closing", "appendix", "references", "front"])
         layout, laid_out, _ = build(project)
-        # The front matter twice: first with guessed page numbers (the screen edition's sides
-        # follow its length), then with the real ones.
-        assert laid_out == sorted([*every, "front"])
+        # On the screen, the front matter twice: first with guessed page numbers (the sides of
+        # the pages after it follow its length), then with the real ones; in print (every
+        # section on a recto) once, last.
+        assert laid_out == (sorted([*every, "front"]) if edition == "screen" else every)
         again, laid_out, _ = build(project)
         assert laid_out == [] and again.data == layout.data
 
@@ -336,14 +341,14 @@ class TestIncremental:
         chapter.write_text(chapter.read_text().replace("It continues", "It follows", 1))
         edited, laid_out, book = build(project)
         assert laid_out == ["tables"] and edited.pages == layout.pages
-        assert texts(edited.data) == texts(lay_out(layout_request(*book, DATE, "screen")).data)
+        assert texts(edited.data) == texts(lay_out(layout_request(*book, DATE, edition)).data)
 
         chapter = project / "manuscript" / "opening.md"  # two more pages: what follows, and the contents
         chapter.write_text(chapter.read_text() + "\n\n" + "\n\n".join(["Another paragraph. " * 60] * 6))
         longer, laid_out, book = build(project)
         assert longer.pages > layout.pages
         assert laid_out == every
-        assert texts(longer.data) == texts(lay_out(layout_request(*book, DATE, "screen")).data)
+        assert texts(longer.data) == texts(lay_out(layout_request(*book, DATE, edition)).data)
 
         chapter = project / "manuscript" / "appendix.md"  # not the chapters before it
         chapter.write_text(chapter.read_text() + "\n\n" + "\n\n".join(["A last paragraph. " * 60] * 6))
@@ -379,3 +384,27 @@ def test_the_build_lays_out_a_book_by_chapter(tmp_path, monkeypatch):
     with pytest.raises(BuildError, match="this chapter has") as caught:
         build(root, editions=("pdf",))
     assert "tables.md" in str(caught.value)
+
+
+def test_units_are_cut_only_where_a_page_breaks(tmp_path):
+    """A section that runs on (print.css's colophon: break-before auto) stays in the unit
+    before it; a forced break, a break after the section before, or a change of named page
+    starts a unit, with its side when the break gives one."""
+    from folio.editions.pdf.openings import section_breaks
+
+    (tmp_path / "style.css").write_text(
+        ".section { break-before: right; page: back; }\n"
+        ".edition-screen .section { break-before: page; }\n"
+        ".section.type-colophon { break-before: auto; }\n"
+        ".type-glossary { break-before: avoid; page: glossary; }\n"
+        "@media screen { .type-index { break-before: left; } }\n"
+        ".type-notes { break-after: left; }\n")
+    sections = "".join(f'<section class="section type-{kind}" data-section="{kind}"><p>x</p></section>'
+                       for kind in ("chapter", "colophon", "index", "notes", "after-notes", "glossary"))
+    document = ('<html><head><link rel="stylesheet" href="style.css"></head>'
+                f'<body class="edition-{{}}">{sections}</body></html>')
+    assert section_breaks(document.format("print"), tmp_path) == {
+        "chapter": "right", "colophon": None, "index": "right", "notes": "right",
+        "after-notes": "right", "glossary": "page"}  # the later side wins, as in WeasyPrint
+    screen = section_breaks(document.format("screen"), tmp_path)
+    assert (screen["chapter"], screen["colophon"], screen["after-notes"]) == ("page", None, "left")

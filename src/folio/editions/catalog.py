@@ -99,10 +99,13 @@ class PDF(Edition):
         """A book too large for one document, laid out chapter by chapter in the pool, each
         chapter's pages cached (``editions/pdf/book.py``), and combined in the pool."""
         from folio.editions.pdf.book import LayoutCache, lay_out_book
+        from folio.pipeline.workers import once
 
         cache = LayoutCache(ctx.out / PDF_CACHE, ctx.report)
+        # The combination holds every page: in a process of its own, not a worker that keeps
+        # the memory for the rest of the build.
         return lay_out_book(ctx.report, ctx.env, ctx.date, self.variant, ctx.pool.submit, cover,
-                            cache, ctx.say, parallel=True)
+                            cache, ctx.say, parallel=True, combine_in=once)
 
 
 class Print(PDF):

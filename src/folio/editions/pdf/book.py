@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 import pickle
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -189,10 +190,10 @@ def here(job: str, *args) -> Future:
 def lay_out_book(report: Report, env: jinja2.Environment, date: dt.datetime, edition: str,
                  run: Run = here, cover: bool = False, cache: LayoutCache | None = None,
                  say: Callable[[str], None] = lambda message: None,
-                 parallel: bool = False) -> PrintLayout:
+                 parallel: bool = False, combine_in: Run | None = None) -> PrintLayout:
     """The PDF edition of ``report`` laid out unit by unit with ``run`` (a pool's submit, or
-    in this process), through ``cache``, combined and finished: a PrintLayout as the single
-    document's.
+    in this process), through ``cache``, combined and finished with ``combine_in`` (by
+    default ``run``): a PrintLayout as the single document's.
 
     ``parallel`` (with a pool): the units are laid out at once, each told its first page
     number once the units before it are paginated (:mod:`folio.editions.pdf.schedule`);
@@ -263,7 +264,8 @@ def lay_out_book(report: Report, env: jinja2.Environment, date: dt.datetime, edi
     else:
         raise RuntimeError("the front matter's length does not settle")  # never seen
     assert front_layout is not None
-    return _combined(report, values, [front_layout, *layouts], run, cover and front_layout.cover)
+    return _combined(report, values, [front_layout, *layouts], run, combine_in or run,
+                     cover and front_layout.cover)
 
 
 def _numbers(layouts: list[PrintLayout]) -> dict[str, str]:
@@ -278,9 +280,14 @@ def _numbers(layouts: list[PrintLayout]) -> dict[str, str]:
     return numbers
 
 
+#: One combination at a time in a build: each holds the whole book (370 MB for 530 pages).
+_COMBINING = threading.Lock()
+
+
 def _combined(report: Report, values: Edition, layouts: list[PrintLayout], run: Run,
-              cover) -> PrintLayout:
-    """The units' layouts combined and finished, in one job; the cover spread beside it."""
+              combine_in: Run, cover) -> PrintLayout:
+    """The units' layouts combined and finished, in one job (of ``combine_in``, one at a time);
+    the cover spread beside it (``run``)."""
     from folio.editions.pdf.combine import project_fonts
 
     anchors = tuple(a for layout in layouts for a in layout.anchors)
@@ -294,8 +301,9 @@ def _combined(report: Report, values: Edition, layouts: list[PrintLayout], run: 
         request = LayoutRequest(report.project.root, "", values.identifier, variant=values.variant,
                                 press=values.press, spread=values.spread)  # type: ignore[arg-type]
         spread = run(LAY_OUT_SPREAD, request, padded)
-    data = run(COMBINE, [layout.data for layout in layouts], ranges,
-               project_fonts(report.project.root), values.identifier, values.press).result()
+    with _COMBINING:
+        data = combine_in(COMBINE, [layout.data for layout in layouts], ranges,
+                          project_fonts(report.project.root), values.identifier, values.press).result()
     blank = padded - pages  # the blank pages finishing added, to the profile's multiple
     labels = range_labels(ranges, padded) if ranges else \
         tuple(label for layout in layouts for label in layout.labels) + ("",) * blank

@@ -56,12 +56,10 @@ def section_breaks(document: str, root: Path) -> dict[str, str | None]:
         values = _computed(matcher, item)
         name = item.etree_element.get("data-section")
         if name is not None and "section" in (item.etree_element.get("class") or "").split():
-            before = values["break-before"]
-            if before not in FORCED and previous is not None:
-                if previous["break-after"] in FORCED:
-                    before = previous["break-after"]
-                elif previous["page"] != values["page"]:
-                    before = "page"
+            before = _combined([previous["break-after"] if previous else "auto",
+                                values["break-before"]])
+            if before not in FORCED and previous is not None and previous["page"] != values["page"]:
+                before = "page"
             out[name] = before if before in FORCED else None
         previous = values
     return out
@@ -122,6 +120,18 @@ def _stylesheets(tree, root: Path) -> list[str]:
             if path.is_relative_to(root.resolve()) and path.is_file():
                 sheets.append(path.read_text(encoding="utf-8"))
     return sheets
+
+
+def _combined(values: list[str]) -> str:
+    """The break of several values at one break point, in tree order, as WeasyPrint combines
+    them (``layout.block.block_level_page_break``): a side wins over ``page``, which wins over
+    no forced break; among sides, the last."""
+    result = "auto"
+    for value in values:
+        if value in ("left", "right", "recto", "verso") or (value == "page" and result not in FORCED) \
+                or (value == "avoid" and result == "auto"):
+            result = value
+    return result
 
 
 def _computed(matcher, element, initial: dict[str, str] | None = None) -> dict[str, str]:
