@@ -408,3 +408,30 @@ def test_units_are_cut_only_where_a_page_breaks(tmp_path):
         "after-notes": "right", "glossary": "page"}  # the later side wins, as in WeasyPrint
     screen = section_breaks(document.format("screen"), tmp_path)
     assert (screen["chapter"], screen["colophon"], screen["after-notes"]) == ("page", None, "left")
+
+
+def test_the_preview_lays_out_only_the_edited_chapter(tmp_path, monkeypatch):
+    """``serve --all`` rebuilds through the build's own cache (build/.cache/pdf): after a
+    one-word edit, one chapter of each PDF is laid out again, and the PDF follows the edit."""
+    from folio.commands.serve import Preview
+    from folio.content import limits
+
+    root = tmp_path / "book"
+    shutil.copytree(FIXTURE, root)
+    shutil.copytree(REPO / "templates", root / "templates")
+    monkeypatch.setattr(limits, "MAX_PDF_ELEMENTS", 100)
+    preview = Preview(root, editions=("pdf", "print"), log=lambda message: None)
+    try:
+        preview.rebuild()
+        assert preview.error is None
+        before = set((root / "build" / ".cache" / "pdf").glob("*.pickle"))
+        chapter = root / "manuscript" / "tables.md"
+        chapter.write_text(chapter.read_text().replace("It continues", "It follows", 1))
+        preview.rebuild()
+        assert preview.error is None
+    finally:
+        preview.pool.close()
+    new = set((root / "build" / ".cache" / "pdf").glob("*.pickle")) - before
+    assert len(new) == 2  # the edited chapter, once in each edition
+    text = "".join(texts((root / "build" / "small-book.pdf").read_bytes()))
+    assert "continues" not in text and re.search(r"It\s+fol", text)
