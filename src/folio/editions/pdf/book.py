@@ -34,7 +34,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from folio.editions.pdf.chapters import Unit, fill, unit_style, units
-from folio.editions.pdf.document import LayoutRequest, PrintLayout, label_ranges, range_labels
+from folio.editions.pdf.document import (
+    LayoutRequest,
+    PdfEdition,
+    PrintLayout,
+    edition_of,
+    label_ranges,
+    range_labels,
+)
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -137,34 +144,7 @@ class _Page:
     anchors: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Edition:
-    """What a PDF edition's units and its finishing need: plain values."""
-
-    name: str
-    variant: str
-    identifier: str
-    """The single document's identifier: the finished PDF's XMP DocumentID derives from it."""
-    press: object = None
-    """The print profile (``press.Press``), for the printer's edition."""
-    spread: str | None = None
-    """The cover spread's document (the printer's edition)."""
-
-
-def edition_of(report: Report, env: jinja2.Environment, date: dt.datetime, edition: str) -> Edition:
-    """The edition's values, as ``document.layout_request`` makes them for the single document."""
-    from folio.editions.pdf.document import _check_profile, spread_html
-    from folio.editions.pdf.press import Press
-
-    pub = report.publication
-    if edition == "screen":
-        return Edition("pdf", "pdf/ua-1", pub.identifier)
-    _check_profile(report)
-    return Edition(edition, "pdf/x-4", f"{pub.identifier}#{edition}", Press.of(pub.press),
-                   spread_html(report, env, date))
-
-
-def unit_request(report: Report, unit: Unit, edition: str | Edition, first_page: int | None,
+def unit_request(report: Report, unit: Unit, edition: str | PdfEdition, first_page: int | None,
                  footnotes_before: int, toc_numbers: dict[str, str] | None = None,
                  cover: bool = False, right: bool | None = None) -> LayoutRequest:
     """The request that lays out one unit, its numbers written in (``right``: its first page's
@@ -284,7 +264,7 @@ def _numbers(layouts: list[PrintLayout]) -> dict[str, str]:
 _COMBINING = threading.Lock()
 
 
-def _combined(report: Report, values: Edition, layouts: list[PrintLayout], run: Run,
+def _combined(report: Report, values: PdfEdition, layouts: list[PrintLayout], run: Run,
               combine_in: Run, cover) -> PrintLayout:
     """The units' layouts combined and finished, in one job (of ``combine_in``, one at a time);
     the cover spread beside it (``run``)."""
@@ -295,11 +275,11 @@ def _combined(report: Report, values: Edition, layouts: list[PrintLayout], run: 
     body_id = next((s.id for s in report.sections if s.part == "body"), None)
     ranges = label_ranges([_Page(a) for a in anchors], body_id) if body_id else []
     pages = len(anchors)
-    padded = values.press.padded(pages) if values.press else pages  # type: ignore[attr-defined]
+    padded = values.press.padded(pages) if values.press else pages
     spread = None
     if values.spread is not None:
         request = LayoutRequest(report.project.root, "", values.identifier, variant=values.variant,
-                                press=values.press, spread=values.spread)  # type: ignore[arg-type]
+                                press=values.press, spread=values.spread)
         spread = run(LAY_OUT_SPREAD, request, padded)
     with _COMBINING:
         data = combine_in(COMBINE, [layout.data for layout in layouts], ranges,

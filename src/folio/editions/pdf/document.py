@@ -166,18 +166,38 @@ def layout_request(report: Report, env: jinja2.Environment, date: dt.datetime,
     if edition not in {e.variant for e in EDITIONS.values() if isinstance(e, PDF)}:
         raise ValueError(f"unknown PDF edition: {edition!r}")
     check_pdf(report)
-    pub = report.publication
+    values = edition_of(report, env, date, edition)
     document = pdf_document_html(report, env, date, edition=edition)
     body = next((s.id for s in report.sections if s.part == "body"), None)
-    identifier = pub.identifier + ("" if edition == "screen" else f"#{edition}")
+    return LayoutRequest(report.project.root, document, values.identifier, body, cover,
+                         variant=values.variant, press=values.press, spread=values.spread)
+
+
+@dataclass(frozen=True)
+class PdfEdition:
+    """What a PDF edition's units and its finishing need: plain values."""
+
+    name: str
+    variant: str
+    identifier: str
+    """The single document's identifier: the finished PDF's XMP DocumentID derives from it."""
+    press: Press | None = None
+    """The print profile, for the printer's edition."""
+    spread: str | None = None
+    """The cover spread's document (the printer's edition)."""
+
+
+def edition_of(report: Report, env: jinja2.Environment, date: dt.datetime, edition: str) -> PdfEdition:
+    """The values of the PDF edition ``edition`` ("screen" or "print") of the report."""
+    pub = report.publication
     if edition == "screen":
-        return LayoutRequest(report.project.root, document, identifier, body, cover)
-    _check_profile(report)
-    return LayoutRequest(report.project.root, document, identifier, body, cover,
-                         variant="pdf/x-4", press=Press.of(pub.press), spread=spread_html(report, env, date))
+        return PdfEdition("pdf", "pdf/ua-1", pub.identifier)
+    check_profile(report)
+    return PdfEdition(edition, "pdf/x-4", f"{pub.identifier}#{edition}", Press.of(pub.press),
+                      spread_html(report, env, date))
 
 
-def _check_profile(report: Report) -> None:
+def check_profile(report: Report) -> None:
     """The output intent's ICC profile is a file inside the project (scripts/setup copies it)."""
     from folio.errors import BuildError
 
