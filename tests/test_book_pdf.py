@@ -1,5 +1,5 @@
 """The PDF laid out chapter by chapter and combined (editions.pdf.book) against the single
-document WeasyPrint lays out from the same HTML: tests/fixtures/book, a few chapters with
+document WeasyPrint lays out from the same HTML: tests/fixtures/chapters, a few chapters with
 footnotes, a table over several pages, links between chapters and a contents page."""
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from folio.editions.pdf.layout import lay_out
 from folio.inputs.load import load_project
 
 REPO = Path(__file__).resolve().parents[1]
-FIXTURE = Path(__file__).resolve().parent / "fixtures" / "book"
+FIXTURE = Path(__file__).resolve().parent / "fixtures" / "chapters"
 
 
 DATE = dt.datetime(2024, 3, 15, tzinfo=dt.UTC)
