@@ -5,6 +5,7 @@ Test modules import these from here (never from each other); conftest.py holds t
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -119,12 +120,27 @@ def make_project(root: Path, files: dict[str, str | None]) -> Path:
 APPENDED = 13
 
 
+def beside_build(root: Path) -> dict[str, bytes]:
+    """Every regular file in the folder holding the project ``root`` (the project and its
+    neighbours), but for ``root/build``: what a build must never write."""
+    top, build = root.parent, root / "build"
+    found = {}
+    for folder, dirs, files in os.walk(top):  # links are not followed: a loop is no trap
+        dirs[:] = [d for d in dirs if Path(folder, d) != build]
+        for name in files:
+            path = Path(folder, name)
+            if path.is_file() and not path.is_symlink():
+                found[path.relative_to(top).as_posix()] = path.read_bytes()
+    return found
+
+
 def assert_refused(root: Path, messages: list[str], *editions: str) -> None:
     """The build of ``root`` prints exactly ``messages``, exits 1 without a traceback, and
-    leaves every output as it was."""
-    before = outputs(root)
+    leaves every output as it was, and every file outside build/."""
+    before, beside = outputs(root), beside_build(root)
     proc = run_cli("--project", str(root), "--quiet", *editions)
     assert proc.returncode == 1, proc.stderr
     assert "Traceback" not in proc.stderr
     assert proc.stderr.splitlines() == messages
     assert outputs(root) == before
+    assert beside_build(root) == beside

@@ -93,8 +93,9 @@ def test_an_image_named_with_accents_is_fine(tmp_path):
 SILENT = {
     "an explicit id equal to a template heading's id": Case(
         "manuscript/chapter2.md", "{#what-we-found}", "{#references}",
-        "templates/sections/references.html: duplicate id 'references' (also in"
-        " manuscript/chapter2.md)"),
+        "manuscript/chapter2.md:5: the id 'references' is taken by"
+        " templates/sections/references.html (the design's): links to it would lead there;"
+        " choose another"),
     "two level-1 headings in a chapter": Case(
         "manuscript/chapter2.md", "## What We Found", "# What We Found",
         "manuscript/chapter2.md:5: a second level-1 heading: a chapter has one (# Title), the"

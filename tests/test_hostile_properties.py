@@ -30,7 +30,7 @@ from lxml import html
 from folio.content.convert import pandoc_path
 from folio.content.gather import gather
 from folio.content.render import make_environment
-from folio.content.sanitize import CODE_SCHEMES, scheme_of
+from folio.content.sanitize import ALLOWED, CODE_SCHEMES, allowed_attribute, scheme_of
 from folio.editions.html import build_html
 from folio.errors import BuildError
 from folio.inputs.load import load_project
@@ -52,6 +52,23 @@ def project(tmp_path_factory) -> Path:
     return assemble_tiny(tmp_path_factory.mktemp("props") / "report")
 
 
+@pytest.fixture(scope="module")
+def design(project) -> tuple[set[str], set[tuple[str, str]]]:
+    """The elements and (element, attribute) pairs the templates themselves write: the
+    pages of the untouched project, less what the manuscript's allowlist already allows."""
+    site = _site(project)
+    assert site is not None
+    tags: set[str] = set()
+    pairs: set[tuple[str, str]] = set()
+    for rel, data in site.items():
+        if rel.endswith(".html"):
+            for el in html.fromstring(data).iter():
+                if isinstance(el.tag, str):
+                    tags.add(el.tag)
+                    pairs.update((el.tag, name) for name in el.attrib)
+    return tags, pairs
+
+
 def _site(root: Path) -> dict[str, bytes] | None:
     """The HTML site of ``root`` in memory, or None when the build refuses it."""
     env = make_environment(root / "templates")
@@ -60,6 +77,21 @@ def _site(root: Path) -> dict[str, bytes] | None:
     except BuildError:
         return None
     return build_html(report, {"PDF": "../x.pdf", "EPUB": "../x.epub"}, env)
+
+
+def _outside_allowlist(page: bytes, design: tuple[set[str], set[tuple[str, str]]]) -> list[str]:
+    """Every element or attribute of a page that neither the raw-HTML allowlist
+    (:data:`ALLOWED`) nor the templates' own markup (``design``) accounts for."""
+    tags, pairs = design
+    found = []
+    for el in html.fromstring(page).iter():
+        if not isinstance(el.tag, str):
+            continue
+        if el.tag not in ALLOWED and el.tag not in tags:
+            found.append(f"<{el.tag}>")
+        found += [f"<{el.tag} {name}>" for name in el.attrib
+                  if not allowed_attribute(el.tag, name) and (el.tag, name) not in pairs]
+    return found
 
 
 def _inside(rel: str, out: Path) -> bool:
@@ -104,6 +136,11 @@ def test_the_detector_sees_live_script(markup):
     assert _live_script(f"<html><body><p>{markup}</p></body></html>".encode())
 
 
+def test_the_allowlist_check_sees_foreign_markup(design):
+    page = b'<html><body><p><marquee>x</marquee><b onmouseover="x()">y</b></p></body></html>'
+    assert _outside_allowlist(page, design) == ["<marquee>", "<b onmouseover>"]
+
+
 def test_a_clean_page_has_no_live_script(tiny):
     for page in (tiny.root / "build/html").glob("*.html"):
         assert _live_script(page.read_bytes()) == [], page.name
@@ -114,7 +151,7 @@ def test_a_clean_page_has_no_live_script(tiny):
 @example(ident="../../../outside/PWNED")
 @example(ident="/tmp/PWNED")
 @example(ident="..")
-def test_no_title_id_names_a_path_outside_build(project, tmp_path, ident):
+def test_no_title_id_names_a_path_outside_build(project, design, tmp_path, ident):
     chapter = project / "manuscript/chapter1.md"
     original = chapter.read_text("utf-8")
     try:
@@ -131,13 +168,14 @@ def test_no_title_id_names_a_path_outside_build(project, tmp_path, ident):
     for rel, data in site.items():
         if rel.endswith(".html"):
             assert _live_script(data) == [], rel
+            assert _outside_allowlist(data, design) == [], rel
 
 
 @SETTINGS
 @given(title=HOSTILE_TEXT, family=HOSTILE_TEXT, url=HOSTILE_TEXT)
 @example(title="<script>alert(1)</script>", family="x", url="javascript:alert(1)")
 @example(title="<img src=x onerror=alert(1)>", family="<b onclick=x()>", url="https://e.org")
-def test_no_reference_field_makes_a_live_script(project, title, family, url):
+def test_no_reference_field_makes_a_live_script(project, design, title, family, url):
     path = project / "data/references.yaml"
     original = path.read_text("utf-8")
     refs = yaml.safe_load(original)
@@ -153,6 +191,7 @@ def test_no_reference_field_makes_a_live_script(project, title, family, url):
     for rel, data in site.items():
         if rel.endswith(".html"):
             assert _live_script(data) == [], rel
+            assert _outside_allowlist(data, design) == [], rel
 
 
 #: Installed in every Python process the build starts (PYTHONPATH): records what it sees.
@@ -241,9 +280,15 @@ def test_under_strace_a_build_touches_only_build_and_temp_and_runs_its_tools(tmp
     assert proc.returncode == 0, proc.stderr
     allowed = [(root / "build").resolve(), Path(tempfile.gettempdir()).resolve(), Path("/dev")]
     wrong, ran = [], []
+    starting: dict[str, str] = {}  # pid -> program, for an execve strace split in two lines
     for line in log.read_text("utf-8", "replace").splitlines():
-        if " execve(" in line and "= 0" in line:
-            program = line.split('execve("', 1)[1].split('"', 1)[0]
+        pid = line.split(" ", 1)[0]
+        if " execve(" in line and line.endswith("<unfinished ...>"):
+            starting[pid] = line.split('execve("', 1)[1].split('"', 1)[0]
+            continue
+        if (" execve(" in line and "= 0" in line) or \
+                ("<... execve resumed>" in line and line.rstrip().endswith("= 0") and pid in starting):
+            program = starting.pop(pid, None) or line.split('execve("', 1)[1].split('"', 1)[0]
             ran.append(Path(program).name)
             if not _may_run(program):
                 wrong.append(f"exec {program}")

@@ -1,7 +1,7 @@
 """``invoke diff REV [--to REV2]``: what changed between two drafts, and where it moved in print.
 
 Each side's ``manuscript/``, ``data/`` and ``templates/`` are taken from git
-(``git archive``, never a checkout of the editor's tree) or, for the working
+(its object store, never a checkout of the editor's tree) or, for the working
 tree, copied, into a temporary folder, and their PDFs built there by the same
 pipeline. The report, ``build/diff/index.html``, lists per file the words
 deleted and inserted, in context, each with the PDF page it falls on (found by
@@ -13,11 +13,9 @@ from __future__ import annotations
 
 import difflib
 import html
-import io
 import re
 import shutil
 import subprocess
-import tarfile
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +24,7 @@ from folio.check.pdf import bookmarks
 from folio.editions.pagelist import squash
 from folio.errors import BuildError, Problem
 from folio.pipeline.output import write_file
+from folio.pipeline.provenance import run_git
 
 #: What is compared (and what a side needs to be built).
 COMPARED = ("manuscript", "data")
@@ -84,23 +83,60 @@ def _side(root: Path, rev: str | None, where: Path, log) -> Side:
 
 
 def export(root: Path, rev: str, where: Path) -> str:
-    """Write a revision's sources (the project's folders at that commit) into ``where``."""
+    """Write a revision's sources (the project's folders at that commit) into ``where``.
+
+    Read from git's object store (``ls-tree``, ``cat-file``), never by ``git archive``: an
+    archive runs the smudge filters the project's ``.gitattributes`` name, and diffing
+    someone else's project must not run their code."""
     commit = _git(root, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}").decode().strip()
     if not commit:
         raise BuildError(f"unknown revision '{rev}'", ".")
+    # ls-tree takes paths from the current folder: run at the top, on the project's subtree.
     top = Path(_git(root, "rev-parse", "--show-toplevel").decode().strip())
     tree = f"{commit}:{_git(root, 'rev-parse', '--show-prefix').decode().strip()}"
-    names = set(_git(top, "ls-tree", "--name-only", tree).decode().splitlines())
+    names = set(_git(top, "ls-tree", "--name-only", "-z", tree).decode("utf-8").split("\0"))
     if "data" not in names:
         raise BuildError(f"revision '{rev}' has no data/ folder here", ".")
     folders = [folder for folder in SOURCES if folder in names]
-    archive = _git(top, "archive", "--format=tar", tree, "--", *folders)
-    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-        tar.extractall(where, filter="data")
+    _write_tree(top, rev, tree, folders, where)
     for folder in SOURCES:
         if folder not in names:  # e.g. a revision from before templates/ existed: today's
             _copy(root / folder, where / folder)
     return f"{rev} ({commit[:10]})"
+
+
+def _write_tree(top: Path, rev: str, tree: str, folders: list[str], where: Path) -> None:
+    """Write the files of ``folders`` of ``tree`` under ``where``, their bytes as committed."""
+    listing = _git(top, "ls-tree", "-r", "-z", tree, "--", *folders).decode("utf-8")
+    entries = []
+    for entry in filter(None, listing.split("\0")):
+        meta, _, rel = entry.partition("\t")
+        mode, kind, oid = meta.split()
+        parts = rel.split("/")
+        if rel.startswith("/") or any(part in ("", ".", "..", ".git") for part in parts):
+            raise BuildError(f"revision '{rev}' holds a file named '{rel}', which is not a"
+                             " name inside the project", ".")
+        if kind == "blob":
+            entries.append((mode, oid, rel))
+    if not entries:
+        return
+    batch = _git(top, "cat-file", "--batch", stdin="".join(f"{oid}\n" for _, oid, _ in entries))
+    at = 0
+    for mode, _oid, rel in entries:
+        header_end = batch.index(b"\n", at)
+        size = int(batch[at:header_end].split()[2])
+        data = batch[header_end + 1:header_end + 1 + size]
+        at = header_end + 1 + size + 1
+        target = where / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if mode == "120000":  # a link: kept only when it points inside the export
+            link = target.parent / data.decode("utf-8", "replace")
+            if data.startswith(b"/") or not link.resolve().is_relative_to(where.resolve()):
+                raise BuildError(f"revision '{rev}': {rel} is a link to a file outside the"
+                                 " project", ".")
+            target.symlink_to(data.decode("utf-8"))
+        else:
+            target.write_bytes(data)
 
 
 def _copy_worktree(root: Path, where: Path) -> str:
@@ -114,8 +150,13 @@ def _copy(src: Path, dest: Path) -> None:
         shutil.copytree(src, dest)
 
 
-def _git(root: Path, *args: str) -> bytes:
-    proc = subprocess.run(["git", "-C", str(root), *args], capture_output=True, timeout=120, check=False)
+def _git(root: Path, *args: str, stdin: str | None = None) -> bytes:
+    """A git command's output, run by :func:`run_git` (a failing ``rev-parse`` gives b"")."""
+    try:
+        proc = run_git(root, *args, stdin=None if stdin is None else stdin.encode("utf-8"),
+                       timeout=120)
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise BuildError(f"git {args[0]}: {exc}", ".") from None
     if proc.returncode != 0 and args[0] != "rev-parse":
         raise BuildError(f"git {args[0]}: {proc.stderr.decode('utf-8', 'replace').strip()}", ".")
     return proc.stdout if proc.returncode == 0 else b""

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
+from folio.content.limits import MAX_CHAPTER_BYTES
 from folio.errors import BuildError, Problem, Problems
 
 Log = Callable[[str], None] | None
@@ -141,10 +142,6 @@ def _convert(pandoc: Pandoc, text: str, shown: str, extra: tuple[str, ...], cach
     return html
 
 
-#: Bytes above which a Markdown file is not converted ahead of the project's own checks.
-PREFETCH_LIMIT = 1_000_000
-
-
 class Prefetch:
     """Conversions started before the project is loaded, by cache key, until :func:`to_html`
     takes them (the gather's :class:`Pandoc` carries this object)."""
@@ -202,7 +199,7 @@ def _read_inside(root: Path, path: Path) -> str | None:
     large or cannot be read: loading the project judges such files; a guess leaves them."""
     try:
         if path.is_symlink() or not path.resolve().is_relative_to(root.resolve()) \
-                or path.stat().st_size > PREFETCH_LIMIT:
+                or path.stat().st_size > MAX_CHAPTER_BYTES:
             return None
         text = path.read_text("utf-8").replace("\r\n", "\n").replace("\r", "\n")  # as loaded
     except (OSError, UnicodeDecodeError):

@@ -299,6 +299,13 @@ def _check(report: Report, problems: Problems, cited: Locator | None = None) -> 
             if not eid:
                 continue
             if eid in ids:
+                first = ids[eid]
+                if designed and first.spec.source is not None and eid in _EXPLICIT_ID.findall(
+                        first.spec.text or ""):  # the editor's {#id} is the one to change
+                    problems.add(f"the id '{eid}' is taken by {section.origin} (the design's):"
+                                 " links to it would lead there; choose another",
+                                 first.origin, _id_line(first.spec, eid))
+                    continue
                 if eid in explicit or designed or (el.tag == "h1" and section.spec.entry.id):
                     problems.add(f"duplicate id '{eid}' (also in {ids[eid].origin})",
                                  section.origin, _id_line(section.spec, eid))

@@ -6,6 +6,7 @@ unknown key, a missing chapter) is collected and raised as one BuildError.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,13 +59,17 @@ class Project:
         return "data/references.yaml" if "references" in self.data else None
 
 
-def load_project(root: Path | str) -> Project:
-    """Read and validate a project folder; raise one BuildError listing every problem."""
+def load_project(root: Path | str, links_checked: bool = False) -> Project:
+    """Read and validate a project folder; raise one BuildError listing every problem.
+
+    ``links_checked``: the caller ran :func:`check_links` on ``root`` already (the build
+    does, before it hashes any input), so it is not walked a second time."""
     root = Path(root).resolve()
     problems = Problems()
     if not (root / "data").is_dir():
         raise BuildError("not a report project: no data/ folder", str(root))
-    check_links(root)  # before reading anything: no file outside the project is ever read
+    if not links_checked:  # before reading anything: no file outside the project is ever read
+        check_links(root)
     data: dict[str, Model] = {}
     lines: dict[str, Lines] = {}
     files: dict[str, bytes] = {}
@@ -116,7 +121,7 @@ def _validate(schema: type[Model], value, lines: Lines, rel: str) -> Model:
                 continue  # pydantic counts only the valid items: the inner error says it all
             if err["type"] == "missing" and _misspelt(errors, loc):
                 continue  # 'nmae' given for 'name': the unknown key's hint says it all
-            problems.add(_message(schema, err, loc), rel, line_of(lines, loc))
+            problems.add(_message(schema, err, loc, lines), rel, line_of(lines, loc))
         raise BuildError(problems.items) from None
 
 
@@ -131,8 +136,8 @@ def _has_inner_error(errors: list[ErrorDetails], loc: tuple) -> bool:
     return any(len(e["loc"]) > len(loc) and tuple(e["loc"][:len(loc)]) == loc for e in errors)
 
 
-def _message(schema: type[Model], err: ErrorDetails, loc: tuple) -> str:
-    """One readable sentence for a pydantic error."""
+def _message(schema: type[Model], err: ErrorDetails, loc: tuple, lines: Lines) -> str:
+    """One readable sentence for a pydantic error, saying what to write where it can."""
     where = _dotted(loc[:-1]) if loc else ""
     prefix = f"in {where}: " if where else ""
     key = loc[-1] if loc else ""
@@ -143,10 +148,53 @@ def _message(schema: type[Model], err: ErrorDetails, loc: tuple) -> str:
         close = difflib.get_close_matches(str(key), known, n=1)
         hint = f" (did you mean '{close[0]}'?)" if close else f" (allowed: {', '.join(known)})"
         return f"{prefix}unknown key '{key}'{hint}"
+    if err["type"] == "string_type" and loc in lines.raw:
+        raw = lines.raw[loc]
+        return (f"{_dotted(loc)}: YAML reads {raw} as {_kind(err['input'])}, not as text:"
+                f" quote it to keep it as written: '{raw}'")
+    if err["type"] == "model_type" and err.get("ctx", {}).get("class_name") == "Date":
+        return f"{_dotted(loc)}: {_csl_date_hint(err['input'], lines.raw.get(loc))}"
+    if err["type"].startswith("date_"):
+        return f"{_dotted(loc)}: {_date_hint(err['input'], lines.raw.get(loc))}"
     msg = err["msg"]
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, "):]
     return f"{_dotted(loc)}: {msg}" if loc else msg
+
+
+#: Ways an editor may write a date that YAML does not read as one (English month names).
+_DATE_FORMATS = ("%d %B %Y", "%d %b %Y", "%B %d %Y", "%B %d, %Y", "%b %d, %Y", "%b %d %Y",
+                 "%d %B, %Y", "%Y/%m/%d", "%Y.%m.%d")
+
+
+def _date_hint(value, raw: str | None) -> str:
+    """What to write for a date given as ``value`` (``raw`` as written, when YAML read it as
+    something else): the same date in ISO 8601, when it reads as one."""
+    written = raw if raw is not None else str(value)
+    day = _parsed_date(written)
+    if day:
+        return f"'{written}' is not a date in the form YAML reads: write the date as {day.isoformat()}"
+    return f"'{written}' is not a date: write the date as year-month-day, as in 2024-03-15"
+
+
+def _csl_date_hint(value, raw: str | None) -> str:
+    """What to write for a reference's date given as a plain value: CSL's date-parts."""
+    day = value if isinstance(value, dt.date) else _parsed_date(raw if raw is not None else str(value))
+    if day is None:
+        return ("a reference's date is written as its parts, year, month, day, as in"
+                " date-parts: [[2024, 3, 15]]")
+    return ("a reference's date is written as its parts, year, month, day:"
+            f" date-parts: [[{day.year}, {day.month}, {day.day}]]")
+
+
+def _parsed_date(written: str) -> dt.date | None:
+    """``written`` read in one of :data:`_DATE_FORMATS`, or None."""
+    for form in _DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(" ".join(written.split()), form).date()
+        except ValueError:
+            continue
+    return None
 
 
 def _known_keys(schema: type[Model], loc: tuple) -> list[str]:
@@ -183,7 +231,7 @@ def _dotted(loc: tuple) -> str:
 
 def _kind(value) -> str:
     return {list: "a list", str: "a string", int: "a number", float: "a number",
-            bool: "a boolean"}.get(type(value), type(value).__name__)
+            bool: "a boolean", dt.date: "a date", dt.datetime: "a date and time"}.get(type(value), type(value).__name__)
 
 
 def _resolve_contents(root: Path, contents: Contents, lines: Lines, problems: Problems,

@@ -14,7 +14,15 @@ import yaml
 from folio.content.sanitize import xml_unsafe
 from folio.errors import BuildError, Problem
 
-Lines = dict[tuple, int]
+
+class Lines(dict[tuple, int]):
+    """The 1-based line of each value, by path; and in :attr:`raw`, the text as written of
+    each scalar YAML reads as something other than a string (a fax number 01234567 is read
+    as a number), so that a message can quote what the editor wrote."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.raw: dict[tuple, str] = {}
 
 
 def load_yaml(path: Path, shown: str) -> tuple[object, Lines]:
@@ -40,7 +48,7 @@ def load_yaml(path: Path, shown: str) -> tuple[object, Lines]:
         raise BuildError("YAML nested too deeply", shown) from None
     if node is None:
         raise BuildError("the file is empty", shown, 1)
-    lines: Lines = {}
+    lines = Lines()
     problems: list[Problem] = []
     try:
         value = _build(node, (), lines, problems, shown, set())
@@ -79,7 +87,10 @@ def _build(node, path: tuple, lines: Lines, problems: list, shown: str, seen: se
     if isinstance(node, yaml.SequenceNode):
         return [_build(item, (*path, i), lines, problems, shown, seen)
                 for i, item in enumerate(node.value)]
-    return _scalar(node, problems, shown)
+    value = _scalar(node, problems, shown)
+    if value is not None and not isinstance(value, str):
+        lines.raw[path] = node.value
+    return value
 
 
 def _scalar(node, problems: list, shown: str):

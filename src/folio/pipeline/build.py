@@ -124,7 +124,7 @@ def _gather(root: Path, out: Path, binary: tuple[str, str], provenance: Provenan
     from folio.inputs.load import load_project
 
     try:
-        project = load_project(root)
+        project = load_project(root, links_checked=True)
         env = make_environment(root / "templates")
         report = gather(project, cache, say, env, binary, prefetched)
     finally:

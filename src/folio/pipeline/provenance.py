@@ -144,20 +144,31 @@ def git_environment() -> dict[str, str]:
     return env
 
 
-def git(root: Path, *args: str) -> str | None:
-    """Output of a git command run in ``root``, or None outside a checkout (or without git).
+def run_git(root: Path, *args: str, stdin: bytes | None = None,
+            timeout: float = 30) -> subprocess.CompletedProcess[bytes]:
+    """Run git in ``root``: the one way the package runs git.
 
     git runs with :data:`SAFE_CONFIG` and :func:`git_environment`: nothing the project's
     repository configures (an fsmonitor, a hook, a pager, a signature program) is run.
+    Raises OSError or SubprocessError (no git, a timeout); a failing command is returned.
     """
     overrides = [arg for setting in SAFE_CONFIG for arg in ("-c", setting)]
+    command = ["git", *overrides, "-C", str(root), *args]
+    if stdin is not None:
+        return subprocess.run(command, input=stdin, capture_output=True, timeout=timeout,
+                              env=git_environment(), check=False)
+    return subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True,
+                          timeout=timeout, env=git_environment(), check=False)
+
+
+def git(root: Path, *args: str) -> str | None:
+    """Output of a git command run in ``root`` (by :func:`run_git`), or None outside a
+    checkout (or without git)."""
     try:
-        proc = subprocess.run(["git", *overrides, "-C", str(root), *args], capture_output=True,
-                              text=True, timeout=30, env=git_environment(),
-                              stdin=subprocess.DEVNULL, check=False)
+        proc = run_git(root, *args)
     except (OSError, subprocess.SubprocessError):
         return None
-    return proc.stdout.strip() if proc.returncode == 0 else None
+    return proc.stdout.decode("utf-8", "surrogateescape").strip() if proc.returncode == 0 else None
 
 
 def git_state(root: Path) -> dict[str, object]:

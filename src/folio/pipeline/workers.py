@@ -11,7 +11,7 @@ files (the build lock above all), whatever threads the build runs.
 API (the pipeline and ``invoke serve`` use nothing else)::
 
     pool = Pool()                  # nothing starts yet
-    pool.warm()                    # start the server and one worker, from a thread
+    pool.warm()                    # start the server only (it imports WeasyPrint): no worker
     future = pool.submit("folio.editions.pdf.layout:lay_out", request)
     futures = [pool.submit(fn, *args) for args in jobs]   # as many jobs as you like
     future.result()                # the value, or the job's error raised here
@@ -20,6 +20,15 @@ API (the pipeline and ``invoke serve`` use nothing else)::
 
 - ``submit`` never blocks: the server may still be importing WeasyPrint (~0.7 s,
   while pandoc converts the chapters); the job waits for it, the caller does not.
+- No worker starts before the first ``submit``, which the build makes once every
+  input is loaded and valid: a build that fails at load has only the server to
+  end (by SIGKILL, at exit), never a worker half-started. A worker that is
+  starting when the pool is discarded would be forked by the server after the
+  build let go of the queues it is to read: it would print a traceback on the
+  build's stderr. So :meth:`Pool.discard` kills the server too when a start is
+  under way (its next use starts another), and waits for the executor's own
+  thread to end, so that none is left closing its pipes as the interpreter exits
+  (CPython 3.11 races there: gh-125451, fixed in 3.12).
 - A job is a function of an importable module, or ``"module:function"``,
   imported in the worker only (so the build never imports WeasyPrint); arguments
   and results are pickled. Not a function of the caller's script: the workers do
@@ -73,55 +82,75 @@ class Pool:
     def __init__(self, preload: tuple[str, ...] = LAYOUT_MODULES, workers: int | None = None):
         self.preload = preload
         self.workers = workers or os.cpu_count() or 1
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()
         self._executor: ProcessPoolExecutor | None = None
-        self._ready: Future | None = None
+        self._pending = 0
+        """Jobs not yet handed to the executor (whose ``submit`` may be starting a worker)."""
 
     def warm(self) -> Future:
-        """Start the server and one worker from a thread (starting a worker waits for the
-        server's imports); returns a Future done when a worker is ready."""
-        with self._lock:
-            if self._ready is None:
-                executor = self._executor = self._executor or _executor(self.preload, self.workers)
-                self._ready = background(lambda: executor.submit(os.getpid).result(),
-                                         name="folio-pool-warm")
-            return self._ready
+        """Start the fork server, which imports :attr:`preload`, and no worker (none starts
+        before the first job); returns a Future done when the server is started (not ready)."""
+        return background(_start_server, self.preload, name="folio-pool-warm")
 
     def submit(self, job: Job, *args: Any) -> Future:
         """Run ``job(*args)`` in a worker; a Future of its value, returned at once."""
-        ready = self.warm()
         outer: Future = Future()
+        with self._lock:
+            executor = self._executor
+            if executor is None or getattr(executor, "_broken", False):
+                executor = self._executor = _executor(self.preload, self.workers)
+            self._pending += 1
+        # From a thread: the executor starts a worker inside its submit(), which waits for
+        # the server's imports.
+        background(self._hand_over, executor, outer, job, args, name="folio-pool-submit")
+        return outer
 
-        def start(_: Future) -> None:
-            if not outer.set_running_or_notify_cancel():
+    def _hand_over(self, executor: ProcessPoolExecutor, outer: Future, job: Job,
+                   args: tuple[Any, ...]) -> None:
+        """Give a job to the executor, unless the pool was discarded meanwhile."""
+        try:
+            with self._lock:
+                discarded = self._executor is not executor
+            if outer.cancelled():
+                return
+            if discarded:
+                outer.set_exception(StageError("the pool was discarded before the job started"))
                 return
             try:
-                inner = self._live().submit(_run, job, args)
+                inner = executor.submit(_run, job, args)
             except BaseException as exc:  # noqa: BLE001 - given to the caller by result()
                 outer.set_exception(_failure(exc))
                 return
             inner.add_done_callback(lambda done: _forward(done, outer))
-
-        ready.add_done_callback(start)
-        return outer
+        finally:
+            with self._lock:
+                self._pending -= 1
+                self._lock.notify_all()
 
     def discard(self) -> None:
         """Kill the workers (their jobs fail); the next :meth:`submit` starts new ones."""
         with self._lock:
-            executor, self._executor, self._ready = self._executor, None, None
-        if executor is None:
-            return
+            executor, self._executor = self._executor, None
+            if executor is None:
+                return
+            if self._pending:
+                # A worker may be on its way (the server importing, or forking it): killed,
+                # the server forks nothing more, and the start fails at once. Its next use
+                # starts another server.
+                _kill_server()
+                self._lock.wait_for(lambda: not self._pending)
         # Python 3.14 has executor.kill_workers() for this; 3.11 keeps them here.
-        for process in list(getattr(executor, "_processes", {}).values()):
+        for process in list((getattr(executor, "_processes", None) or {}).values()):
             process.kill()
-        # From a thread: while a worker starts (the server still importing), shutdown waits
-        # for it, and an interrupted build must not. A worker started then ends with it.
-        background(executor.shutdown, False, True, name="folio-pool-shutdown")
+        # Waited for (the workers are dead: it takes milliseconds): no executor thread may
+        # still be closing its pipes when the interpreter exits.
+        executor.shutdown(wait=True, cancel_futures=True)
 
     def close(self) -> None:
         """Let the workers finish what they run, then end them."""
         with self._lock:
-            executor, self._executor, self._ready = self._executor, None, None
+            self._lock.wait_for(lambda: not self._pending)
+            executor, self._executor = self._executor, None
         if executor is not None:
             executor.shutdown(wait=True, cancel_futures=True)
 
@@ -133,14 +162,6 @@ class Pool:
             self.close()
         else:
             self.discard()
-
-    def _live(self) -> ProcessPoolExecutor:
-        """The executor, made again if a dead worker or :meth:`discard` broke the last one."""
-        with self._lock:
-            executor = self._executor
-            if executor is None or getattr(executor, "_broken", False):
-                executor = self._executor = _executor(self.preload, self.workers)
-            return executor
 
 
 def once(job: Job, *args: Any) -> Future:
@@ -155,18 +176,37 @@ def once(job: Job, *args: Any) -> Future:
 
 def _executor(preload: tuple[str, ...], workers: int, max_tasks: int | None = None) -> ProcessPoolExecutor:
     """A ProcessPoolExecutor whose workers are forked by a server that imported ``preload``."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = _context(preload)
+    _main_not_rerun()
+    return ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_starts,
+                               initargs=(os.getpid(),), max_tasks_per_child=max_tasks)
+
+
+def _context(preload: tuple[str, ...]) -> Any:
+    """The ``forkserver`` context (``spawn`` where there is none), its server set to import
+    ``preload`` and to be stopped when this process exits."""
     # Imported here: a no-op build, which starts no pool, does not pay for multiprocessing.
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
 
     method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
     context = multiprocessing.get_context(method)
     if method == "forkserver":
         context.set_forkserver_preload(list(preload))
         _stop_server_at_exit()
-    _main_not_rerun()
-    return ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_starts,
-                               initargs=(os.getpid(),), max_tasks_per_child=max_tasks)
+    return context
+
+
+def _start_server(preload: tuple[str, ...]) -> None:
+    """Start the fork server (and the resource tracker) if it is not running: it imports
+    ``preload`` in its own process while this one goes on."""
+    if _context(preload).get_start_method() == "forkserver":
+        from multiprocessing import forkserver
+
+        # Not documented, but the function every forkserver start calls first: it starts
+        # the server and returns without waiting for its imports.
+        forkserver.ensure_running()
 
 
 def _main_not_rerun() -> None:
@@ -192,17 +232,27 @@ def _stop_server_at_exit() -> None:
 
 
 def _stop_server() -> None:
+    pid = _kill_server()
+    if pid is not None:
+        try:
+            os.waitpid(pid, 0)
+        except ChildProcessError:
+            pass
+
+
+def _kill_server() -> int | None:
+    """SIGKILL the fork server, if there is one (it may still be importing: do not wait for
+    that); its pid. Not reaped: multiprocessing reaps it when it starts the next one."""
     from multiprocessing import forkserver
 
     server = getattr(forkserver, "_forkserver", None)
     pid = getattr(server, "_forkserver_pid", None)
-    if pid is None:
-        return
-    try:
-        os.kill(pid, signal.SIGKILL)  # it may still be importing: do not wait for that
-        os.waitpid(pid, 0)
-    except (ProcessLookupError, ChildProcessError):
-        pass
+    if pid is not None:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    return pid
 
 
 def _worker_starts(parent: int) -> None:
@@ -259,6 +309,8 @@ def _resolve(job: Job) -> Callable[..., Any]:
 def _forward(inner: Future, outer: Future) -> None:
     """Copy a worker's outcome to the Future the caller holds."""
     exc = inner.exception() if not inner.cancelled() else StageError("the job was cancelled")
+    if not outer.set_running_or_notify_cancel():  # the caller cancelled it
+        return
     if exc is None:
         outer.set_result(inner.result())
     else:

@@ -11,6 +11,7 @@ error, so nothing is silently dropped.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -103,6 +104,7 @@ def section_bodies(report: Report) -> list[dict]:
         _notes_to_footnotes(body)
         guard_words(body)
         tie_last_words(body)
+        mark_tables(body, section)
         for h1 in body.iter("h1"):
             h1.set("data-running-title", report.publication.title)
         bodies.append({"section": section, "body": body, "part_start": section.part != previous})
@@ -271,6 +273,39 @@ def roman(number: int) -> str:
         while number >= value:
             out, number = out + letters, number - value
     return out
+
+
+#: The attribute that carries a table's place in the sources ("path:line") to the layout,
+#: which refuses a table wider than the page (``layout.wide_tables``).
+ORIGIN = "data-folio-origin"
+#: Where a Markdown table starts: a pipe table's header (a row, then its |---| rule), a grid
+#: table's top rule, a simple table's dashes, or raw HTML's <table>.
+_TABLE_START = re.compile(r"^[ ]{0,3}(?:<table\b|\+[-=:+]{3,}\+?\s*$)", re.IGNORECASE)
+_PIPE_RULE = re.compile(r"^[ ]{0,3}\|?\s*:?-{1,}:?\s*(?:\|\s*:?-{1,}:?\s*)+\|?\s*$")
+
+
+def mark_tables(body, section) -> None:
+    """Mark each table of a section copy with its file and, in a chapter, the line it starts on."""
+    tables = list(body.iter("table"))
+    if not tables:
+        return
+    starts = table_lines(section.spec.text) if section.spec.text is not None else []
+    for i, table in enumerate(tables):
+        line = starts[i] if len(starts) == len(tables) else None
+        table.set(ORIGIN, f"{section.origin}:{line}" if line else section.origin)
+
+
+def table_lines(text: str) -> list[int]:
+    """The line each table of a chapter's Markdown starts on, in order."""
+    lines = text.split("\n")
+    found = []
+    for number, line in enumerate(lines, 1):
+        before = lines[number - 2].lstrip() if number > 1 else ""
+        if _TABLE_START.match(line) and not before.startswith(("|", "+")):  # a grid's first rule
+            found.append(number)
+        elif number < len(lines) and "|" in line and _PIPE_RULE.match(lines[number]):
+            found.append(number)
+    return found
 
 
 def _notes_to_footnotes(body) -> None:

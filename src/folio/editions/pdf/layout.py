@@ -19,7 +19,7 @@ from urllib.parse import unquote, urlparse
 
 from folio.content.media import media_type
 from folio.editions.pagelist import KEY, squash
-from folio.editions.pdf.document import LayoutRequest, PrintLayout, label_pages, label_ranges, range_labels
+from folio.editions.pdf.document import ORIGIN, LayoutRequest, PrintLayout, label_pages, label_ranges, range_labels
 from folio.editions.pdf.finish import finish_pdf, page_count
 from folio.editions.pdf.press import spread_stylesheet
 from folio.errors import BuildError, Problem
@@ -32,7 +32,7 @@ from folio.pipeline.workers import background
 _find_library, ctypes.util.find_library = ctypes.util.find_library, lambda name: None
 try:
     import weasyprint
-    from weasyprint.formatting_structure.boxes import FootnoteAreaBox, MarginBox, TextBox
+    from weasyprint.formatting_structure.boxes import FootnoteAreaBox, MarginBox, TableBox, TextBox
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 finally:
     ctypes.util.find_library = _find_library
@@ -90,6 +90,7 @@ def lay_out(request: LayoutRequest) -> PrintLayout:
         document = html.render(**options)
         if request.drop_last:
             document = document.copy(document.pages[:-1])
+        wide_tables(document.pages)  # before anything is written of a PDF that would cut them
         cover = _cover(document) if request.cover else None
         data = document.write_pdf(pdf_identifier=file_id.encode("ascii"), finisher=finish,
                                   **options)
@@ -193,6 +194,36 @@ def _margin_number(page_box) -> str | None:
             if _NUMBER.match(text):
                 return text
     return None
+
+
+def wide_tables(pages) -> None:
+    """Refuse every table wider than the page's text block: a PDF page cannot scroll, and its
+    right-hand columns would print in the margin or off the page (a 60-column table showed
+    15). Each is named by the file and line :func:`document.mark_tables` gave it."""
+    problems: dict[str, Problem] = {}
+    for page in pages:
+        box = page._page_box
+        limit = box.content_box_x() + box.width + 0.5  # half a point: rounding, not overflow
+        for table in _tables(box):
+            right = table.border_box_x() + table.border_width()
+            origin = table.element.get(ORIGIN) or "templates/pdf/document.html"
+            if right > limit and origin not in problems:
+                path, _, line = origin.partition(":")
+                columns = len(table.column_widths)
+                problems[origin] = Problem(
+                    f"a table of {columns} columns is wider than the printed page (its last"
+                    " columns would be cut off): split it into tables of fewer columns, or"
+                    " turn its columns into rows", path, int(line) if line else None)
+    if problems:
+        raise BuildError(list(problems.values()))
+
+
+def _tables(box):
+    if isinstance(box, TableBox):
+        yield box
+        return
+    for child in getattr(box, "children", ()):
+        yield from _tables(child)
 
 
 def _texts(box):
