@@ -109,6 +109,18 @@ def stats(c, project=None):
     _folio(c, "stats", project)
 
 
-ns = Collection(build, html, epub, pdf, proof, clean, verify, release, check, serve, diff, stats)
+@task(help={"path": "the new project's folder (must not exist, or be empty)",
+            "title": "the publication's title (default: from the folder's name)",
+            "publisher": "the publisher's name"})
+def new(c, path, title=None, publisher=None):
+    """Make a minimal project at PATH that builds at once (with a README explaining its layout)."""
+    options = [*(("--title", title) if title else ()), *(("--publisher", publisher) if publisher else ())]
+    code = main(["new", path, *options])
+    if code:
+        raise Exit(code=code)
+
+
+ns = Collection(build, html, epub, pdf, proof, clean, verify, release, check, serve, diff, stats,
+                new)
 ns.configure({"folio": {"project": str(Path(__file__).parent),
                         "node_modules": str(Path(__file__).parent / "tools" / "node_modules")}})

@@ -435,3 +435,24 @@ def test_the_preview_lays_out_only_the_edited_chapter(tmp_path, monkeypatch):
     assert len(new) == 2  # the edited chapter, once in each edition
     text = "".join(texts((root / "build" / "small-book.pdf").read_bytes()))
     assert "continues" not in text and re.search(r"It\s+fol", text)
+
+
+def test_page_references_across_chapters(tmp_path):
+    """A cross-reference that prints its target's page ("Figure 1 on page 2", the theme's
+    a.xref) from one chapter to another: the chapter path prints the same numbers as the
+    single document, from a guess first and then the pages laid out (tests/fixtures/book:
+    anyreport's book of programs, every script drawn by the fallback fonts, each face once)."""
+    from folio.theme import template_dirs
+
+    root = tmp_path / "programs"
+    shutil.copytree(Path(__file__).resolve().parent / "fixtures" / "book", root)
+    report = gather(load_project(root), cache_dir=root / "build" / ".cache" / "pandoc")
+    env = make_environment(root / "templates")
+    assert template_dirs(root)[-1].name == "theme"
+    single = lay_out(layout_request(report, env, DATE, "screen"))
+    parts = units(report, env, DATE)
+    assert any(unit.refs for unit in parts[1:])  # a chapter prints another chapter's page
+    book = lay_out_book(report, env, DATE, "screen")
+    assert texts(book.data) == texts(single.data)
+    assert "on page" in "".join(texts(book.data))
+    assert set(font_programs(book.data).values()) == {1}

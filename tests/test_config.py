@@ -11,6 +11,14 @@ from folio.errors import BuildError
 from folio.inputs.load import load_project
 from helpers import PUBLICATION, make_project
 
+#: The real report's schemas of its own data files (committee, funders...).
+REPORT_SCHEMAS = Path(__file__).resolve().parents[1] / "data" / "schemas"
+
+
+def report_schema(stem: str) -> str:
+    """The real report's JSON Schema of data/<stem>.yaml, for a throwaway project."""
+    return (REPORT_SCHEMAS / f"{stem}.json").read_text("utf-8")
+
 
 def problems(root: Path) -> list[str]:
     with pytest.raises(BuildError) as caught:
@@ -29,7 +37,8 @@ def test_minimal_project_loads(tmp_path):
 
 def test_two_bad_files_give_two_problems(tmp_path):
     root = make_project(tmp_path, {
-        "data/publication.yaml": PUBLICATION.replace("publisher: A Publisher\n", ""),
+        "data/publication.yaml": PUBLICATION.replace("publisher: A Publisher\n", "")
+                                            .replace("rights: Some rights.\n", "contributors: team\n"),
         "data/team.yaml": "title: T\nroles:\n  - title: Authors\n    relator: author\n"
                           "    members: [{name: A}]\n",
     })
@@ -42,6 +51,8 @@ def test_two_bad_files_give_two_problems(tmp_path):
 def test_syntax_error_and_schema_error_are_reported_together(tmp_path):
     root = make_project(tmp_path, {
         "data/committee.yaml": "title: [C\nmembers: []\n",
+        "data/schemas/committee.json": report_schema("committee"),
+        "data/schemas/funders.json": report_schema("funders"),
         "data/funders.yaml": "title: F\nfunders:\n  - name: N\n    plce: Montreal\n",
     })
     assert problems(root) == [
@@ -52,14 +63,16 @@ def test_syntax_error_and_schema_error_are_reported_together(tmp_path):
 
 
 def test_unknown_key_without_a_close_match_lists_the_allowed_keys(tmp_path):
-    root = make_project(tmp_path, {"data/committee.yaml": "title: C\nmembers: [{name: A}]\nzzz: 1\n"})
+    root = make_project(tmp_path, {"data/committee.yaml": "title: C\nmembers: [{name: A}]\nzzz: 1\n",
+                                   "data/schemas/committee.json": report_schema("committee")})
     assert problems(root) == ["data/committee.yaml:3: unknown key 'zzz' (allowed: title, members)"]
 
 
 def test_unknown_data_file_and_yml_extension(tmp_path):
     root = make_project(tmp_path, {"data/team.yml": "title: T\n", "data/extras.yaml": "a: 1\n"})
     found = problems(root)
-    assert found[0].startswith("data/extras.yaml: no schema for a data file named 'extras.yaml' (known: ")
+    assert found[0] == ("data/extras.yaml: no schema for this data file: describe its keys in"
+                        " data/schemas/extras.json (a JSON Schema; see README, 'Data files')")
     assert found[1] == "data/team.yml: data files end in .yaml, not .yml"
 
 

@@ -38,7 +38,7 @@ CASES = {
         "data/publication.yaml", None,
         "sources:\n  - {title: T, kind: article, creator: its authors, license: CC BY,"
         " section: nowhere}\n",
-        "data/publication.yaml:13: sources: 'T' names section 'nowhere', which the reading order"
+        "data/publication.yaml:14: sources: 'T' names section 'nowhere', which the reading order"
         " does not have"),
     "unknown key": Case(
         "data/publication.yaml", "subtitle:", "subtitel:",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from editions import is_external
+from folio.editions import fallback
 
 
 def test_one_page_per_section_plus_index(report):
@@ -79,7 +80,9 @@ def test_fonts_are_woff2_subsets_and_stylesheet_is_copied(report):
     for path in fonts:
         assert path.read_bytes()[:4] == b"wOF2"
         assert path.relative_to(folder / "fonts").as_posix() in css
-        original = next((report.root / "templates/fonts").rglob(path.stem + ".otf"))
+        # A fallback (the footnotes' back-link ↩, which the bundle lacks) is cut from a Noto font.
+        original = next((report.root / "templates/fonts").rglob(path.stem + ".otf"), None) or \
+            next(fallback.FOLDER.glob(path.stem.rsplit("-", 1)[0] + "*"))
         assert path.stat().st_size < original.stat().st_size / 5
     assert (folder / "screen.css").read_bytes() == \
         (report.root / "templates/css/screen.css").read_bytes()

@@ -3,6 +3,7 @@ untouched when not), on copies of the tiny report built once."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -109,6 +110,22 @@ def test_a_style_remakes_only_the_editions_that_use_it(project, css, editions):
     before = mtimes(project)
     assert rebuild(project) == (editions, set())
     assert {edition_of(r) for r in changed(before, mtimes(project))} == {*editions, "json"}
+
+
+@pytest.mark.parametrize("theme_file, editions", [
+    # The key of an edition alone (the site's downloads follow through the build's deps); the
+    # EPUB's page list is the print edition's pages.
+    ("css/screen.css", ("html",)), ("html/base.html", ("html",)), ("epub/page.xhtml", ("epub",)),
+    ("css/print-edition.css", ("epub", "print")), ("pdf/document.html", ("epub", "pdf", "print")),
+    ("sections/part.html", ALL)])
+def test_a_default_theme_file_keys_only_the_editions_that_read_it(project, theme_file, editions):
+    # The theme is in the package: a change to one of its files is simulated in the inputs.
+    found = provenance.collect(project, convert.pandoc_binary()[1], catalog.all_tools())
+    revised = dataclasses.replace(found, inputs={**found.inputs,
+                                                 f"folio-theme/{theme_file}": "0" * 64})
+    stale = tuple(name for name in ALL if incremental.edition_key(name, found, {})
+                  != incremental.edition_key(name, revised, {}))
+    assert stale == editions
 
 
 def test_a_section_template_remakes_every_edition_and_converts_nothing(project):

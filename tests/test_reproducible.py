@@ -9,6 +9,7 @@ import json
 import folio
 from editions import EpubView
 from folio.pipeline.workers import Pool
+from folio.theme import theme_inputs
 from helpers import CACHE, assemble_tiny, outputs
 
 
@@ -54,7 +55,8 @@ def test_manifest_records_every_output_and_input(report):
     assert recorded[f"{report.pub['slug']}.pdf"]["pages"] == len(report.pdf.reader.pages)
     inputs = {p.relative_to(report.root).as_posix() for folder in ("data", "manuscript", "templates")
               for p in (report.root / folder).rglob("*") if p.is_file()}
-    assert set(manifest["inputs"]) == inputs
+    # And the default theme's files the project does not override (folio-theme/...).
+    assert set(manifest["inputs"]) == inputs | set(theme_inputs(report.root))
 
 
 def test_source_date_epoch_sets_the_modified_date(tiny, tmp_path, monkeypatch):

@@ -7,17 +7,18 @@ from lxml import html
 
 from folio.content.values import display_url, insert_values, resolve, smarten, smarten_tree
 from folio.errors import BuildError
-from folio.inputs.models import Contacts, Publication
+from folio.inputs.models import Publication
 
 PUB = Publication.model_validate({
     "title": "A Report", "slug": "a-report", "language": "en", "publisher": "A Publisher",
     "date": "2024-01-02", "identifier": "urn:uuid:00000000-0000-4000-8000-000000000000",
     "sources": [{"id": "article", "title": "An Article", "kind": "article",
                  "creator": "its contributors", "license": "CC BY-SA"}]})
-CONTACTS = Contacts.model_validate({
+# A data file a project's JSON Schema validates (data/schemas/contacts.json) is plain mappings.
+CONTACTS = {
     "booksellers": [{"id": "press", "name": "Queen's Press", "url": "https://www.press.example/"}],
     "links": {"donate": "https://example.org/Donate.html"},
-    "people": {"intern": {"name": "A. Person", "email": "a.person@example.org"}}})
+    "people": {"intern": {"name": "A. Person", "email": "a.person@example.org"}}}
 DATA = {"publication": PUB, "contacts": CONTACTS}
 
 

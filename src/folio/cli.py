@@ -158,6 +158,14 @@ def _diff(args: argparse.Namespace, log: Callable[[str], None]) -> int:
     return OK
 
 
+def _new(args: argparse.Namespace, log: Callable[[str], None]) -> int:
+    from folio.commands.new import new_project
+
+    made = new_project(args.path, args.title, args.publisher)
+    log(f"made {made}: build it with 'folio --project {args.path}'; see its README.md")
+    return OK
+
+
 def _stats(args: argparse.Namespace, log: Callable[[str], None]) -> int:
     from folio.commands.stats import stats, table
 
@@ -177,6 +185,7 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace, Callable[[str], None]], 
     "serve": (_serve, "preview the HTML edition, rebuilt and reloaded on each save"),
     "diff": (_diff, "write build/diff/index.html: the words changed between two drafts"),
     "stats": (_stats, "words, reading time and PDF pages per section"),
+    "new": (_new, "make a minimal project at PATH that builds at once (with its own README)"),
 }
 
 
@@ -235,6 +244,9 @@ def _parser() -> argparse.ArgumentParser:
                               help="rebuild the PDF and EPUB on every change too, not only on request")
     sub["diff"].add_argument("rev", help="the earlier revision (a commit, tag or branch, e.g. HEAD~2)")
     sub["diff"].add_argument("to", nargs="?", help="the later revision (default: the working tree)")
+    sub["new"].add_argument("path", help="the new project's folder (must not exist, or be empty)")
+    sub["new"].add_argument("--title", help="the publication's title (default: from the folder's name)")
+    sub["new"].add_argument("--publisher", help="the publisher's name")
     return parser
 
 

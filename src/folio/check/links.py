@@ -20,18 +20,21 @@ _LINKS = (("a", "href"), ("link", "href"), ("img", "src"), ("script", "src"), ("
 
 def run(editions: Editions, tools: Tools) -> Result:
     """Check the HTML site's pages and the EPUB's documents, each against its own files."""
-    if failure := editions.missing(editions.html, editions.epub):
-        return Result(NAME, failure=failure)
+    built = [p for p in (editions.html, editions.epub) if p.exists()]
+    if not built:  # either is checked alone (a book may build the site only)
+        return Result(NAME, failure=editions.missing(editions.html, editions.epub))
     # The site links to the PDF and EPUB beside it: its names are relative to build/.
     site = {p.relative_to(editions.build).as_posix(): html.parse(str(p)).getroot()
             for p in editions.html_pages()}
     files = {p.relative_to(editions.build).as_posix() for p in editions.build.rglob("*")
              if p.is_file()}
     findings = dangling(site, files, editions.rel(editions.build))
-    with zipfile.ZipFile(editions.epub) as z:
-        names = set(z.namelist())
-        docs = {n: etree.fromstring(z.read(n)) for n in sorted(names) if n.endswith(".xhtml")}
-    findings += dangling(docs, names, editions.rel(editions.epub))
+    docs = {}
+    if editions.epub.exists():
+        with zipfile.ZipFile(editions.epub) as z:
+            names = set(z.namelist())
+            docs = {n: etree.fromstring(z.read(n)) for n in sorted(names) if n.endswith(".xhtml")}
+        findings += dangling(docs, names, editions.rel(editions.epub))
     return Result(NAME, f"folio {_version()}", tuple(findings), checked=len(site) + len(docs))
 
 

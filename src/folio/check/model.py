@@ -39,6 +39,8 @@ class Result:
     failure: str | None = None
     checked: int = 0
     """How many files (pages, documents) it checked."""
+    skipped: str | None = None
+    """Why it did not run when that is no fault: the editions it checks were not built."""
 
     @property
     def errors(self) -> list[Finding]:
@@ -117,6 +119,11 @@ class Editions:
     def rel(self, path: Path) -> str:
         """A path as the report shows it: relative to the project."""
         return path.relative_to(self.root).as_posix()
+
+    def built(self) -> set[str]:
+        """The editions whose files are in build/ (``folio.editions.catalog`` names)."""
+        return {name for name, names in files(self.slug).items()
+                if all((self.build / n).exists() for n in names)}
 
     def missing(self, *paths: Path) -> str | None:
         """A failure message when an edition was not built."""

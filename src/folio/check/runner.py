@@ -11,6 +11,11 @@ from .model import Editions, Result, Tools
 #: Every validator, in report order: short name (for --only) -> module with ``run(editions, tools)``.
 VALIDATORS = {m.__name__.rsplit(".", 1)[-1]: m for m in (epubcheck, ace, epubjs, calibre, vnu, axe, links,
                                                       crawl, pdf, press)}
+#: The editions each validator checks. Without ``--only``, a validator whose editions were
+#: not built is skipped (a book may build the site alone); named with ``--only``, it fails.
+CHECKS = {"epubcheck": ("epub",), "ace": ("epub",), "epubjs": ("epub",), "calibre": ("epub",),
+          "vnu": ("html",), "axe": ("html",), "links": ("html", "epub"), "crawl": ("html",),
+          "pdf": ("pdf",), "press": ("print",)}
 
 
 def run_checks(project_dir: Path | str, tools: Tools, only=None, jobs: int = 2) -> list[Result]:
@@ -24,9 +29,15 @@ def run_checks(project_dir: Path | str, tools: Tools, only=None, jobs: int = 2) 
     if unknown:
         raise ValueError(f"unknown validators: {sorted(unknown)} (known: {', '.join(VALIDATORS)})")
     chosen = [m for name, m in VALIDATORS.items() if not only or name in only]
+    built = editions.built()
+    if not only and not built:
+        return [Result("check", failure="no edition is built (run invoke build)")]
+    skipped = {} if only else {m: CHECKS[name] for name, m in VALIDATORS.items()
+                               if not set(CHECKS[name]) & built}
     with ThreadPoolExecutor(jobs) as pool:
-        futures = [pool.submit(_run, m, editions, tools) for m in chosen]
-        return [f.result() for f in futures]
+        futures = {m: pool.submit(_run, m, editions, tools) for m in chosen if m not in skipped}
+        return [Result(m.NAME, skipped=f"{' and '.join(skipped[m])} not built") if m in skipped
+                else futures[m].result() for m in chosen]
 
 
 def _run(module, editions: Editions, tools: Tools) -> Result:
@@ -41,7 +52,9 @@ def format_report(results: list[Result]) -> str:
     lines = []
     for r in results:
         version = f" {r.version}" if r.version else ""
-        if r.failure:
+        if r.skipped:
+            verdict = f"skipped ({r.skipped})"
+        elif r.failure:
             verdict = f"DID NOT RUN: {r.failure}"
         else:
             warnings = len(r.findings) - len(r.errors)
@@ -50,6 +63,8 @@ def format_report(results: list[Result]) -> str:
         lines.append(f"{r.validator}{version}: {verdict}")
         lines += [f"  {finding}" for finding in r.findings]
     failed = [r.validator for r in results if not r.ok]
+    ran = [r for r in results if not r.skipped]
+    skipped = f"; {len(results) - len(ran)} skipped" if len(ran) < len(results) else ""
     lines.append(f"check: FAILED ({', '.join(failed)})" if failed else
-                 f"check: passed ({len(results)} validator{'s' if len(results) != 1 else ''})")
+                 f"check: passed ({len(ran)} validator{'s' if len(ran) != 1 else ''}{skipped})")
     return "\n".join(lines)

@@ -142,11 +142,9 @@ def opds_feed(project, editions: dict[str, bytes], updated: dt.datetime,
     _sub(entry, "title", pub.full_title)
     _sub(entry, "id", pub.identifier)
     _sub(entry, "updated", stamp)
-    team = project.data.get("team")
-    for role in team.roles if team else ():
-        if role.relator == "aut":
-            for person in role.members:
-                _sub(_sub(entry, "author"), "name", person.name)
+    for name, relator in project.credits:
+        if relator == "aut":
+            _sub(_sub(entry, "author"), "name", name)
     _sub(entry, "{http://purl.org/dc/terms/}language", pub.language)
     _sub(entry, "{http://purl.org/dc/terms/}publisher", pub.publisher)
     _sub(entry, "{http://purl.org/dc/terms/}issued", pub.date.isoformat())

@@ -25,8 +25,9 @@ from folio.errors import BuildError, Problem, Problems
 
 Log = Callable[[str], None] | None
 
-#: Markdown extensions an editor may use, beyond pandoc's defaults.
-READER = "markdown+smart"
+#: Markdown extensions an editor may use, beyond pandoc's defaults. Not TeX math in dollars:
+#: "$HOME/bin:$PATH" and "$5 or $10" are prose (a formula is reported: content/formulas.py).
+READER = "markdown+smart-tex_math_dollars"
 #: Bumped when the post-processing of pandoc's output changes, to void the cache.
 CACHE_VERSION = "2"
 #: A cache entry starts with this and the sha256 of the HTML after it: a truncated or

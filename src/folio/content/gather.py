@@ -8,6 +8,7 @@ that the editions later point at the right file. Nothing is written here.
 from __future__ import annotations
 
 import dataclasses
+import posixpath
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,14 +18,24 @@ from lxml import etree, html
 from markupsafe import Markup
 
 from folio.content.convert import convert_all, make_pandoc
+from folio.content.floats import in_code, number_floats, references_as_links
+from folio.content.formulas import formula_problems
 from folio.content.images import image_problem
 from folio.content.limits import check_chapters, check_depth
 from folio.content.lint import lint
 from folio.content.names import fold, id_problem, output_name
 from folio.content.render import data_namespace, make_environment, render
-from folio.content.sanitize import Locator, link_problem, scheme_of, unsafe_characters, unsafe_markup
+from folio.content.sanitize import (
+    Locator,
+    link_problem,
+    modernise,
+    raw_text_blocks,
+    scheme_of,
+    unsafe_characters,
+    unsafe_markup,
+)
 from folio.content.values import insert_values, smarten_tree
-from folio.errors import BuildError, Problems
+from folio.errors import BuildError, Problem, Problems
 from folio.inputs.load import Project, Spec
 from folio.inputs.models import Bibliography
 
@@ -84,6 +95,19 @@ def gather(project: Project, cache_dir: Path | None = None, log=None, env=None, 
     passes its one Jinja ``env``, the pandoc ``binary`` it found and the conversions it
     ``prefetched`` (``convert.prefetch``); without them, the gather makes its own.
     """
+    try:
+        return _gather(project, cache_dir, log, env, binary, prefetched)
+    except BuildError as exc:
+        joined = {s.source: s for s in project.specs if s.pieces}
+        if not joined:
+            raise
+        # A section made of several files: name the file and line each problem is in.
+        raise BuildError([Problem(p.message, *joined[p.path].locate(p.line))
+                          if p.path in joined else p for p in exc.problems]) from None
+
+
+def _gather(project: Project, cache_dir: Path | None, log, env, binary, prefetched) -> Report:
+    """:func:`gather`, with problems located in the text of each section."""
     csl = _csl(project)
     pandoc = make_pandoc(project.root, project.bibliography, csl, cache_dir, binary, prefetched)
     env = env or make_environment(project.root / "templates")
@@ -95,18 +119,24 @@ def gather(project: Project, cache_dir: Path | None = None, log=None, env=None, 
     unsafe = [p for text, source in chapters for p in unsafe_characters(text, source)]
     if unsafe:
         raise BuildError(unsafe)
-    *texts, bibliography = convert_all(pandoc, chapters, log, bibliography=True)
+    *texts, bibliography = convert_all(
+        pandoc, [(references_as_links(raw_text_blocks(text, in_code)), source)
+                 for text, source in chapters], log,
+        bibliography=True)
     converted = dict(zip((s.source for s in markdown), texts, strict=True))
     cited = _check_references(project, bibliography)
     context = {"pub": project.publication, "data": data_namespace(project.data),
                "bibliography": Markup(bibliography)}
     sections: list[Section | None] = [None] * len(project.specs)
     # Chapters first, then templates (an imprint may name a chapter), then tables of contents,
-    # once every other title is known.
+    # once every other title and id is known.
     order = sorted(range(len(project.specs)), key=lambda i: (
         project.specs[i].entry.type == "toc", project.specs[i].entry.template is not None))
+    renamed: dict[int, set[str]] | None = None
     for i in order:
         spec = project.specs[i]
+        if spec.entry.type == "toc" and renamed is None:
+            renamed = _settle([s for s in sections if s is not None])
         try:
             content = converted.get(spec.source, "")
             if spec.entry.template:
@@ -120,9 +150,13 @@ def gather(project: Project, cache_dir: Path | None = None, log=None, env=None, 
     problems.raise_if_any()
     done = [s for s in sections if s is not None]
     report = Report(_described(project, done), done, {}, {})
-    _unique_files(report.sections, problems)
+    _unique_files(report.sections, problems)  # ids name files: a clash is refused, not renamed
     problems.raise_if_any()
-    _check(report, problems, cited)
+    if renamed is None:
+        renamed = _settle(report.sections)
+    # A formula does not stop the pass: pandoc read it as text, and the rest is checked too.
+    problems.items.extend(p for text, source in chapters for p in formula_problems(text, source))
+    _check(report, problems, renamed, cited)
     _check_sources(report, problems)
     lint(report.sections, problems)
     problems.raise_if_any()
@@ -193,6 +227,8 @@ def _section(spec: Spec, content: str, data: dict) -> Section:
     origin = spec.source or f"templates/sections/{spec.entry.template}"
     body = html.fragment_fromstring(content or "<p></p>", create_parent="section")
     check_depth(body, origin)  # before anything walks the tree
+    _drop_comments(body)
+    modernise(body)
     if spec.text is not None:
         insert_values(body, data, origin, spec.text)
     if spec.entry.template:
@@ -216,7 +252,7 @@ def _section(spec: Spec, content: str, data: dict) -> Section:
     h1.set("id", sid)
     if fold(sid) in RESERVED_IDS:
         raise BuildError(f"the id '{sid}' is reserved; choose another", origin, _line(spec, sid))
-    _footnote_ids(body, sid)
+    _generated_ids(body, sid)
     headings = []
     for el in body.iter("h1", "h2", "h3", "h4", "h5", "h6"):
         if not el.get("id"):
@@ -226,15 +262,52 @@ def _section(spec: Spec, content: str, data: dict) -> Section:
     return Section(spec, sid, title, body, origin, headings)
 
 
-def _footnote_ids(body, sid: str) -> None:
-    """pandoc numbers notes fn1, fn2... in every chapter; make them unique to the section."""
-    rename = {}
-    for el in body.iter():
+def _drop_comments(body) -> None:
+    """Remove the HTML comments a chapter carries (notes to the editor, not text): one holding
+    ``--`` would make the EPUB's XHTML ill-formed, and none belongs in an edition."""
+    for comment in list(body.iter(etree.Comment)):
+        parent = comment.getparent()
+        if parent is None:
+            continue
+        if comment.tail:
+            prev = comment.getprevious()
+            if prev is not None:
+                prev.tail = (prev.tail or "") + comment.tail
+            else:
+                parent.text = (parent.text or "") + comment.tail
+        parent.remove(comment)
+
+
+def _generated_ids(body, sid: str) -> None:
+    """pandoc numbers what it generates from 1 in every chapter: the notes (fn1, fnref1, the
+    footnotes section) and the code blocks and their lines (cb1, cb1-1). Prefix each with the
+    section's id. They are found by the elements pandoc puts them on, so that an author's
+    own id (``{#footnotes}``, ``{#fn1}``) is never renamed."""
+    rename: dict[str, str] = {}
+
+    def own(el, pattern: str) -> None:
         old = el.get("id")
-        if old and (old == "footnotes" or re.fullmatch(r"fn(ref)?\d+", old)):
+        if old and re.fullmatch(pattern, old):
             rename[old] = f"{sid}-{old}"
             el.set("id", rename[old])
-    for a in body.iter("a"):
+
+    generated = []  # pandoc's own links to what it numbered
+    for el in body.iter("section", "div", "a"):
+        classes = (el.get("class") or "").split()
+        if el.tag == "section" and "footnotes" in classes:
+            own(el, "footnotes")
+            for li in el.iterfind("./ol/li"):
+                own(li, r"fn\d+")
+                generated += li.iterfind(".//a[@class='footnote-back']")
+        elif el.tag == "a" and "footnote-ref" in classes:
+            own(el, r"fnref\d+")
+            generated.append(el)
+        elif el.tag == "div" and "sourceCode" in classes:
+            own(el, r"cb\d+")
+            for line in el.iterfind("./pre/code/span"):
+                own(line, r"cb\d+-\d+")
+                generated += line.iterfind("./a")
+    for a in generated:
         href = a.get("href", "")
         if href.startswith("#") and href[1:] in rename:
             a.set("href", "#" + rename[href[1:]])
@@ -287,40 +360,83 @@ def _check_references(project: Project, bibliography: str) -> Locator:
     return Locator(REFERENCES, text)
 
 
-def _check(report: Report, problems: Problems, cited: Locator | None = None) -> None:
-    """Unique ids across the report; every internal link, citation and image resolves."""
-    ids = report.ids
-    renamed: dict[int, set[str]] = {}  # per section: automatic ids renamed for a clash
-    for section in report.sections:
+def _settle(sections: list[Section]) -> dict[int, set[str]]:
+    """What needs every section at once, done before the tables of contents are rendered:
+    unique ids (``_unique_ids``), then figures and tables numbered across the publication."""
+    renamed = _unique_ids(sections)
+    number_floats([s.body for s in sections])
+    return renamed
+
+
+def _unique_ids(sections: list[Section]) -> dict[int, set[str]]:
+    """Rename an automatic id that an earlier section already has (two chapters' "Summary")
+    to ``<section>-<id>``, in the section and in its list of headings, so that every table of
+    contents points at the id that exists. An author's explicit ids are left as written (a
+    duplicate of those is reported by ``_check``). Returns, per section, the ids renamed."""
+    seen: set[str] = set()
+    renamed: dict[int, set[str]] = {}
+    for section in sections:
         explicit = set(_EXPLICIT_ID.findall(section.spec.text or ""))
         designed = section.spec.source is None  # a template's ids are the designer's, each meant
         for el in section.body.iter():
             eid = el.get("id")
             if not eid:
                 continue
+            if eid in seen and not (eid in explicit or designed
+                                    or (el.tag == "h1" and section.spec.entry.id)):
+                renamed.setdefault(id(section), set()).add(eid)
+                new = f"{section.id}-{eid}"
+                el.set("id", new)
+                section.headings = [(lv, new if ident == eid else ident, text)
+                                    for lv, ident, text in section.headings]
+                eid = new
+            seen.add(eid)
+    return renamed
+
+
+def _check(report: Report, problems: Problems, renamed: dict[int, set[str]],
+           cited: Locator | None = None) -> None:
+    """Unique ids across the report; every internal link, citation and image resolves;
+    every heading the tables of contents list (contents, nav, NCX, bookmarks) exists.
+
+    ``renamed``: per section, the automatic ids ``_unique_ids`` renamed for a clash;
+    ``cited``: where the citations' markup is located (data/references.yaml)."""
+    ids = report.ids
+    for section in report.sections:
+        for el in section.body.iter():
+            eid = el.get("id")
+            if not eid:
+                continue
             if eid in ids:
                 first = ids[eid]
-                if designed and first.spec.source is not None and eid in _EXPLICIT_ID.findall(
-                        first.spec.text or ""):  # the editor's {#id} is the one to change
+                if section.spec.source is None and first.spec.source is not None and \
+                        eid in _EXPLICIT_ID.findall(first.spec.text or ""):
+                    # the editor's {#id} is the one to change
                     problems.add(f"the id '{eid}' is taken by {section.origin} (the design's):"
                                  " links to it would lead there; choose another",
                                  first.origin, _id_line(first.spec, eid))
                     continue
-                if eid in explicit or designed or (el.tag == "h1" and section.spec.entry.id):
-                    problems.add(f"duplicate id '{eid}' (also in {ids[eid].origin})",
-                                 section.origin, _id_line(section.spec, eid))
-                    continue
-                renamed.setdefault(id(section), set()).add(eid)
-                eid = f"{section.id}-{eid}"  # an automatic heading id: make it unique
-                el.set("id", eid)
+                problems.add(f"duplicate id '{eid}' (also in {ids[eid].origin})",
+                             section.origin, _id_line(section.spec, eid))
+                continue
             ids[eid] = section
+    by_source = {s.spec.source: s for s in report.sections if s.spec.source}
     for section in report.sections:
+        for _, ident, text in section.headings:
+            if ident not in ids:
+                problems.add(f"the heading '{text}' is listed in the contents as '#{ident}',"
+                             " which is not its id (a bug in folio)", section.origin)
         problems.items.extend(unsafe_markup(section.body, section.origin, _source(report, section),
                                             template=section.spec.source is None, cited=cited))
         _link_citations(section, ids)
         for a in section.body.iter("a"):
             href = a.get("href")
             if href is None:
+                continue
+            if _is_chapter_file(href) and section.spec.source:
+                resolved = _chapter_link(report, section, href, by_source, renamed, problems)
+                if resolved:
+                    a.set("href", resolved)
                 continue
             if href.startswith("#"):
                 if href[1:] in renamed.get(id(section), ()):
@@ -336,6 +452,38 @@ def _check(report: Report, problems: Problems, cited: Locator | None = None) -> 
         where = Locator(section.origin, section.spec.text or "")  # the n-th use of a path
         for img in section.body.iter("img"):
             _image(report, section, img, problems, where)
+
+
+def _is_chapter_file(href: str) -> bool:
+    """A relative link to a Markdown file (``ch02.md``, ``part/ch02.md#x``)."""
+    path = href.partition("#")[0]
+    return scheme_of(href) is None and path.lower().endswith(".md") and not path.startswith("/")
+
+
+def _chapter_link(report: Report, section: Section, href: str, by_source: dict,
+                  renamed: dict[int, set[str]], problems: Problems) -> str | None:
+    """``ch02.md`` or ``ch02.md#x``, as multi-file books link, made the ``#id`` of that
+    chapter (each edition then points it at the right file or page), or None and a problem.
+
+    The fragment names an id of that chapter as its author sees it: an automatic id that the
+    build renamed for a clash (``#summary`` -> ``#sorting-summary``) is followed."""
+    path, _, fragment = href.partition("#")
+    line = _line(section.spec, href)
+    here = posixpath.dirname(section.spec.source or "")
+    rel = posixpath.normpath(posixpath.join(here, unquote(path)))
+    target = by_source.get(rel)
+    if target is None:
+        problems.add(f"link to '{path}', which is not a file of the reading order"
+                     " (data/contents.yaml)", section.origin, line)
+        return None
+    if not fragment:
+        return f"#{target.id}"
+    if fragment in renamed.get(id(target), ()):
+        fragment = f"{target.id}-{fragment}"
+    if report.ids.get(fragment) is not target:
+        problems.add(f"link to a missing id '#{fragment}' in {target.origin}", section.origin, line)
+        return None
+    return f"#{fragment}"
 
 
 def _source(report: Report, section: Section) -> str:
@@ -406,6 +554,8 @@ def _line(spec: Spec, needle: str) -> int | None:
     if not spec.text:
         return None
     index = spec.text.find(needle)
+    if index < 0 and needle.startswith("#"):  # a cross-reference, written @fig:x
+        index = spec.text.find("@" + needle[1:])
     return spec.text.count("\n", 0, index) + 1 if index >= 0 else None
 
 

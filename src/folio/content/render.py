@@ -1,13 +1,15 @@
 """The Jinja2 environment: strict, autoescaped, with errors located in templates.
 
 Templates read data by dotted name (``data.team.roles``) from the validated
-models, never by re-reading YAML. An undefined variable is an error
+values (the package's models, the project's schema-checked files), never by
+re-reading YAML. An undefined variable is an error
 (``StrictUndefined``) that names the template and its line.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -16,12 +18,24 @@ from markupsafe import Markup
 
 from folio.content.values import display_url
 from folio.errors import BuildError
+from folio.theme import SHOWN, THEME
+
+
+class Environment(jinja2.Environment):
+    """Jinja2, with ``record.key`` reading a data file's key before a dict's method of that
+    name: a project's ``data.glossary.items`` is its 'items' list, not ``dict.items``."""
+
+    def getattr(self, obj, attribute):
+        """The mapping's key when it has one, else Jinja2's usual lookup."""
+        if isinstance(obj, Mapping) and isinstance(attribute, str) and attribute in obj:
+            return obj[attribute]
+        return super().getattr(obj, attribute)
 
 
 def make_environment(templates: Path) -> jinja2.Environment:
-    """A Jinja2 environment over a project's ``templates/`` folder."""
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates)),
+    """A Jinja2 environment over a project's ``templates/`` folder, then the default theme."""
+    env = Environment(
+        loader=jinja2.FileSystemLoader([str(templates), str(THEME)]),
         undefined=jinja2.StrictUndefined,
         autoescape=jinja2.select_autoescape(("html", "xhtml", "xml")),
         keep_trailing_newline=True,
@@ -62,13 +76,16 @@ def _template_frame(exc: Exception, env: jinja2.Environment, name: str) -> tuple
     """The innermost template frame of a traceback (Jinja2 maps them to template lines)."""
     loader = env.loader
     assert isinstance(loader, jinja2.FileSystemLoader)  # make_environment's loader
-    root = Path(loader.searchpath[0]).resolve()
+    roots = {Path(loader.searchpath[0]).resolve(): "templates", THEME: SHOWN}
     found: tuple[str, int | None] = (f"templates/{name}", None)
     tb = exc.__traceback__
     while tb is not None:
         filename = Path(tb.tb_frame.f_code.co_filename)
-        if filename.is_absolute() and filename.resolve().is_relative_to(root):
-            found = (f"templates/{filename.resolve().relative_to(root).as_posix()}", tb.tb_lineno)
+        for root, shown in roots.items():
+            if filename.is_absolute() and filename.resolve().is_relative_to(root):
+                rel = filename.resolve().relative_to(root).as_posix()
+                found = (f"{shown}/{rel}", tb.tb_lineno)
+                break
         tb = tb.tb_next
     return found
 

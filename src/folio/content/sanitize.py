@@ -9,7 +9,12 @@ plus inert phrase and block elements of real books, each with the attributes it
 may carry beyond :data:`GLOBAL`. Anything else is refused with the line of the
 source that holds it, not removed silently: an editor should see and fix the
 source. Some refusals say why (:data:`REFUSED`): elements that run code, embed
-another document, change how the page loads, forms, media other than images.
+another document, change how the page loads, forms, media other than images,
+obsolete presentational ones (``<font>``). Obsolete elements that have a valid
+equivalent are renamed instead (:data:`RENAMED`, :func:`raw_text_blocks`:
+``<listing>`` and ``<xmp>`` become ``<pre>``, ``<tt>`` ``<code>``...), and so are
+obsolete attributes (``align``, ``width``: :data:`STYLED`), so that what reaches
+an edition is valid both as HTML5 and as EPUB's XHTML.
 
 Attributes refused everywhere: event handlers (``on*``), those that load a URL
 the build does not check (``srcset``, ``background``...), a ``style`` that loads
@@ -37,6 +42,8 @@ EMBEDS = ("iframe", "frame", "frameset", "object", "embed", "applet", "portal")
 PAGE = ("style", "link", "meta", "base")
 FORMS = ("form", "input", "button", "textarea", "select")
 MEDIA = ("svg", "audio", "video", "source", "track", "picture")
+#: Obsolete presentational elements no edition can carry (HTML5 and EPUB's XHTML drop them).
+PRESENTATIONAL = ("font", "basefont", "big", "blink", "marquee", "nobr", "spacer", "multicol")
 #: Why a well-known element is refused (anything else outside ALLOWED is refused too).
 REFUSED = {
     **dict.fromkeys(CODE, "it runs code"),
@@ -44,7 +51,17 @@ REFUSED = {
     **dict.fromkeys(PAGE, "it changes how the page loads; styles belong in templates/css/"),
     **dict.fromkeys(FORMS, "a report has no forms"),
     **dict.fromkeys(MEDIA, "only images are supported: ![alt](img/figure.png)"),
+    **dict.fromkeys(PRESENTATIONAL, "it is obsolete in HTML5 and EPUB; use Markdown"
+                    " (*emphasis*, **strong**) or a class ([text]{.name}) styled in templates/css/"),
+    "plaintext": "it is obsolete and swallows the rest of the page; use a code block (```)",
 }
+#: Obsolete elements of real books that have a valid equivalent, renamed in the tree
+#: (``<listing>`` and ``<xmp>``, whose text is not Markdown, become ``<pre>`` in the source:
+#: :func:`raw_text_blocks`).
+RENAMED = {"tt": "code", "strike": "s", "acronym": "abbr", "center": "div", "dir": "ul"}
+#: Obsolete attributes with a valid equivalent: (elements, attribute) -> CSS property.
+STYLED = {("align", "p div h1 h2 h3 h4 h5 h6 td th tr caption center"): "text-align",
+          ("valign", "td th tr"): "vertical-align", ("width", "col colgroup td th"): "width"}
 #: The allowlist: element -> the attributes it may carry beyond GLOBAL. pandoc's HTML5
 #: writer emits the first group (from Markdown, and citeproc's bibliography); the second is
 #: inert markup of real books written as raw HTML. Extend it here, one line per element.
@@ -58,16 +75,17 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "q": ("cite",), "blockquote": ("cite",), "label": (),
     "ul": (), "ol": ("start", "type", "reversed"), "li": ("value",),
     "dl": (), "dt": (), "dd": (),
-    "table": (), "caption": (), "colgroup": ("span", "width"), "col": ("span", "width"),
+    "table": (), "caption": (), "colgroup": ("span",), "col": ("span",),
     "thead": (), "tbody": (), "tfoot": (), "tr": (),
-    "th": ("colspan", "rowspan", "headers", "scope", "abbr", "align"),
-    "td": ("colspan", "rowspan", "headers", "align"),
+    "th": ("colspan", "rowspan", "headers", "scope", "abbr"),
+    "td": ("colspan", "rowspan", "headers"),
     "figure": (), "figcaption": (), "img": ("src", "alt", "width", "height"),
     "aside": (), "nav": (), "header": (), "footer": (),
     # raw HTML of real books
     "abbr": (), "b": (), "i": (), "s": (), "small": (), "cite": (), "dfn": (), "samp": (),
     "var": (), "time": ("datetime",), "wbr": (), "bdi": (), "bdo": (), "ruby": (), "rt": (),
-    "rp": (), "address": (), "article": (), "hgroup": (),
+    "rp": (), "address": (), "article": (), "hgroup": (), "details": ("open",), "summary": (),
+    "data": ("value",),
 }
 #: Attributes every allowed element may carry; and prefixes of attribute families.
 GLOBAL = ("id", "class", "title", "lang", "xml:lang", "dir", "role", "style", "hidden",
@@ -87,6 +105,51 @@ _SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*):")
 _XLINK = "{http://www.w3.org/1999/xlink}href"
 #: Characters XML 1.0 forbids: no edition (XHTML, the EPUB) can carry them.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+_RAW_TEXT = re.compile(r"<(listing|xmp)\b[^>]*>(.*?)</\1\s*>", re.IGNORECASE | re.DOTALL)
+
+
+def raw_text_blocks(text: str, in_code) -> str:
+    """A chapter's Markdown with each ``<listing>`` and ``<xmp>`` (outside code, as
+    ``in_code(text, index)`` tells) made the ``<pre>`` it displays as: ``<xmp>``'s text shown
+    as written (escaped), ``<listing>``'s as HTML. Line numbers stay those of the source,
+    and pandoc passes a ``<pre>`` through verbatim where it would read the others' text as
+    Markdown."""
+    def pre(match: re.Match) -> str:
+        if in_code(text, match.start()):
+            return match.group(0)
+        inner = match.group(2)
+        if match.group(1).lower() == "xmp":
+            inner = inner.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        return f"<pre>{inner}</pre>"
+
+    return _RAW_TEXT.sub(pre, text)
+
+
+def modernise(body: etree._Element) -> None:
+    """Rename the obsolete elements and attributes of :data:`RENAMED` and :data:`STYLED`
+    (and an anchor's ``name``) to their valid equivalents, in place."""
+    for el in body.iter():
+        if not isinstance(el.tag, str):
+            continue
+        tag = el.tag.lower()
+        for (attr, tags), prop in STYLED.items():
+            value = (el.get(attr) or "").strip() if tag in tags.split() else ""
+            if re.fullmatch(r"[\w.%-]+", value):  # anything else stays, and is refused
+                del el.attrib[attr]
+                value += "px" if prop == "width" and value.isdigit() else ""
+                style = el.get("style", "").strip().rstrip(";")
+                el.set("style", f"{style + '; ' if style else ''}{prop}: {value}")
+        if tag == "center":
+            style = el.get("style", "").strip().rstrip(";")
+            el.set("style", f"{style + '; ' if style else ''}text-align: center")
+        if tag in RENAMED:
+            el.tag = RENAMED[tag]
+        if tag == "a" and el.get("name") is not None:
+            name = el.attrib.pop("name")
+            if el.get("id") is None:
+                el.set("id", name)
 
 
 def xml_unsafe(text: str) -> str | None:

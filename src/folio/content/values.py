@@ -73,11 +73,19 @@ def _step(value: object, step: str, walked: str) -> object:
             raise ValueError(f"'{walked}' has no key '{step}'")
         return value[step]
     if isinstance(value, (tuple, list)):
-        found = [item for item in value if getattr(item, "id", None) == step]
+        found = [item for item in value if _item_id(item) == step]
         if not found:
             raise ValueError(f"'{walked}' has no item with id '{step}'")
         return found[0]
     raise ValueError(f"'{walked}' is a single value, not a group: it has no '{step}'")
+
+
+def _item_id(item: object) -> object:
+    """A list item's ``id``: a model's field, or the key of a mapping (the data a project's
+    JSON Schema validates are plain mappings)."""
+    if isinstance(item, Mapping):
+        return item.get("id")
+    return getattr(item, "id", None)
 
 
 def insert_values(body: etree._Element, data: Mapping[str, object], origin: str,

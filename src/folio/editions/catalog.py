@@ -12,6 +12,7 @@ from concurrent.futures import Future
 from typing import Any, ClassVar
 
 from folio.editions.base import Context, Edition, Made
+from folio.theme import SHOWN
 
 #: The layout job, named so that the build never imports WeasyPrint: the pool's workers do.
 LAY_OUT = "folio.editions.pdf.layout:lay_out"
@@ -28,12 +29,18 @@ FONTS = ("fonttools", "tinycss2", "cssselect2")
 FONT_CACHE = ".cache/fonts"
 
 
+def themed(*paths: str) -> tuple[str, ...]:
+    """Each ``templates/`` input, and the default theme's file or folder it overrides (which
+    the manifest's inputs name ``folio-theme/...``): an edition reads whichever wins."""
+    return tuple(q for p in paths for q in (p, f"{SHOWN}/{p.removeprefix('templates/')}"))
+
+
 class HTML(Edition):
     """The multi-page site, with its search index and, under ``downloads/``, copies of the
     PDF and the EPUB (``editions/html.py``)."""
 
     name = "html"
-    inputs = ("templates/html/", "templates/css/screen.css")
+    inputs = themed("templates/html/", "templates/css/screen.css")
     offers = ("pdf", "epub")
     tools = ("pagefind", "pagefind-bin", *FONTS, "brotli")
 
@@ -66,7 +73,7 @@ class PDF(Edition):
     """The screen PDF, laid out by WeasyPrint in the pool (``editions/pdf/``)."""
 
     name = "pdf"
-    inputs: ClassVar[tuple[str, ...]] = ("templates/pdf/", "templates/css/print.css")
+    inputs: ClassVar[tuple[str, ...]] = themed("templates/pdf/", "templates/css/print.css")
     # pikepdf finishes both PDFs in the layout job (PDF/UA tags; PDF/X-4 boxes and intent).
     tools: ClassVar[tuple[str, ...]] = (*WEASYPRINT, "pikepdf")
     pooled = True
@@ -87,7 +94,8 @@ class PDF(Edition):
 
             ctx.say(f"{self.name}: laying out pages, chapter by chapter")
             return background(self._book, ctx, cover, name=f"folio-{self.name}-book")
-        request = layout_request(ctx.report, ctx.env, ctx.date, self.variant, cover=cover)
+        request = layout_request(ctx.report, ctx.env, ctx.date, self.variant, cover=cover,
+                                 font_cache=ctx.out / FONT_CACHE)
         ctx.say(f"{self.name}: laying out pages")
         return ctx.pool.submit(LAY_OUT, request)
 
@@ -105,7 +113,8 @@ class PDF(Edition):
         # The combination holds every page: in a process of its own, not a worker that keeps
         # the memory for the rest of the build.
         return lay_out_book(ctx.report, ctx.env, ctx.date, self.variant, ctx.pool.submit, cover,
-                            cache, ctx.say, parallel=True, combine_in=once)
+                            cache, ctx.say, parallel=True, combine_in=once,
+                            font_cache=ctx.out / FONT_CACHE)
 
 
 class Print(PDF):
@@ -114,8 +123,8 @@ class Print(PDF):
     sized from the interior's page count."""
 
     name = "print"
-    inputs = (*PDF.inputs, "templates/css/print-edition.css", "templates/css/spread.css",
-              "templates/pdf/spread.html", "templates/icc/")
+    inputs = (*PDF.inputs, *themed("templates/css/print-edition.css", "templates/css/spread.css",
+                                   "templates/pdf/spread.html", "templates/icc/"))
     tools = (*PDF.tools, "python-barcode")
     variant = "print"
 
@@ -143,7 +152,7 @@ class EPUB(Edition):
     all; the screen PDF has no blank pages)."""
 
     name = "epub"
-    inputs = ("templates/epub/", "templates/css/epub.css")
+    inputs = themed("templates/epub/", "templates/css/epub.css")
     needs = ("pdf", "print")
     tools = ("ebooklib", "pypdfium2", *FONTS)
     preload = ("folio.editions.epub.package",)

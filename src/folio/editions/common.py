@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from lxml import etree, html
 
 from folio.content.gather import Report, Section
-from folio.inputs.models import Team
+from folio.inputs.models import Contributors
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 
@@ -25,6 +25,8 @@ class NavItem:
     title: str
     href: str
     children: tuple[NavItem, ...] = ()
+    part: bool = False
+    """A part of the book: its children are its chapters."""
 
 
 def retarget(report: Report, section: Section, file_of, image_of) -> etree._Element:
@@ -106,8 +108,10 @@ def separate_subtitle(body: etree._Element) -> None:
 
 
 def outline(report: Report, file_of, depth: int = 2) -> list[NavItem]:
-    """The report's table of contents: sections listed in the TOC, each with its h2s."""
-    items = []
+    """The report's table of contents: sections listed in the TOC, each with its h2s; a
+    part (``type: part``) holds the body sections that follow it, up to the next part."""
+    items: list[NavItem] = []
+    part: list[NavItem] | None = None  # the chapters of the part being listed
     for section in report.sections:
         if not section.in_toc:
             continue
@@ -117,8 +121,26 @@ def outline(report: Report, file_of, depth: int = 2) -> list[NavItem]:
         if depth > 1:
             children = tuple(NavItem(text, f"{here or ''}#{ident}")
                              for level, ident, text in section.headings if level == 2)
-        items.append(NavItem(section.title, top, children))
+        item = NavItem(section.title, top, children)
+        if section.type == "part":
+            _close(items, part)
+            part = []
+            items.append(NavItem(section.title, top, (), part=True))
+        elif part is not None and section.part == "body":
+            part.append(item)
+        else:
+            _close(items, part)
+            part = None
+            items.append(item)
+    _close(items, part)
     return items
+
+
+def _close(items: list[NavItem], part: list[NavItem] | None) -> None:
+    """Give the last part in ``items`` the chapters listed under it."""
+    if part:
+        last = next(i for i in range(len(items) - 1, -1, -1) if items[i].part)
+        items[last] = NavItem(items[last].title, items[last].href, tuple(part), part=True)
 
 
 def source_date(report: Report, epoch: str) -> dt.datetime:
@@ -142,20 +164,19 @@ def file_as(name: str) -> str:
 
 
 def creators(report: Report) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """(authors, contributors) as (name, MARC relator), from data/team.yaml."""
-    team = report.project.data.get("team")
-    assert team is None or isinstance(team, Team)
+    """(authors, contributors) as (name, MARC relator), from the file publication.yaml names."""
     authors: list[tuple[str, str]] = []
     others: list[tuple[str, str]] = []
-    for role in team.roles if team else ():
-        for person in role.members:
-            (authors if role.relator == "aut" else others).append((person.name, role.relator))
+    for name, relator in report.project.credits:
+        (authors if relator == "aut" else others).append((name, relator))
     return authors, others
 
 
 def sort_names(report: Report) -> dict[str, str]:
-    """Each team member's sort name (``file_as`` in data/team.yaml, else derived), by name."""
-    team = report.project.data.get("team")
-    assert team is None or isinstance(team, Team)
+    """Each contributor's sort name (``file_as`` in the file publication.yaml names as its
+    contributors, else derived), by name."""
+    stem = report.publication.contributors
+    team = report.project.data.get(stem) if stem else None
+    assert team is None or isinstance(team, Contributors)
     return {person.name: person.file_as or file_as(person.name)
             for role in (team.roles if team else ()) for person in role.members}

@@ -28,6 +28,7 @@ import tinycss2
 from fontTools import subset
 from fontTools.ttLib import TTFont
 
+from folio.editions import fallback
 from folio.errors import BuildError
 from folio.pipeline.output import write_file
 
@@ -54,6 +55,8 @@ class Face:
     style: str
     src: str
     """The font file, relative to the stylesheet that declares the face."""
+    unicode_range: str | None = None
+    """Only these characters (a fallback's face, ``editions/fallback.py``)."""
 
 
 def font_faces(css: str) -> list[Face]:
@@ -89,7 +92,21 @@ def subset_font(data: bytes, text: str, flavor: str | None = None,
     ``cache`` folder (the build's ``.cache/fonts``) a subset made by an earlier
     build is read back instead of cut again (a few seconds on a slow machine).
     """
-    key = (hashlib.sha256(data).hexdigest(), "".join(sorted(set(text))), flavor)
+    return _cached((hashlib.sha256(data).hexdigest(), "".join(sorted(set(text))), flavor),
+                   lambda: TTFont(io.BytesIO(data), recalcTimestamp=False, lazy=False), cache)
+
+
+def subset_file(path: Path, index: int, digest: str, text: str, flavor: str | None = None,
+                cache: Path | None = None) -> bytes:
+    """:func:`subset_font` of face ``index`` of a font file (a collection's, say) whose
+    sha256 is ``digest``: the file is read only when no subset of it is cached."""
+    return _cached((f"{digest}:{index}", "".join(sorted(set(text))), flavor),
+                   lambda: TTFont(path, fontNumber=index, recalcTimestamp=False, lazy=False),
+                   cache)
+
+
+def _cached(key: tuple[str, str, str | None], load, cache: Path | None) -> bytes:
+    flavor = key[2]
     if key in _MADE:
         return _MADE[key]
     stored = None
@@ -99,7 +116,7 @@ def subset_font(data: bytes, text: str, flavor: str | None = None,
     if stored is not None and stored.is_file():
         made = stored.read_bytes()
     else:
-        made = _subset(data, key[1], flavor)
+        made = _subset(load(), key[1], flavor)
         if stored is not None:
             write_file(stored, made)
     if len(_MADE) >= _KEEP:
@@ -108,7 +125,7 @@ def subset_font(data: bytes, text: str, flavor: str | None = None,
     return made
 
 
-def _subset(data: bytes, text: str, flavor: str | None) -> bytes:
+def _subset(font: TTFont, text: str, flavor: str | None) -> bytes:
     options = subset.Options()
     options.layout_features = ["*"]
     options.name_IDs = ["*"]
@@ -117,7 +134,6 @@ def _subset(data: bytes, text: str, flavor: str | None) -> bytes:
     options.glyph_names = False
     options.drop_tables = [*options.drop_tables, "FFTM"]  # FontForge's timestamps
     options.flavor = flavor
-    font = TTFont(io.BytesIO(data), recalcTimestamp=False, lazy=False)
     subsetter = subset.Subsetter(options)
     subsetter.populate(text=text)
     logger = logging.getLogger("fontTools")
@@ -150,14 +166,15 @@ def subset_fonts(fonts: Mapping[str, bytes], text: str | Mapping[str, str],
 def edition_fonts(bundle: Path, documents: Iterable, stylesheets: Iterable[str],
                   flavor: str | None = None, html: bool = False,
                   extra: Mapping[str, str] | None = None,
-                  cache: Path | None = None) -> dict[str, bytes]:
+                  cache: Path | None = None, language: str = "") -> dict[str, bytes]:
     """``fonts/fonts.css`` and the faces it declares, for one edition: only the faces its
     ``documents`` show under its ``stylesheets``, each cut to the characters it shows.
 
     ``bundle`` is the folder of the whole fonts and their ``fonts.css``;
     ``extra`` maps a family to text it may show beyond the documents' (what a
     search box types and lists); ``flavor`` ``"woff2"`` makes web fonts; ``cache``
-    is a folder of earlier subsets (see :func:`subset_font`).
+    is a folder of earlier subsets (see :func:`subset_font`). Characters a face lacks
+    get a fallback font's face (``editions/fallback.py``; ``language`` picks a CJK region).
     """
     faces = font_faces((bundle / "fonts.css").read_text("utf-8"))
     texts = face_texts(documents, list(stylesheets), faces, html=html)
@@ -166,16 +183,19 @@ def edition_fonts(bundle: Path, documents: Iterable, stylesheets: Iterable[str],
             if face.family.casefold() == family.casefold():
                 texts[face] = "".join(sorted(set(texts.get(face, "")) | set(text)))
     kept = [face for face in faces if face in texts]
-    files = subset_fonts({face.src: _inside(bundle, face.src).read_bytes() for face in kept},
+    files = subset_fonts({face.src: inside(bundle, face.src).read_bytes() for face in kept},
                          {face.src: texts[face] for face in kept}, flavor, cache)
     renamed = {face: (posixpath.splitext(face.src)[0] + ".woff2" if flavor == "woff2"
                       else face.src) for face in kept}
     out = {f"fonts/{name}": data for name, data in files.items()}
-    out["fonts/fonts.css"] = font_css(kept, renamed, flavor).encode("utf-8")
+    added, subsets = fallback.fallback_faces(bundle, kept, texts, language, flavor, cache)
+    out.update((f"fonts/{face.src}", data) for face, data in subsets.items())
+    out["fonts/fonts.css"] = font_css(kept + added, {**renamed, **{f: f.src for f in added}},
+                                      flavor).encode("utf-8")
     return out
 
 
-def _inside(bundle: Path, src: str) -> Path:
+def inside(bundle: Path, src: str) -> Path:
     """The file a @font-face names, which must lie inside the bundle's folder."""
     path = (bundle / src).resolve()
     if not path.is_relative_to(bundle.resolve()) or not path.is_file():
@@ -190,26 +210,28 @@ def font_css(faces: list[Face], src: Mapping[Face, str], flavor: str | None) -> 
     for face in faces:
         name = src[face]
         kind = flavor or ("truetype" if name.lower().endswith(".ttf") else "opentype")
+        only = f"  unicode-range: {face.unicode_range};\n" if face.unicode_range else ""
         lines.append("@font-face {\n"
                      f'  font-family: "{face.family}";\n'
                      f'  src: url("{name}") format("{kind}");\n'
                      f"  font-weight: {face.weight};\n"
                      f"  font-style: {face.style};\n"
-                     "}")
+                     f"{only}}}")
     return "\n".join(lines) + "\n"
 
 
 def face_texts(documents: Iterable, stylesheets: Iterable[str], faces: list[Face],
-               html: bool = False) -> dict[Face, str]:
+               html: bool = False, paper: bool = False) -> dict[Face, str]:
     """The characters each face shows in ``documents`` (lxml trees) under ``stylesheets``.
 
     Faces that show nothing are left out. Rules inside ``@media print`` are
     skipped; rules under other media queries count (a wide screen or a dark
-    scheme may apply them).
+    scheme may apply them). With ``paper`` (a PDF), the other way round: only
+    ``@media print`` counts.
     """
     # The user agent's rules lose to any author rule, whatever their specificity.
-    rules = [(0, rule) for rule in _rules(USER_AGENT_CSS)]
-    rules += [(1, rule) for css in stylesheets for rule in _rules(css)]
+    rules = [(0, rule) for rule in _rules(USER_AGENT_CSS, paper)]
+    rules += [(1, rule) for css in stylesheets for rule in _rules(css, paper)]
     matcher = cssselect2.Matcher()
     for n, (origin, (selector, declarations)) in enumerate(rules):
         matcher.add_selector(selector, (origin, n, declarations))
@@ -280,14 +302,15 @@ def _face(style: dict, faces: list[Face]) -> Face | None:
     return None
 
 
-def _rules(css: str) -> list:
-    """(compiled selector, font declarations) of a stylesheet, @media print left out."""
+def _rules(css: str, paper: bool = False) -> list:
+    """(compiled selector, font declarations) of a stylesheet, @media print left out (with
+    ``paper``, every other media query left out)."""
     out = []
     for rule in tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True):
         if rule.type == "at-rule" and rule.lower_at_keyword == "media" and rule.content:
             query = tinycss2.serialize(rule.prelude).strip().lower()
-            if "print" not in query.split() and query != "print":
-                out += _rules(tinycss2.serialize(rule.content))
+            if ("print" in query.split() or query == "print") == paper:
+                out += _rules(tinycss2.serialize(rule.content), paper)
             continue
         if rule.type != "qualified-rule":
             continue

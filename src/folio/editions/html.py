@@ -23,6 +23,7 @@ from folio.editions.common import drop_print_styles, inner_html, outline, retarg
 from folio.editions.fonts import edition_fonts
 from folio.editions.search import search_bundle
 from folio.inputs.paths import read_input
+from folio.theme import resolve
 
 #: Where the site keeps the PDF and EPUB it offers.
 DOWNLOADS = "downloads"
@@ -55,6 +56,7 @@ def build_html(report: Report, downloads: dict[str, str], env: jinja2.Environmen
         drop_print_styles(body)
         separate_subtitle(body)
         _title_notes(body)
+        _focusable_code(body)
         prev = sections[i - 1] if i > 0 else None
         next_ = sections[i + 1] if i + 1 < len(sections) else None
         page = render(env, "html/page.html", {
@@ -79,22 +81,30 @@ def build_html(report: Report, downloads: dict[str, str], env: jinja2.Environmen
     searched = {file_of(s): files[file_of(s)] for s in sections if s.type not in ("titlepage", "toc")}
     files.update(search_bundle(searched, pub.language))
     for name in ("search.js", "notes.js", "favicon.svg"):
-        files[name] = read_input(project.root / "templates/html" / name)
-    screen = read_input(project.root / "templates/css/screen.css")
+        files[name] = read_input(resolve(project.root, f"html/{name}"))
+    screen = read_input(resolve(project.root, "css/screen.css"))
     files["screen.css"] = screen
     pages = [lxml_html.fromstring(data) for rel, data in sorted(files.items())
              if rel.endswith(".html") and "/" not in rel]
     # Search results show any page's words in the search box's font; readers type anything.
     shown = "".join(sorted({c for page in pages for c in page.text_content()} | set(TYPED)))
-    files.update(edition_fonts(project.root / "templates/fonts", pages, [screen.decode("utf-8")],
-                               flavor="woff2", html=True, extra={"Report Sans": shown},
-                               cache=font_cache))
+    files.update(edition_fonts(resolve(project.root, "fonts/fonts.css").parent, pages,
+                               [screen.decode("utf-8")], flavor="woff2", html=True,
+                               extra={"Report Sans": shown}, cache=font_cache,
+                               language=pub.language))
     for rel, path in sorted(report.images.items()):
         files[rel] = read_input(path)
     if pub.base_url:
         files["sitemap.xml"] = sitemap(pub.base_url, [p for p in sorted(files)
                                                       if p.endswith(".html") and p != "404.html"])
     return files
+
+
+def _focusable_code(body) -> None:
+    """A code block scrolls sideways on a narrow screen: make it reachable by keyboard
+    (axe's scrollable-region-focusable). No aria-label: vnu refuses one on a ``pre``."""
+    for pre in body.iter("pre"):
+        pre.set("tabindex", "0")
 
 
 def _title_notes(body) -> None:

@@ -8,16 +8,20 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from folio.errors import BuildError, Problems
-from folio.inputs.models import REQUIRED, SCHEMAS, Contents, Entry, Model, Publication
+from folio.inputs.models import REQUIRED, SCHEMAS, Contents, Contributors, Entry, Model, Publication
 from folio.inputs.paths import check_links, lf
+from folio.inputs.schemas import load_schema, problem_for_missing, schema_path, validate
 from folio.inputs.yamlload import Lines, line_of, load_yaml
+from folio.theme import resolve
 
 PARTS = ("front", "body", "back")
 
@@ -35,7 +39,16 @@ class Spec:
     source: str | None = None
     """Markdown path relative to the project, e.g. 'manuscript/history.md'."""
     text: str | None = None
-    """The Markdown text, decoded."""
+    """The Markdown text, decoded (of every file, in order, for an entry of several files)."""
+    pieces: tuple[tuple[str, int], ...] = ()
+    """For an entry of several files: (project-relative path, line of ``text`` it starts on)."""
+
+    def locate(self, line: int | None) -> tuple[str | None, int | None]:
+        """The file and line that a line of ``text`` comes from."""
+        if not self.pieces or line is None:
+            return self.source, line
+        path, first = next((p, f) for p, f in reversed(self.pieces) if f <= line)
+        return path, line - first + 1
 
 
 @dataclass(frozen=True)
@@ -44,7 +57,8 @@ class Project:
 
     root: Path
     publication: Publication
-    data: dict[str, Model]
+    data: dict[str, Any]
+    """Every data file by name: the package's models, the project's files as plain values."""
     specs: tuple[Spec, ...]
     files: dict[str, bytes] = field(default_factory=dict)
     """Every input file read, by project-relative path (for hashing)."""
@@ -52,6 +66,12 @@ class Project:
     def path(self, rel: str) -> Path:
         """Absolute path of a project-relative path."""
         return self.root / rel
+
+    @property
+    def credits(self) -> tuple[tuple[str, str], ...]:
+        """(name, MARC relator) of everyone in the contributors file, in print order."""
+        stem = self.publication.contributors
+        return self.data[stem].credits() if stem in self.data else ()
 
     @property
     def bibliography(self) -> str | None:
@@ -70,10 +90,12 @@ def load_project(root: Path | str, links_checked: bool = False) -> Project:
         raise BuildError("not a report project: no data/ folder", str(root))
     if not links_checked:  # before reading anything: no file outside the project is ever read
         check_links(root)
-    data: dict[str, Model] = {}
+    data: dict[str, Any] = {}
     lines: dict[str, Lines] = {}
     files: dict[str, bytes] = {}
-    for path in sorted((root / "data").iterdir()):
+    paths = sorted((root / "data").iterdir())
+    contributors = _contributors_stem(root)
+    for path in paths:
         rel = f"data/{path.name}"
         if path.suffix == ".yml":
             problems.add("data files end in .yaml, not .yml", rel)
@@ -81,14 +103,20 @@ def load_project(root: Path | str, links_checked: bool = False) -> Project:
         if path.suffix != ".yaml" or not path.is_file():
             continue
         stem = path.stem
-        if stem not in SCHEMAS:
-            problems.add(f"no schema for a data file named '{path.name}'"
-                         f" (known: {', '.join(n + '.yaml' for n in SCHEMAS)})", rel)
-            continue
         try:
+            model = Contributors if stem == contributors else SCHEMAS.get(stem)
+            schema, raw = (None, None) if model else load_schema(root, stem)
+            if model is None and (schema is None or raw is None):
+                problems.items.append(problem_for_missing(stem, rel))
+                continue
+            if raw is not None:
+                files[schema_path(stem)] = raw
             files[rel] = path.read_bytes()
             value, lines[stem] = load_yaml(path, rel)
-            data[stem] = _validate(SCHEMAS[stem], value, lines[stem], rel)
+            if model is not None:
+                data[stem] = _validate(model, value, lines[stem], rel)
+            elif schema is not None:
+                data[stem] = validate(schema, value, lines[stem], rel)
         except BuildError as exc:
             problems.extend(exc)
         except OSError as exc:
@@ -101,9 +129,31 @@ def load_project(root: Path | str, links_checked: bool = False) -> Project:
     contents, publication = data.get("contents"), data.get("publication")
     if isinstance(contents, Contents):
         specs = _resolve_contents(root, contents, lines["contents"], problems, files)
+    if contributors and contributors not in data and \
+            not (root / "data" / f"{contributors}.yaml").exists():
+        problems.add(f"'contributors: {contributors}' names data/{contributors}.yaml,"
+                     " which does not exist", "data/publication.yaml",
+                     lines.get("publication", Lines()).get(("contributors",)))
     problems.raise_if_any()
     assert isinstance(publication, Publication)  # required: a problem above if it were missing
     return Project(root, publication, data, tuple(specs), files)
+
+
+def _contributors_stem(root: Path) -> str | None:
+    """The data file publication.yaml names as its contributors, read leniently: the
+    publication's own problems are reported when it is validated, and a file broken
+    elsewhere (a bad date) still names its contributors."""
+    path = root / "data" / "publication.yaml"
+    try:
+        value, _ = load_yaml(path, "data/publication.yaml")
+        stem = value.get("contributors") if isinstance(value, dict) else None
+    except BuildError:
+        found = re.search(r"^contributors:[ \t]*['\"]?([a-z][a-z0-9_-]*)", path.read_text(
+            "utf-8", "replace"), re.M)
+        stem = found.group(1) if found else None
+    except OSError:
+        return None
+    return stem if isinstance(stem, str) and stem not in SCHEMAS else None
 
 
 def _validate(schema: type[Model], value, lines: Lines, rel: str) -> Model:
@@ -250,39 +300,57 @@ def _resolve_contents(root: Path, contents: Contents, lines: Lines, problems: Pr
                 problems.add(f"template entry '{entry.template}' needs an 'id' and a 'title'", rel, line)
             if entry.template is not None:
                 template = _inside(root, "templates/sections", entry.template, problems, rel, line)
-                if template and not template.is_file():
+                if template and not resolve(root, f"sections/{entry.template}").is_file():
                     problems.add(f"template not found: templates/sections/{entry.template}", rel, line)
             source = text = None
-            if entry.source is not None:
-                path = _inside(root, "manuscript", entry.source, problems, rel, line)
+            texts: list[tuple[str, str]] = []
+            for name in entry.sources:
+                path = _inside(root, "manuscript", name, problems, rel, line)
                 if path is None:
                     continue
-                source = f"manuscript/{entry.source}"
+                shown = f"manuscript/{name}"
                 if path in listed:
                     where = f" (line {listed[path]})" if listed[path] else ""
-                    problems.add(f"{source} is listed twice{where}: a chapter comes once in"
+                    problems.add(f"{shown} is listed twice{where}: a chapter comes once in"
                                  " the reading order", rel, line)
                     continue
                 listed[path] = line
                 if not path.is_file():
-                    problems.add(f"chapter not found: {source}", rel, line)
+                    problems.add(f"chapter not found: {shown}", rel, line)
                     continue
                 try:
                     raw = lf(path.read_bytes())  # CRLF or LF: the same chapter
                 except OSError as exc:
-                    problems.add(f"cannot be read: {(exc.strerror or str(exc)).lower()}", source)
+                    problems.add(f"cannot be read: {(exc.strerror or str(exc)).lower()}", shown)
                     continue
-                files[source] = raw
+                files[shown] = raw
                 try:
-                    text = raw.decode("utf-8")
+                    texts.append((shown, raw.decode("utf-8")))
                 except UnicodeDecodeError as exc:
-                    problems.add(f"not valid UTF-8 (byte {exc.start})", source,
+                    problems.add(f"not valid UTF-8 (byte {exc.start})", shown,
                                  raw[: exc.start].count(b"\n") + 1)
-                    continue
-            specs.append(Spec(part, entry, line, source, text))
+            if entry.sources and len(texts) < len(entry.sources):
+                continue
+            pieces: tuple[tuple[str, int], ...] = ()
+            if texts:
+                source, text = texts[0]
+                if len(texts) > 1:
+                    pieces, text = _join(texts)
+            specs.append(Spec(part, entry, line, source, text, pieces))
     if not any(s.part == "body" for s in specs) and not problems:
         problems.add("the manuscript is empty: 'body' lists no chapter", rel)
     return specs
+
+
+def _join(texts: list[tuple[str, str]]) -> tuple[tuple[tuple[str, int], ...], str]:
+    """The files of one entry as one text, a blank line between them, and where each starts."""
+    pieces, out, line = [], [], 1
+    for shown, text in texts:
+        text = text if text.endswith("\n") else text + "\n"
+        pieces.append((shown, line))
+        out.append(text + "\n")
+        line += text.count("\n") + 1
+    return tuple(pieces), "".join(out)
 
 
 def _inside(root: Path, folder: str, name: str, problems: Problems, rel: str, line) -> Path | None:

@@ -1,4 +1,5 @@
-"""Typed schemas for the files under ``data/``: one model per file kind.
+"""Typed schemas for the data files the package itself reads: the publication, the reading
+order, the bibliography and the contributors (every other file is the project's: schemas.py).
 
 Every model forbids unknown keys, so a typo is an error, not a silent no-op.
 Field docstrings are the reference for editors (``use_attribute_docstrings``).
@@ -125,6 +126,9 @@ class Publication(Model):
     """Reused works to credit."""
     accessibility: Accessibility = Accessibility()
     """Accessibility metadata of the EPUB edition."""
+    contributors: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_-]*$")
+    """Data file listing the people who made the publication by role, e.g. 'team' for
+    data/team.yaml; its authors (relator 'aut') and contributors go into the metadata."""
     isbn: str | None = Field(default=None, pattern=r"^(97[89])?[0-9-]{9,16}[0-9X]$")
     """ISBN of the EPUB edition, when it has one (it becomes a ``urn:isbn:`` identifier). The
     print edition's is ``print: isbn:`` (``press.isbn``): its cover's barcode and the EPUB's
@@ -163,8 +167,9 @@ class Publication(Model):
 class Entry(Model):
     """One section in the reading order: a Markdown file, a template, or both."""
 
-    source: str | None = None
-    """Markdown file, relative to ``manuscript/``."""
+    source: str | tuple[str, ...] | None = None
+    """Markdown file, relative to ``manuscript/``; or a list of files that make one section,
+    in order (a chapter whose sub-chapters are files of their own, each starting with ##)."""
     template: str | None = None
     """Jinja2 template, relative to ``templates/sections/``."""
     id: str | None = Field(default=None, pattern=r"^[A-Za-z][A-Za-z0-9_.:-]*$")
@@ -175,6 +180,22 @@ class Entry(Model):
     """EPUB structural semantics (titlepage, toc, preface, chapter, bibliography...)."""
     toc: bool = True
     """Whether the section is listed in the tables of contents."""
+
+
+    @field_validator("source")
+    @classmethod
+    def _some_files(cls, value):
+        """A list of files lists at least one."""
+        if isinstance(value, tuple) and not value:
+            raise ValueError("a list of source files lists at least one")
+        return value
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """The Markdown files of the entry, in order (none for a template alone)."""
+        if self.source is None:
+            return ()
+        return (self.source,) if isinstance(self.source, str) else self.source
 
 
 class Contents(Model):
@@ -194,7 +215,7 @@ class Contents(Model):
         return () if value is None else value
 
 
-# --- people, funders, recommendations, contacts -----------------------------
+# --- the contributors (the file publication.yaml names) -------------------
 
 
 class Person(Model):
@@ -207,7 +228,7 @@ class Person(Model):
 
 
 class Role(Model):
-    """A role in the team and the people who hold it."""
+    """A role and the people who hold it."""
 
     title: str
     """Role as printed, e.g. 'Co-directors'."""
@@ -217,101 +238,17 @@ class Role(Model):
     """The people in this role."""
 
 
-class Team(Model):
-    """``data/team.yaml``: the people who made the report, by role."""
+class Contributors(Model):
+    """The data file ``publication.contributors`` names: the people who made it, by role."""
 
     title: str
-    """Heading of the team list."""
+    """Heading of the list."""
     roles: tuple[Role, ...] = Field(min_length=1)
     """Roles in print order."""
 
-
-class Group(Model):
-    """``data/committee.yaml``, ``data/consultation.yaml``: a named group of people."""
-
-    title: str
-    """Name of the group."""
-    members: tuple[Person, ...] = Field(min_length=1)
-    """Members in print order."""
-
-
-class Funder(Model):
-    """A funder of the project."""
-
-    name: str
-    """Name as it reads in a sentence (with its article)."""
-    place: str | None = None
-    """City, printed as '<name> of <place>'."""
-    detail: str | None = None
-    """Further detail printed after the name."""
-
-
-class Funders(Model):
-    """``data/funders.yaml``: the funders of the project."""
-
-    title: str
-    """Heading for the list."""
-    funders: tuple[Funder, ...] = Field(min_length=1)
-    """Funders in print order."""
-
-
-class Recommendations(Model):
-    """``data/recommendations.yaml``: the numbered recommendations."""
-
-    title: str
-    """Heading of the recommendations."""
-    recommendations: tuple[str, ...] = Field(min_length=1)
-    """Each recommendation, in order."""
-
-
-class Bookseller(Model):
-    """Where copies can be bought."""
-
-    id: str | None = Field(default=None, pattern=r"^[A-Za-z][A-Za-z0-9_-]*$")
-    """Key by which a chapter names it: {{ contacts.booksellers.ID.name }}."""
-    name: str
-    """Name of the bookseller."""
-    url: str
-    """Web address."""
-
-
-class Office(Model):
-    """A postal and electronic address."""
-
-    name: str
-    """Name of the office."""
-    address: tuple[str, ...] = ()
-    """Postal address, one line per item."""
-    phone: str | None = None
-    """Telephone."""
-    fax: str | None = None
-    """Fax."""
-    email: str | None = None
-    """E-mail address."""
-    web: str | None = None
-    """Web address."""
-
-
-class Contact(Model):
-    """A person to write to."""
-
-    name: str
-    """Name as printed."""
-    email: str | None = None
-    """E-mail address."""
-
-
-class Contacts(Model):
-    """``data/contacts.yaml``: ordering and contact details."""
-
-    booksellers: tuple[Bookseller, ...] = ()
-    """Where to buy copies, in order."""
-    offices: tuple[Office, ...] = ()
-    """Contact addresses."""
-    links: dict[str, str] = {}
-    """Web addresses the chapters give, by key: {{ contacts.links.KEY }}."""
-    people: dict[str, Contact] = {}
-    """People the chapters name as contacts, by key: {{ contacts.people.KEY.email }}."""
+    def credits(self) -> tuple[tuple[str, str], ...]:
+        """Every (name, MARC relator), in print order."""
+        return tuple((person.name, role.relator) for role in self.roles for person in role.members)
 
 
 # --- references.yaml (CSL YAML, read by pandoc's citeproc) ------------------
@@ -391,17 +328,12 @@ class Bibliography(Model):
         return refs
 
 
-#: The data files a report may have: file stem -> schema. Only publication and
-#: contents are required; a file with another name is an error.
+#: The data files the package knows: file stem -> model. Only publication and contents are
+#: required; the contributors file is the one publication.yaml names (``Contributors``);
+#: any other file is the project's, described by its own JSON Schema (schemas.py).
 SCHEMAS: dict[str, type[Model]] = {
     "publication": Publication,
     "contents": Contents,
-    "team": Team,
-    "committee": Group,
-    "consultation": Group,
-    "funders": Funders,
-    "recommendations": Recommendations,
-    "contacts": Contacts,
     "references": Bibliography,
 }
 REQUIRED = ("publication", "contents")

@@ -129,6 +129,9 @@ def _gather(root: Path, out: Path, binary: tuple[str, str], provenance: Provenan
         report = gather(project, cache, say, env, binary, prefetched)
     finally:
         prefetched.settle()
+    from folio.editions.fallback import check_report
+
+    check_report(report)  # every character drawn by some font, or a located problem
     say(f"gathered {len(report.sections)} sections")
     preloaded.result()
     return Context(report, env, source_date(report, provenance.date), pool,

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+from folio.theme import theme_inputs
+
 #: Folders of a project whose files are inputs of the build.
 INPUT_FOLDERS = ("data", "manuscript", "templates")
 #: Python packages whose versions shape every edition; each edition adds its own
@@ -101,6 +103,9 @@ def hash_inputs(root: Path, blob_algorithm: str | None) -> tuple[dict[str, str],
             if blob_algorithm and not link:
                 blobs[rel] = _blob_hash(raw, blob_algorithm)
     problems.raise_if_any()
+    # The default theme's files the project does not override are inputs too (in the package,
+    # not in the project's git tree: no blob id).
+    found.update((rel, sha256(path.read_bytes())) for rel, path in theme_inputs(root).items())
     return dict(sorted(found.items())), dict(sorted(blobs.items()))
 
 

@@ -37,6 +37,7 @@ from folio.editions.fonts import edition_fonts
 from folio.editions.pagelist import PageBreak, insert_markers, page_list_nav
 from folio.inputs.paths import read_input
 from folio.pipeline.output import zip_bytes
+from folio.theme import resolve
 
 #: DPUB-ARIA roles for the EPUB structural semantics we know; others get none.
 ROLES = {
@@ -44,7 +45,7 @@ ROLES = {
     "bibliography": "doc-bibliography", "colophon": "doc-colophon", "foreword": "doc-foreword",
     "acknowledgments": "doc-acknowledgments", "introduction": "doc-introduction",
     "conclusion": "doc-conclusion", "epilogue": "doc-epilogue", "prologue": "doc-prologue",
-    "glossary": "doc-glossary", "index": "doc-index", "toc": "doc-toc",
+    "glossary": "doc-glossary", "index": "doc-index", "toc": "doc-toc", "part": "doc-part",
 }
 #: Landmarks listed in the nav document, by section type.
 LANDMARKS = ("titlepage", "toc", "bibliography")
@@ -112,7 +113,7 @@ def build_epub(report: Report, cover: bytes, pages: list[PageBreak], env: jinja2
         return section_file(section.id, ".xhtml")
 
     root = report.project.root
-    css = read_input(root / "templates/css/epub.css")
+    css = read_input(resolve(root, "css/epub.css"))
     stylesheets = ["fonts/fonts.css", "epub.css"]
     contents: list[tuple[Section, bytes]] = []
     for section in report.sections:
@@ -126,9 +127,9 @@ def build_epub(report: Report, cover: bytes, pages: list[PageBreak], env: jinja2
             "role": ROLES.get(section.type), "body": Markup(inner_xhtml(body)),
         })
         contents.append((section, xhtml.encode("utf-8")))
-    fonts = edition_fonts(root / "templates/fonts",
+    fonts = edition_fonts(resolve(root, "fonts/fonts.css").parent,
                           [etree.fromstring(data) for _, data in contents], [css.decode("utf-8")],
-                          cache=font_cache)
+                          cache=font_cache, language=pub.language)
     for rel, data in sorted(fonts.items()):
         book.add_item(_item(rel, data))
     book.add_item(epub.EpubItem(uid="style", file_name="epub.css", media_type="text/css",

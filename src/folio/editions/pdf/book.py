@@ -42,6 +42,7 @@ from folio.editions.pdf.document import (
     label_ranges,
     range_labels,
 )
+from folio.errors import BuildError, Problem
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -52,6 +53,8 @@ if TYPE_CHECKING:
 
 #: ``run(job, *args) -> Future``: a process pool's ``submit``, or :func:`here`.
 Run = Callable[..., Future]
+#: The most layouts of a book before the page numbers of its cross-references settle.
+_PASSES = 4
 #: Bump when what a cached layout holds changes meaning.
 _CACHE_FORMAT = "2"
 #: The jobs, by name (``pipeline/workers.py``), so that the build never imports WeasyPrint.
@@ -123,15 +126,18 @@ class LayoutCache:
 
 
 def _context_digest(report: Report) -> str:
-    """What shapes every unit beyond its document: templates/ (styles, fonts), the images,
-    the tools' versions."""
+    """What shapes every unit beyond its document: templates/ and the theme's files it does
+    not override (styles, fonts), the images, the tools' versions."""
     from importlib.metadata import version
 
     root = report.project.root
     digest = hashlib.sha256(_CACHE_FORMAT.encode())
     for name in ("weasyprint", "pydyf", "fonttools", "pillow", "pikepdf"):
         digest.update(f"{name}={version(name)}\0".encode())
+    from folio.theme import theme_inputs
+
     files = sorted(p for p in (root / "templates").rglob("*") if p.is_file())
+    files += [theme_inputs(root)[name] for name in sorted(theme_inputs(root))]
     files += sorted(set(report.images.values()))
     for path in files:
         digest.update(str(path.relative_to(root) if path.is_relative_to(root) else path.name).encode())
@@ -150,7 +156,7 @@ def unit_request(report: Report, unit: Unit, edition: str | PdfEdition, first_pa
     """The request that lays out one unit, its numbers written in (``right``: its first page's
     side, when its opening does not fix it and it is known now)."""
     variant = edition if isinstance(edition, str) else "print" if edition.press else "screen"
-    style = unit_style(unit, first_page, footnotes_before, toc_numbers, right, report.project.root)
+    style = unit_style(unit, first_page, footnotes_before, toc_numbers, right)
     identifier = f"{report.publication.identifier}#{variant}#{unit.name}"
     return LayoutRequest(report.project.root, fill(unit, style), identifier, None,
                          cover and unit.front, variant="pdf/x-4" if variant == "print" else "pdf/ua-1",
@@ -170,7 +176,8 @@ def here(job: str, *args) -> Future:
 def lay_out_book(report: Report, env: jinja2.Environment, date: dt.datetime, edition: str,
                  run: Run = here, cover: bool = False, cache: LayoutCache | None = None,
                  say: Callable[[str], None] = lambda message: None,
-                 parallel: bool = False, combine_in: Run | None = None) -> PrintLayout:
+                 parallel: bool = False, combine_in: Run | None = None,
+                 font_cache: Path | None = None) -> PrintLayout:
     """The PDF edition of ``report`` laid out unit by unit with ``run`` (a pool's submit, or
     in this process), through ``cache``, combined and finished with ``combine_in`` (by
     default ``run``): a PrintLayout as the single document's.
@@ -182,7 +189,7 @@ def lay_out_book(report: Report, env: jinja2.Environment, date: dt.datetime, edi
     from folio.editions.pdf.schedule import Scheduler
 
     values = edition_of(report, env, date, edition)
-    parts = units(report, env, date, edition)
+    parts = units(report, env, date, edition, font_cache)
     sections = {s.id: s for s in report.sections}
     for unit in parts:
         check_unit(unit.name, [sections[name] for name in unit.sections])
@@ -208,44 +215,66 @@ def lay_out_book(report: Report, env: jinja2.Environment, date: dt.datetime, edi
     befores = [front.footnotes]
     for unit in rest[:-1]:
         befores.append(befores[-1] + unit.footnotes)
-    front_first = any(unit.side is None for unit in rest)  # sides follow the front's length
+    # The front matter goes last, once, with the real numbers its contents print, unless the
+    # pages after it follow its length (the screen edition's sides): then first, with a guess.
+    front_last = all(unit.side is not None for unit in rest)
     guess = (cache.numbers(values.name) if cache else None) or {}
-    guess = {target: guess.get(target, "1") for target in front.toc_targets}
-    front_layout = None
-    for _ in range(3):
-        front_request = unit_request(report, front, values, None, 0, guess, cover)
-        if front_first and not parallel:
-            front_layout = lay_out_cached(front_request)
+    numbered = [unit for unit in (rest if front_last else parts) if unit.targets]
+
+    def wanted(unit: Unit) -> dict[str, str]:
+        return {target: guess.get(target, "1") for target in unit.targets}
+
+    for _ in range(_PASSES):
+        front_layout = None
         scheduler = Scheduler(cache, progress)
-        if front_first and parallel:
-            scheduler.add(front_request, fixed=True, body=False)
+        if not front_last:
+            front_request = unit_request(report, front, values, None, 0, wanted(front), cover)
+            if parallel:
+                scheduler.add(front_request, fixed=True, body=False)
+            else:
+                front_layout = lay_out_cached(front_request)
         for unit, before in zip(rest, befores, strict=True):
-            scheduler.add(unit_request(report, unit, values, None, before), fixed=unit.side is not None)
+            scheduler.add(unit_request(report, unit, values, None, before, wanted(unit)),
+                          fixed=unit.side is not None)
         if parallel:
             layouts = scheduler.in_parallel(run)
+            if not front_last:
+                front_layout, layouts = layouts[0], layouts[1:]
         else:
             layouts = scheduler.one_by_one(
                 lambda i, start: unit_request(report, rest[i], values, start[0], befores[i],
-                                              right=start[1]),
+                                              wanted(rest[i]), right=start[1]),
                 lay_out_cached, front_layout.pages if front_layout else None)
-        if front_first and parallel:
-            front_layout, layouts = layouts[0], layouts[1:]
-        numbers = _numbers(layouts)
-        real = {target: numbers[target] for target in front.toc_targets}
-        if front_layout is None or real != guess:
-            pages = front_layout.pages if front_layout else None
-            front_layout = lay_out_cached(unit_request(report, front, values, None, 0, real, cover))
-            if front_first and pages is not None and pages % 2 != front_layout.pages % 2:
-                guess = real  # the front matter's length moved every side after it: again
-                continue
-        if cache:
-            cache.keep_numbers(values.name, real)
-        break
+        real = _numbers(layouts)
+        _check_targets(parts, real)
+        # Like LaTeX: the numbers a unit printed are those of the pages now, or it is laid
+        # out again with them (the cache keeps every unit they did not change).
+        if all(real[t] == guess.get(t, "1") for unit in numbered for t in unit.targets):
+            break
+        guess = {**guess, **real}
     else:
-        raise RuntimeError("the front matter's length does not settle")  # never seen
+        raise BuildError(f"PDF: the page numbers of cross-references do not settle after {_PASSES}"
+                         " layouts (a number that moves a page moves itself): reword around one",
+                         "templates/css/print.css")
+    if front_last:
+        front_layout = lay_out_cached(unit_request(report, front, values, None, 0,
+                                                   {t: real[t] for t in front.targets}, cover))
+    if cache:
+        cache.keep_numbers(values.name, real)
     assert front_layout is not None
     return _combined(report, values, [front_layout, *layouts], run, combine_in or run,
-                     cover and front_layout.cover)
+                     cover and front_layout.cover, front.fallbacks)
+
+
+def _check_targets(parts: list[Unit], numbers: dict[str, str]) -> None:
+    """Every page number a unit prints is of a target in the body or back (not the front
+    matter, which has its own numbers and is laid out on its own)."""
+    missing = sorted({(unit.name, t) for unit in parts for t in unit.targets if t not in numbers})
+    if missing:
+        raise BuildError([Problem(f"PDF: a page reference from another chapter to #{t}, in the front"
+                                  " matter, which a book laid out chapter by chapter cannot print:"
+                                  " link to it without its page number", "templates/css/print.css")
+                          for _, t in missing])
 
 
 def _numbers(layouts: list[PrintLayout]) -> dict[str, str]:
@@ -265,7 +294,7 @@ _COMBINING = threading.Lock()
 
 
 def _combined(report: Report, values: PdfEdition, layouts: list[PrintLayout], run: Run,
-              combine_in: Run, cover) -> PrintLayout:
+              combine_in: Run, cover, fallbacks: str = "") -> PrintLayout:
     """The units' layouts combined and finished, in one job (of ``combine_in``, one at a time);
     the cover spread beside it (``run``)."""
     from folio.editions.pdf.combine import project_fonts
@@ -283,7 +312,8 @@ def _combined(report: Report, values: PdfEdition, layouts: list[PrintLayout], ru
         spread = run(LAY_OUT_SPREAD, request, padded)
     with _COMBINING:
         data = combine_in(COMBINE, [layout.data for layout in layouts], ranges,
-                          project_fonts(report.project.root), values.identifier, values.press).result()
+                          project_fonts(report.project.root, fallbacks), values.identifier,
+                          values.press).result()
     blank = padded - pages  # the blank pages finishing added, to the profile's multiple
     labels = range_labels(ranges, padded) if ranges else \
         tuple(label for layout in layouts for label in layout.labels) + ("",) * blank

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from folio.editions.pdf.document import render_document, section_bodies
+from folio.editions.pdf.openings import REF, page_references, printed
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -68,8 +69,9 @@ class Unit:
     """How many footnotes it holds (the next unit's footnotes count on from them)."""
     sentinel: bool
     """It ends with a sentinel page, to be dropped after layout."""
-    toc_targets: tuple[str, ...] = ()
-    """The ids in other units whose page numbers its contents print."""
+    refs: tuple[tuple[str, str, tuple], ...] = ()
+    """The links to other units whose page numbers it prints (its contents; "on page N"):
+    (the link's :data:`openings.REF`, the target's id, its contents by pseudo-element)."""
     side: str | None = "right"
     """The side its first page is on, whatever comes before it ("right", "left"), or None:
     the side its first page falls on (it opens on the next page, left or right)."""
@@ -77,21 +79,33 @@ class Unit:
     """The side the next unit opens on, which its sentinel pads to (None: no sentinel)."""
     sections: tuple[str, ...] = ()
     """The ids of its sections."""
+    fallbacks: str = ""
+    """The fallback fonts' ``<style>`` in its head (the whole book's)."""
 
     @property
     def front(self) -> bool:
         return self.name == "front"
 
+    @property
+    def targets(self) -> tuple[str, ...]:
+        """The ids of the targets whose page numbers it prints."""
+        return tuple(dict.fromkeys(target for _, target, _ in self.refs))
+
 
 def units(report: Report, env: jinja2.Environment, date: dt.datetime,
-          edition: str = "screen") -> list[Unit]:
+          edition: str = "screen", font_cache: Path | None = None) -> list[Unit]:
     """The report's units in book order: the front matter, then each body or back section
-    that opens on a new page, with the sections that run on after it (``openings``)."""
+    that opens on a new page, with the sections that run on after it (``openings``). Each
+    has the fallback fonts of the whole book (``document.fallback_style``): the same faces,
+    cut to the same characters, as the single document."""
     from lxml import etree
 
+    from folio.editions.pdf.document import fallback_style
     from folio.editions.pdf.openings import section_breaks
 
     bodies = section_bodies(report)
+    fallbacks = fallback_style(report, render_document(report, bodies, env, date, edition),
+                               edition, font_cache)
     skeleton = render_document(report, [{**b, "body": etree.Element("div")} for b in bodies],
                                env, date, edition)
     breaks = section_breaks(skeleton, report.project.root)
@@ -109,32 +123,36 @@ def units(report: Report, env: jinja2.Environment, date: dt.datetime,
     for i, (group, own) in enumerate(zip(groups, ids, strict=True)):
         after = opening[i + 1] if i + 1 < len(groups) else None
         sentinel = after in _SIDED  # the next unit opens on a given side: pad to it
-        targets = []
+        targets: dict[str, str] = {}
         for item in group:
             for a in item["body"].iter("a"):
                 href = a.get("href", "")
                 if href.startswith("#") and href[1:] not in own:
                     a.set("href", XREF + href[1:])
-                    if a.xpath("ancestor::nav[contains(@class, 'toc')]"):
-                        targets.append(href[1:])
+                    a.set(REF, str(len(targets)))
+                    targets[str(len(targets))] = href[1:]
         html = render_document(report, group, env, date, edition, cover=i == 0,
                                unit_style=_STYLE_MARK, sentinel=sentinel)
+        if fallbacks:
+            html = html.replace("</head>", fallbacks + "</head>", 1)
+        found = page_references(html, report.project.root) if targets else {}
+        refs = tuple((ref, targets[ref], contents) for ref, contents in sorted(found.items()))
         footnotes = sum(1 for item in group for _ in item["body"].iterfind(".//span[@class='footnote']"))
         side = None if i == 0 else _SIDED.get(opening[i] or "")
         out.append(Unit("front" if i == 0 else group[0]["section"].id, html, own, footnotes,
-                        sentinel, tuple(dict.fromkeys(targets)), side if i else "right",
-                        _SIDED[after] if after in _SIDED else None, tuple(item["section"].id for item in group)))
+                        sentinel, refs, side if i else "right",
+                        _SIDED[after] if after in _SIDED else None, tuple(item["section"].id for item in group),
+                        fallbacks))
     return out
 
 
 def unit_style(unit: Unit, first_page: int | None, footnotes_before: int,
-               toc_numbers: dict[str, str] | None = None, right: bool | None = None,
-               root: Path | None = None) -> str:
+               numbers: dict[str, str] | None = None, right: bool | None = None) -> str:
     """The style that continues the book's numbers into ``unit``: its first page number
     (None: the unit's own counters, as for the front matter), the footnotes before it, the
-    number its contents print for each of :attr:`Unit.toc_targets` (as the stylesheets of the
-    project in ``root`` print it), and the side of its first page (``right``; None: the side it
-    opens on, or the side a layout job is told later)."""
+    page ``numbers`` of the targets of its :attr:`Unit.refs` (printed as its stylesheets
+    print them), and the side of its first page (``right``; None: the side it opens on, or
+    the side a layout job is told later)."""
     rules = []
     if right is not None or unit.side is not None:
         side = unit.side or ("right" if right else "left")
@@ -143,16 +161,14 @@ def unit_style(unit: Unit, first_page: int | None, footnotes_before: int,
         rules.append(f"@page :first {{ counter-reset: page {first_page}; }}")
     if footnotes_before:
         rules.append(f"html {{ counter-reset: footnote {footnotes_before}; }}")
-    if unit.toc_targets:
-        from folio.editions.pdf.openings import contents_numbers
-
-        contents = contents_numbers(unit.html, root, toc_numbers or {}, XREF) if root else {}
-        for target in unit.toc_targets:
-            if target not in contents:
-                raise KeyError(f"no page number for the contents entry #{target}")
-            # !important: the stylesheets' own rules for the contents may be more specific.
-            rules.append(f'.toc a[href="{_css(XREF + target)}"]::after'
-                         f' {{ content: {_css_value(contents[target])} !important; }}')
+    for ref, target, contents in unit.refs:
+        number = (numbers or {}).get(target)
+        if number is None:
+            raise KeyError(f"no page number for #{target}")
+        for pseudo, parts in contents:
+            # !important: the stylesheets' own rules for the link may be more specific.
+            rules.append(f'a[{REF}="{ref}"]::{pseudo} {{ content: {_css_value(printed(parts, int(number)))}'
+                         " !important; }")
     if unit.pad_to:
         rules.append(_SENTINEL_STYLE.format(side=unit.pad_to))
     return " ".join(rules)

@@ -415,16 +415,25 @@ def union_subset(font: bytes, glyphs: Sequence[int]) -> bytes:
     return buffer.getvalue()
 
 
-def project_fonts(root) -> dict[str, bytes]:
-    """The project's font files (templates/fonts), by PostScript name: what WeasyPrint
-    subset the embedded fonts from."""
+def project_fonts(root, fallbacks: str = "") -> dict[str, bytes]:
+    """The fonts WeasyPrint subset the embedded ones from, by PostScript name: the bundle's
+    files (``templates/fonts``, the project's or the theme's), and the fallback fonts the
+    documents carry in ``data:`` URLs (``fallbacks``, their ``<style>``)."""
+    import base64
+    import re
+
     from fontTools.ttLib import TTFont
 
+    from folio.theme import resolve
+
+    datas = []
+    for path in sorted(resolve(root, "fonts/fonts.css").parent.rglob("*")):
+        if path.suffix.lower() in (".otf", ".ttf") and path.is_file():
+            datas.append(path.read_bytes())
+    for encoded in re.findall(r'url\("data:font/[a-z]+;base64,([A-Za-z0-9+/=]+)"\)', fallbacks):
+        datas.append(base64.b64decode(encoded))
     found: dict[str, bytes] = {}
-    for path in sorted((root / "templates" / "fonts").rglob("*")):
-        if path.suffix.lower() not in (".otf", ".ttf") or not path.is_file():
-            continue
-        data = path.read_bytes()
+    for data in datas:
         name = TTFont(io.BytesIO(data), lazy=True)["name"].getDebugName(6)
         if name:
             found.setdefault(name, data)

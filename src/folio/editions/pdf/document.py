@@ -20,6 +20,7 @@ import pydyf
 from lxml import etree
 
 from folio.editions.pdf.press import Press
+from folio.theme import THEME, resolve
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -159,7 +160,8 @@ def ean13_bars(isbn: str) -> str:
 
 
 def layout_request(report: Report, env: jinja2.Environment, date: dt.datetime,
-                   edition: str = "screen", cover: bool = False) -> LayoutRequest:
+                   edition: str = "screen", cover: bool = False,
+                   font_cache: Path | None = None) -> LayoutRequest:
     """The request to print a PDF edition of the report (checked against the size limit first:
     a report too large fails at once, before WeasyPrint, in bounded memory)."""
     from folio.content.limits import check_pdf
@@ -169,7 +171,8 @@ def layout_request(report: Report, env: jinja2.Environment, date: dt.datetime,
         raise ValueError(f"unknown PDF edition: {edition!r}")
     check_pdf(report)
     values = edition_of(report, env, date, edition)
-    document = pdf_document_html(report, env, date, edition=edition)
+    document = with_fallbacks(report, pdf_document_html(report, env, date, edition=edition),
+                              edition, font_cache)
     body = next((s.id for s in report.sections if s.part == "body"), None)
     return LayoutRequest(report.project.root, document, values.identifier, body, cover,
                          variant=values.variant, press=values.press, spread=values.spread)
@@ -199,6 +202,28 @@ def edition_of(report: Report, env: jinja2.Environment, date: dt.datetime, editi
                       spread_html(report, env, date))
 
 
+def with_fallbacks(report: Report, document: str, edition: str,
+                   font_cache: Path | None = None) -> str:
+    """The document with the fallback fonts its text needs (``editions/fallback.py``),
+    in a ``<style>`` at the end of its head; as it was when the bundle draws everything."""
+    style = fallback_style(report, document, edition, font_cache)
+    return document.replace("</head>", style + "</head>", 1) if style else document
+
+
+def fallback_style(report: Report, document: str, edition: str,
+                   font_cache: Path | None = None) -> str:
+    """The ``<style>`` of the fallback fonts ``document`` needs ("" if none): a book laid out
+    chapter by chapter gives every chapter the whole book's (``chapters.units``)."""
+    from folio.editions.fallback import pdf_style
+    from folio.inputs.paths import read_input
+
+    root = report.project.root
+    sheets = ["css/print.css", *(["css/print-edition.css"] if edition == "print" else [])]
+    return pdf_style(resolve(root, "fonts/fonts.css").parent, document,
+                     [read_input(resolve(root, rel)).decode("utf-8") for rel in sheets],
+                     report.publication.language, font_cache)
+
+
 def check_profile(report: Report) -> None:
     """The output intent's ICC profile is a file inside the project (scripts/setup copies it)."""
     from folio.errors import BuildError
@@ -206,10 +231,12 @@ def check_profile(report: Report) -> None:
     profile = report.publication.press.colour.profile
     root = report.project.root.resolve()
     path = (root / profile).resolve()
-    if not path.is_relative_to(root) or not path.is_file():
+    if path.is_relative_to(root / "templates"):  # the project's, else the default theme's
+        path = resolve(root, path.relative_to(root / "templates").as_posix())
+    if not (path.is_relative_to(root) or path.is_relative_to(THEME)) or not path.is_file():
         raise BuildError(f"print.colour.profile: no ICC profile at '{profile}' inside the project"
                          " (scripts/setup copies Debian's libgs-common default_cmyk.icc to"
-                         " templates/icc/)", "data/publication.yaml")
+                         " templates/icc/ and the default theme's icc/)", "data/publication.yaml")
 
 
 #: The anchor of the half-title page (templates/pdf/half-title.html), where roman folios start.

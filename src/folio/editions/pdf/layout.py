@@ -24,6 +24,7 @@ from folio.editions.pdf.finish import finish_pdf, page_count
 from folio.editions.pdf.press import spread_stylesheet
 from folio.errors import BuildError, Problem
 from folio.pipeline.workers import background
+from folio.theme import THEME, resolve
 
 # WeasyPrint dlopens Pango & co. under several names; for each that is not a soname, cffi
 # falls back on ctypes.util.find_library, which runs ldconfig, gcc and ld: programs a build
@@ -44,7 +45,8 @@ _NUMBER = re.compile(r"^(?:[0-9]+|[ivxlcdm]+)$", re.IGNORECASE)
 
 
 class ProjectFetcher(URLFetcher):
-    """Serves files inside the project folder and refuses everything else (no network).
+    """Serves files inside the project folder (``templates/`` falling back on the default
+    theme) and refuses everything else (no network).
 
     ``data:`` URLs (in a template's CSS, say) are decoded in memory: they read nothing.
     """
@@ -61,8 +63,12 @@ class ProjectFetcher(URLFetcher):
         base = urlparse(BASE_URL).path
         if parsed.scheme != "file" or not unquote(parsed.path).startswith(base):
             raise ValueError(f"refused: {url} (only files inside the project are read)")
-        path = (self.root / unquote(parsed.path)[len(base):]).resolve()
-        if not path.is_relative_to(self.root) or not path.is_file():
+        rel = unquote(parsed.path)[len(base):]
+        path = (self.root / rel).resolve()
+        if rel.startswith("templates/") and path.is_relative_to(self.root / "templates"):
+            path = resolve(self.root, path.relative_to(self.root / "templates").as_posix())
+        if not (path.is_relative_to(self.root) or path.is_relative_to(THEME)) \
+                or not path.is_file():
             raise ValueError(f"refused: {url} (not a file inside the project)")
         return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": media_type(path.name)})
 

@@ -21,6 +21,8 @@ import cssselect2
 import tinycss2
 from lxml import html as lxml_html
 
+from folio.theme import THEME, resolve
+
 #: The values of ``break-before`` / ``break-after`` that start a new page.
 FORCED = frozenset({"page", "left", "right", "recto", "verso"})
 _PROPERTIES = ("break-before", "break-after", "page", "page-break-before", "page-break-after")
@@ -65,35 +67,56 @@ def section_breaks(document: str, root: Path) -> dict[str, str | None]:
     return out
 
 
-def contents_numbers(document: str, root: Path, numbers: dict[str, str], scheme: str) -> dict[str, str]:
-    """For each link of ``document``'s contents (``nav.toc``) to another unit (``href`` = ``scheme`` + id):
-    the ``content`` its ``::after`` gets from the stylesheets, with each ``target-counter()``
-    replaced by the target's page number (``numbers``, by id) in the counter's style: the
-    contents' own leader and numbers, without the anchors."""
+#: A part of a reference's content: CSS text as it is, or the counter style of a page number.
+Part = str | tuple[str]
+#: The attribute that names each link to another unit (``chapters.units``).
+REF = "data-folio-ref"
+
+
+def page_references(document: str, root: Path) -> dict[str, tuple[tuple[str, tuple[Part, ...]], ...]]:
+    """For each link of ``document`` marked :data:`REF`: the ``content`` its ``::before`` and
+    ``::after`` get from the stylesheets, as (pseudo-element, parts), where each
+    ``target-counter(…, page)`` is a part of its own (its counter style): the contents'
+    leaders and numbers, a cross-reference's "on page N", to be printed with the number of
+    a target in another unit (:func:`printed`). Links whose content prints no page number
+    are left out."""
+    tree = lxml_html.document_fromstring(document)
+    out: dict[str, tuple[tuple[str, tuple[Part, ...]], ...]] = {}
+    for pseudo in ("before", "after"):
+        matcher = _matcher(tree, root, ("content",), pseudo)
+        for item in cssselect2.ElementWrapper.from_html_root(tree).iter_subtree():
+            ref = item.etree_element.get(REF)
+            if ref is None:
+                continue
+            content = _computed(matcher, item, {"content": ""})["content"]
+            parts: list[Part] = []
+            counted = False
+            for token in tinycss2.parse_component_value_list(content):
+                if token.type == "function" and token.lower_name == "target-counter":
+                    styles = [t.value for t in token.arguments if t.type == "ident"]
+                    parts.append((styles[-1] if len(styles) > 1 else "decimal",))
+                    counted = True
+                else:
+                    parts.append(tinycss2.serialize([token]))
+            if counted:
+                out[ref] = (*out.get(ref, ()), (pseudo, tuple(parts)))
+    return out
+
+
+def printed(parts: tuple[Part, ...], number: int) -> str:
+    """The CSS ``content`` of ``parts`` with the page number ``number`` in each counter."""
     from folio.editions.pdf.document import roman
 
-    tree = lxml_html.document_fromstring(document)
-    matcher = _matcher(tree, root, ("content",), "after")
-    out = {}
-    wrapper = cssselect2.ElementWrapper.from_html_root(tree)
-    for item in wrapper.iter_subtree():
-        href = item.etree_element.get("href") or ""
-        if item.etree_element.tag != "a" or not href.startswith(scheme) \
-                or not item.etree_element.xpath("ancestor::nav[contains(@class, 'toc')]"):
+    text = []
+    for part in parts:
+        if isinstance(part, str):
+            text.append(part)
             continue
-        target = href[len(scheme):]
-        content = _computed(matcher, item, {"content": ""})["content"]
-        tokens = tinycss2.parse_component_value_list(content)
-        for i, token in enumerate(tokens):
-            if token.type == "function" and token.lower_name == "target-counter":
-                style = [t.value for t in token.arguments if t.type == "ident"][-1:]
-                number = int(numbers[target])
-                text = roman(number) if style == ["lower-roman"] else \
-                    roman(number).upper() if style == ["upper-roman"] else str(number)
-                tokens[i] = tinycss2.ast.StringToken(token.source_line, token.source_column, text,
-                                                     f'"{text}"')
-        out[target] = tinycss2.serialize(tokens)
-    return out
+        style = part[0]
+        shown = roman(number) if style == "lower-roman" else roman(number).upper() \
+            if style == "upper-roman" else str(number)
+        text.append(f'"{shown}"')
+    return "".join(text).strip()
 
 
 def _matcher(tree, root: Path, properties: tuple[str, ...], pseudo: str | None):
@@ -110,14 +133,17 @@ def _matcher(tree, root: Path, properties: tuple[str, ...], pseudo: str | None):
 
 def _stylesheets(tree, root: Path) -> list[str]:
     """The document's ``<style>`` elements and its ``<link rel=stylesheet>`` files inside
-    ``root``, in document order."""
+    ``root`` (``templates/``: the project's, else the default theme's), in document order."""
     sheets = []
     for element in tree.iter("style", "link"):
         if element.tag == "style":
             sheets.append(element.text or "")
         elif "stylesheet" in (element.get("rel") or "").split() and element.get("href"):
-            path = (root / element.get("href")).resolve()
-            if path.is_relative_to(root.resolve()) and path.is_file():
+            href = element.get("href")
+            path = (root / href).resolve()
+            if href.startswith("templates/"):  # the project's file, else the theme's
+                path = resolve(root, href.removeprefix("templates/"))
+            if (path.is_relative_to(root.resolve()) or path.is_relative_to(THEME)) and path.is_file():
                 sheets.append(path.read_text(encoding="utf-8"))
     return sheets
 

@@ -16,7 +16,9 @@ one.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import queue
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -24,6 +26,11 @@ from folio.editions.pdf.document import LayoutRequest, PrintLayout
 
 if TYPE_CHECKING:
     from folio.editions.pdf.book import LayoutCache, Run, Start
+
+
+#: Jobs that may wait in a worker for their start, in all the build's books at once: one
+#: worker less than the pool has (``pipeline/workers.py``: one per core).
+_SPECULATIVE = threading.BoundedSemaphore(max(0, (os.cpu_count() or 1) - 1))
 
 
 class Scheduler:
@@ -97,22 +104,43 @@ class Scheduler:
                 if cache:
                     cache.laid_out.append(_name(requests[i]))
 
-            for i in range(n):
-                if not (cache and cache.known(requests[i])):
-                    start_job(i)
-            while any(layout is None for layout in layouts):
-                for i, start in enumerate(self._starts(counts)):
-                    if given[i] is not None:
-                        continue
-                    given[i] = start
-                    if i not in waiting:
-                        found = cache.get(requests[i], start) if cache else None
+            known = [bool(cache and cache.known(r)) for r in requests]
+            ahead = [0]  # units before it have a job or a layout: the next one that may start
+            held: set[int] = set()  # jobs started before their start was known
+
+            def start_in_order() -> None:
+                # In book order; a job whose start is not known yet waits in its worker, so at
+                # most one worker less than the pool has may be held so (one on two cores):
+                # else two waiting jobs could hold both workers while the jobs they wait for
+                # queue (one of each PDF edition, say). A unit the cache may hold is looked
+                # up once its start is known; the ones after it wait for that.
+                while ahead[0] < n:
+                    i = ahead[0]
+                    if layouts[i] is None and i not in futures:
+                        if given[i] is None and (known[i] or not _SPECULATIVE.acquire(blocking=False)):
+                            return
+                        found = cache.get(requests[i], given[i]) if cache and known[i] else None
                         if found is not None:
                             layouts[i], counts[i] = found, found.pages
                             self.progress(requests[i], found)
-                            continue
-                        start_job(i)
-                    waiting[i].put(start)
+                        else:
+                            start_job(i)
+                            if given[i] is None:
+                                held.add(i)
+                            else:
+                                waiting[i].put(given[i])
+                    ahead[0] += 1
+
+            start_in_order()
+            while any(layout is None for layout in layouts):
+                for i, start in enumerate(self._starts(counts)):
+                    if given[i] is None:
+                        given[i] = start
+                        if i in held:
+                            waiting[i].put(start)
+                            held.discard(i)
+                            _SPECULATIVE.release()
+                start_in_order()
                 for i, future in list(futures.items()):
                     if future.done():
                         layout = layouts[i] = future.result()
@@ -128,6 +156,8 @@ class Scheduler:
                     except queue.Empty:
                         pass
         finally:
+            for _ in held:
+                _SPECULATIVE.release()
             for future in futures.values():
                 future.cancel()
             manager.shutdown()
