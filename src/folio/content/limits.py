@@ -85,6 +85,30 @@ def check_depth(body, origin: str) -> None:
         stack.extend((child, depth + 1) for child in el)
 
 
+#: The most HTML elements one unit of a book's PDF holds (a chapter, or the front matter),
+#: laid out as its own document (``editions.pdf.chapters``): the same measured bound.
+MAX_UNIT_ELEMENTS = MAX_PDF_ELEMENTS
+
+
+def fits_one_document(report) -> bool:
+    """True when the PDF can be laid out as one WeasyPrint document in bounded memory; else it
+    is laid out chapter by chapter (``editions.pdf.book``), each within :func:`check_unit`."""
+    return sum(1 for section in report.sections for _ in section.body.iter()) <= MAX_PDF_ELEMENTS
+
+
+def check_unit(name: str, sections) -> None:
+    """Refuse a chapter (or front matter) of a book whose layout would need more than
+    :data:`MAX_UNIT_ELEMENTS` elements, naming it."""
+    size = sum(1 for section in sections for _ in section.body.iter())
+    if size > MAX_UNIT_ELEMENTS:
+        where = "the front matter" if name == "front" else "this chapter"
+        raise BuildError(f"too large for the PDF edition: {where} has {size:,} HTML elements; the"
+                         f" PDF lays out each chapter on its own, in at most {MAX_UNIT_ELEMENTS:,}:"
+                         " split it into several chapters or its long tables, or build only the"
+                         " html edition",
+                         sections[0].origin if sections else None)
+
+
 def check_pdf(report) -> None:
     """Refuse a report whose PDF would need more than :data:`MAX_PDF_ELEMENTS` elements,
     naming the largest section."""

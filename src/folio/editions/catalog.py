@@ -16,6 +16,8 @@ from folio.theme import SHOWN
 
 #: The layout job, named so that the build never imports WeasyPrint: the pool's workers do.
 LAY_OUT = "folio.editions.pdf.layout:lay_out"
+#: Where, in the build folder, a book's laid-out chapters are kept for the next build.
+PDF_CACHE = ".cache/pdf"
 #: Packages WeasyPrint lays pages out with (its own, its CSS, fonts and images).
 WEASYPRINT = ("weasyprint", "pydyf", "fonttools", "pillow", "tinycss2", "cssselect2", "tinyhtml5",
               "pyphen")
@@ -82,10 +84,16 @@ class PDF(Edition):
         return f"{slug}.pdf"
 
     def begin(self, ctx: Context) -> Future:
+        from folio.content.limits import fits_one_document
         from folio.editions.pdf.document import layout_request
 
         # The EPUB's cover is page 1 of the screen PDF: made in the same worker, if needed.
         cover = self.variant == "screen" and "epub" in ctx.making
+        if not fits_one_document(ctx.report):
+            from folio.pipeline.workers import background
+
+            ctx.say(f"{self.name}: laying out pages, chapter by chapter")
+            return background(self._book, ctx, cover, name=f"folio-{self.name}-book")
         request = layout_request(ctx.report, ctx.env, ctx.date, self.variant, cover=cover,
                                  font_cache=ctx.out / FONT_CACHE)
         ctx.say(f"{self.name}: laying out pages")
@@ -94,6 +102,19 @@ class PDF(Edition):
     def make(self, ctx: Context, begun: Future, deps: Mapping[str, Made]) -> Made:
         layout = begun.result()
         return Made(layout.data, pages=layout.pages, value=layout)
+
+    def _book(self, ctx: Context, cover: bool):
+        """A book too large for one document, laid out chapter by chapter in the pool, each
+        chapter's pages cached (``editions/pdf/book.py``), and combined in the pool."""
+        from folio.editions.pdf.book import LayoutCache, lay_out_book
+        from folio.pipeline.workers import once
+
+        cache = LayoutCache(ctx.out / PDF_CACHE, ctx.report)
+        # The combination holds every page: in a process of its own, not a worker that keeps
+        # the memory for the rest of the build.
+        return lay_out_book(ctx.report, ctx.env, ctx.date, self.variant, ctx.pool.submit, cover,
+                            cache, ctx.say, parallel=True, combine_in=once,
+                            font_cache=ctx.out / FONT_CACHE)
 
 
 class Print(PDF):

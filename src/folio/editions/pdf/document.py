@@ -76,21 +76,29 @@ class LayoutRequest:
     spread: str | None = None
     """The cover spread's HTML document (templates/pdf/spread.html), sized once the
     interior's page count is known (``press.spread_stylesheet``)."""
+    drop_last: bool = False
+    """Leave out the last page: a unit's sentinel (``editions.pdf.chapters``)."""
+    finish: bool = True
+    """Finish the PDF (``finish.finish_pdf``); a book's units are finished once, combined."""
 
 
 def pdf_document_html(report: Report, env: jinja2.Environment, date: dt.datetime,
                       edition: str = "screen") -> str:
     """The single HTML document WeasyPrint prints, rendered with the build's ``env``, dated
     ``date`` (the build's date)."""
-    from markupsafe import Markup
+    return render_document(report, section_bodies(report), env, date, edition)
 
-    from folio.content.render import render
-    from folio.editions.common import inner_html, retarget
+
+def section_bodies(report: Report) -> list[dict]:
+    """Each section's body as the PDF prints it (notes as footnotes, block ids for the EPUB's
+    page list, words guarded against hyphenation), with ``part_start`` on the first section of
+    each part: where a part's page numbering starts (roman in front, arabic from the body)."""
+    from folio.editions.common import retarget
     from folio.editions.pagelist import number_blocks
     from folio.editions.pdf.typeset import guard_words, tie_last_words
 
-    pub = report.publication
     bodies = []
+    previous = None
     for section in report.sections:
         body = retarget(report, section, lambda s: None, lambda src: src)
         number_blocks(body, section.id)  # ids mark where each page starts, for the EPUB
@@ -99,9 +107,27 @@ def pdf_document_html(report: Report, env: jinja2.Environment, date: dt.datetime
         tie_last_words(body)
         mark_tables(body, section)
         for h1 in body.iter("h1"):
-            h1.set("data-running-title", pub.title)
-        bodies.append({"section": section, "body": Markup(inner_html(body))})
-    return render(env, "pdf/document.html", {**_context(report, date, edition), "sections": bodies})
+            h1.set("data-running-title", report.publication.title)
+        bodies.append({"section": section, "body": body, "part_start": section.part != previous})
+        previous = section.part
+    return bodies
+
+
+def render_document(report: Report, bodies: list[dict], env: jinja2.Environment, date: dt.datetime,
+                    edition: str, cover: bool = True, unit_style: str = "",
+                    sentinel: bool = False) -> str:
+    """The HTML document of ``bodies`` (from :func:`section_bodies`): the whole report, or one
+    unit of the chapter-by-chapter layout (``editions.pdf.chapters``), which may leave out the
+    cover and half-title, carry a style of its own, and end with a sentinel page."""
+    from markupsafe import Markup
+
+    from folio.content.render import render
+    from folio.editions.common import inner_html
+
+    sections = [{**item, "body": Markup(inner_html(item["body"]))} for item in bodies]
+    return render(env, "pdf/document.html", {
+        **_context(report, date, edition), "sections": sections, "cover": cover,
+        "unit_style": unit_style, "sentinel": sentinel})
 
 
 def _context(report: Report, date: dt.datetime, edition: str) -> dict:
@@ -144,34 +170,61 @@ def layout_request(report: Report, env: jinja2.Environment, date: dt.datetime,
     if edition not in {e.variant for e in EDITIONS.values() if isinstance(e, PDF)}:
         raise ValueError(f"unknown PDF edition: {edition!r}")
     check_pdf(report)
-    pub = report.publication
+    values = edition_of(report, env, date, edition)
     document = with_fallbacks(report, pdf_document_html(report, env, date, edition=edition),
                               edition, font_cache)
     body = next((s.id for s in report.sections if s.part == "body"), None)
-    identifier = pub.identifier + ("" if edition == "screen" else f"#{edition}")
+    return LayoutRequest(report.project.root, document, values.identifier, body, cover,
+                         variant=values.variant, press=values.press, spread=values.spread)
+
+
+@dataclass(frozen=True)
+class PdfEdition:
+    """What a PDF edition's units and its finishing need: plain values."""
+
+    name: str
+    variant: str
+    identifier: str
+    """The single document's identifier: the finished PDF's XMP DocumentID derives from it."""
+    press: Press | None = None
+    """The print profile, for the printer's edition."""
+    spread: str | None = None
+    """The cover spread's document (the printer's edition)."""
+
+
+def edition_of(report: Report, env: jinja2.Environment, date: dt.datetime, edition: str) -> PdfEdition:
+    """The values of the PDF edition ``edition`` ("screen" or "print") of the report."""
+    pub = report.publication
     if edition == "screen":
-        return LayoutRequest(report.project.root, document, identifier, body, cover)
-    _check_profile(report)
-    return LayoutRequest(report.project.root, document, identifier, body, cover,
-                         variant="pdf/x-4", press=Press.of(pub.press), spread=spread_html(report, env, date))
+        return PdfEdition("pdf", "pdf/ua-1", pub.identifier)
+    check_profile(report)
+    return PdfEdition(edition, "pdf/x-4", f"{pub.identifier}#{edition}", Press.of(pub.press),
+                      spread_html(report, env, date))
 
 
 def with_fallbacks(report: Report, document: str, edition: str,
                    font_cache: Path | None = None) -> str:
     """The document with the fallback fonts its text needs (``editions/fallback.py``),
     in a ``<style>`` at the end of its head; as it was when the bundle draws everything."""
+    style = fallback_style(report, document, edition, font_cache)
+    return document.replace("</head>", style + "</head>", 1) if style else document
+
+
+def fallback_style(report: Report, document: str, edition: str,
+                   font_cache: Path | None = None) -> str:
+    """The ``<style>`` of the fallback fonts ``document`` needs ("" if none): a book laid out
+    chapter by chapter gives every chapter the whole book's (``chapters.units``)."""
     from folio.editions.fallback import pdf_style
     from folio.inputs.paths import read_input
 
     root = report.project.root
     sheets = ["css/print.css", *(["css/print-edition.css"] if edition == "print" else [])]
-    style = pdf_style(resolve(root, "fonts/fonts.css").parent, document,
-                      [read_input(resolve(root, rel)).decode("utf-8") for rel in sheets],
-                      report.publication.language, font_cache)
-    return document.replace("</head>", style + "</head>", 1) if style else document
+    return pdf_style(resolve(root, "fonts/fonts.css").parent, document,
+                     [read_input(resolve(root, rel)).decode("utf-8") for rel in sheets],
+                     report.publication.language, font_cache)
 
 
-def _check_profile(report: Report) -> None:
+def check_profile(report: Report) -> None:
     """The output intent's ICC profile is a file inside the project (scripts/setup copies it)."""
     from folio.errors import BuildError
 

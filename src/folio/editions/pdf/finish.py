@@ -20,16 +20,22 @@ def finish_pdf(data: bytes, identifier: str, press: Press | None = None, pad: bo
     import pikepdf
 
     with pikepdf.open(io.BytesIO(data)) as pdf:
-        if press is not None:
-            finish_print(pdf, press, identifier, pad=pad)
-        else:
-            from folio.editions.pdf.tagging import finish_tags
-            finish_tags(pdf)
-        plain_bookmarks(pdf)
+        finish_open(pdf, identifier, press, pad)
         out = io.BytesIO()
         pdf.save(out, deterministic_id=True, compress_streams=True,
                  object_stream_mode=pikepdf.ObjectStreamMode.preserve)
     return out.getvalue()
+
+
+def finish_open(pdf, identifier: str, press: Press | None = None, pad: bool = True) -> None:
+    """:func:`finish_pdf`'s steps on an open pikepdf.Pdf, in place (a book's combined PDF is
+    finished before it is first saved: ``combine.combine``)."""
+    if press is not None:
+        finish_print(pdf, press, identifier, pad=pad)
+    else:
+        from folio.editions.pdf.tagging import finish_tags
+        finish_tags(pdf)
+    plain_bookmarks(pdf)
 
 
 def page_count(data: bytes) -> int:

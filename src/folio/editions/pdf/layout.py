@@ -94,13 +94,16 @@ def lay_out(request: LayoutRequest) -> PrintLayout:
 
         options = {"pdf_variant": request.variant}
         document = html.render(**options)
+        if request.drop_last:
+            document = document.copy(document.pages[:-1])
         wide_tables(document.pages)  # before anything is written of a PDF that would cut them
         cover = _cover(document) if request.cover else None
         data = document.write_pdf(pdf_identifier=file_id.encode("ascii"), finisher=finish,
                                   **options)
-        data = finish_pdf(data, request.identifier, request.press)
-        total = page_count(data) if request.press else len(document.pages)
-        spread = lay_out_spread(request, total) if request.spread else None
+        if request.finish:
+            data = finish_pdf(data, request.identifier, request.press)
+        total = page_count(data) if request.press and request.finish else len(document.pages)
+        spread = lay_out_spread(request, total) if request.spread and request.finish else None
     except weasyprint.urls.FatalURLFetchingError as exc:
         raise BuildError(f"PDF: {exc.__cause__ or exc}", "templates/pdf/document.html") from None
     finally:
@@ -258,3 +261,58 @@ class _Capture(logging.Handler):
 
     def emit(self, record):
         self.records.append(record.getMessage())
+
+
+def lay_out_unit(request: LayoutRequest, index: int, side_first: bool, counts, start) -> PrintLayout:
+    """Lay out one unit of a book (``editions.pdf.schedule``) whose start is not known yet:
+    the units before it may still be laid out in other processes.
+
+    A unit's page count does not depend on its page numbers (they are printed in the page
+    margins only, and WeasyPrint makes the margin boxes after the whole flow is paginated).
+    So when WeasyPrint makes its first margin box, this puts ``(index, page count)`` on the
+    ``counts`` queue and, unless it has it already, waits for the unit's start on ``start``:
+    ``(first page number or None, right-hand first page or None)``; then it shifts the page
+    counter the margin boxes print. The side of the first page does shape the pages (left and
+    right pages may have other margins): a unit whose opening does not fix it
+    (``side_first``) waits for its start before WeasyPrint paginates, and its first page
+    takes that side. This wraps WeasyPrint internals (``layout.initialize_page_maker`` and
+    ``make_margin_boxes`` and their page state), which is why WeasyPrint is pinned and
+    tests/test_book_pdf.py compares the result with the single document.
+    """
+    import weasyprint.layout as layout_module
+
+    original_margins = layout_module.make_margin_boxes
+    original_maker = layout_module.initialize_page_maker
+    given: list = []
+    reported: list[bool] = []
+
+    def page_maker(context, root_box):
+        original_maker(context, root_box)
+        given.append(start.get())
+        right = given[0][1]
+        if right is not None:
+            resume_at, next_page, _, page_state, remake_state = context.page_maker[0]
+            context.page_maker[0] = (resume_at, next_page, right, page_state, remake_state)
+
+    def margin_boxes(context, page, state):
+        if not reported:
+            reported.append(True)
+            pages = len(context.page_maker) - 1 - (1 if request.drop_last else 0)
+            counts.put((index, pages))
+            if not given:
+                given.append(start.get())
+        first = given[0][0]
+        if first is not None and first != 1:
+            counters = dict(state[1])
+            counters["page"] = [value + first - 1 for value in counters.get("page", [0])]
+            state = (state[0], counters, *state[2:])
+        return original_margins(context, page, state)
+
+    layout_module.make_margin_boxes = margin_boxes
+    if side_first:
+        layout_module.initialize_page_maker = page_maker
+    try:
+        return lay_out(request)
+    finally:
+        layout_module.make_margin_boxes = original_margins
+        layout_module.initialize_page_maker = original_maker

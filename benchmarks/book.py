@@ -1,0 +1,265 @@
+"""Benchmark of a book (issue 13): ``python benchmarks/book.py [--chapters 40] [--seed 13]``.
+
+Generates, from a fixed seed, a book that looks like a real one (chapters of
+prose with footnotes, nested lists, code blocks, tables over several pages,
+images, cross-references between chapters, a bibliography; about 15 pages a
+chapter, so 40 chapters is about 600 pages), then times, each as a separate
+process (Python start-up included):
+
+- folio's screen PDF, cold (chapter by chapter, in the pool);
+- WeasyPrint laying out the same book's single HTML document as one document
+  (``editions.pdf.layout.lay_out``, the element bound bypassed);
+- all editions, cold; all editions after a one-word edit of one chapter; all
+  editions after an edit that adds a page to the first chapter.
+
+Columns: wall seconds, CPU seconds of the process tree (user + system: less
+dependent on the machine's load than wall time), the peak of the largest
+single process (RSS) and of the whole tree (PSS sum), sampled every 10 ms.
+The report's own rows are ``benchmarks/run.py``'s. Not part of the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from run import PYTHON, REPO, tree_pss
+
+WORDS = [
+    "policy", "government", "response", "crisis", "early", "warning", "evidence", "decision",
+    "cabinet", "minister", "parliament", "public", "opinion", "media", "coverage", "humanitarian",
+    "intervention", "mandate", "mission", "resources", "budget", "capacity", "diplomacy",
+    "coalition", "partner", "region", "conflict", "civilian", "protection", "mechanism",
+    "institution", "commitment", "leadership", "accountability", "strategy", "analysis", "survey",
+    "interview", "archive", "record", "committee", "hearing", "report", "review", "reform", "the",
+    "of", "and", "to", "in", "that", "a", "is", "for", "on", "with", "as", "by", "this", "was",
+    "which", "are", "be", "it", "from", "at"
+]
+
+
+def words(rng: random.Random, n: int) -> str:
+    return " ".join(rng.choice(WORDS) for _ in range(n))
+
+
+def paragraph(rng: random.Random, n: int) -> str:
+    return words(rng, n).capitalize() + "."
+
+
+def generate(root: Path, chapters: int, seed: int) -> None:
+    """A book project in ``root``: data/, manuscript/, templates/ (the repository's)."""
+    rng = random.Random(seed)
+    shutil.copytree(REPO / "templates", root / "templates")
+    (root / "data").mkdir(parents=True)
+    manuscript = root / "manuscript"
+    (manuscript / "img").mkdir(parents=True)
+    figure(manuscript / "img" / "figure.jpg")
+    (root / "data" / "publication.yaml").write_text(
+        "title: A Generated Book\nsubtitle: For the Benchmark\nslug: generated-book\nlanguage: en\n"
+        "publisher: The Benchmark Press\nplace: Montreal\nyear: 2024\ndate: 2024-03-15\n"
+        "identifier: urn:uuid:9d3b2a1c-0e4f-4a5b-8c6d-7e8f9a0b1c2d\n"
+        "rights: \"© 2024 The Benchmark Press.\"\ndescription: A generated book.\n")
+    refs = ["references:"]
+    for i in range(60):
+        refs += [f"  - id: ref{i}", "    type: book", f"    title: {words(rng, 5).title()}",
+                 f"    author:\n      - family: Author{i}\n        given: A.",
+                 f"    issued:\n      date-parts: [[{1950 + i}]]", "    publisher: A Press"]
+    (root / "data" / "references.yaml").write_text("\n".join(refs) + "\n")
+    contents = ["front:",
+                "  - {template: title-page.html, id: title-page, title: Title page, type: titlepage, toc: false}",
+                "  - {template: contents.html, id: contents, title: Contents, type: toc, toc: false}",
+                "body:"]
+    for c in range(1, chapters + 1):
+        contents.append(f"  - {{source: ch{c:02d}.md, type: chapter}}")
+        (manuscript / f"ch{c:02d}.md").write_text(chapter(rng, c, chapters))
+    contents += ["back:",
+                 "  - {template: references.html, id: references, title: References, type: bibliography}"]
+    (root / "data" / "contents.yaml").write_text("\n".join(contents) + "\n")
+
+
+def figure(path: Path) -> None:
+    """A figure as a printer takes it: CMYK, 1,500 pixels wide (over 300 ppi across the
+    measure), drawn from nothing random, so the same bytes every time."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("CMYK", (1500, 900), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    for i in range(12):
+        draw.rectangle((60 + i * 115, 850 - i * 60, 140 + i * 115, 850), fill=(200, 40 + i * 10, 0, 20))
+    image.save(path, "JPEG", quality=85, dpi=(300, 300))
+
+
+def chapter(rng: random.Random, c: int, chapters: int) -> str:
+    """About fifteen pages."""
+    out = [f"# Chapter {c}: {words(rng, 3).title()} {{#ch{c}}}", ""]
+    for s in range(1, 5):
+        out += [f"## Section {c}.{s} {{#ch{c}-s{s}}}", ""]
+        for p in range(5):
+            other = rng.randint(1, chapters)
+            note = f"[^n{s}{p}]" if p % 2 == 0 else ""
+            out += [paragraph(rng, 120) + note + f" See [chapter {other}](#ch{other}-s{rng.randint(1, 4)})"
+                    f" and [@ref{rng.randrange(60)}].", ""]
+            if note:
+                out += [f"[^n{s}{p}]: {paragraph(rng, 25)}", ""]
+        if s == 1:
+            out += [f"- {words(rng, 8)}", f"  - {words(rng, 10)}", f"  - {words(rng, 6)}",
+                    f"    1. {words(rng, 7)}", f"    2. {words(rng, 7)}", f"- {words(rng, 9)}", ""]
+        if s == 2:
+            out += [f"```{{#code{c} .python}}", *(f"def step_{i}(value):\n    return value * {i} + {rng.randint(1, 9)}"
+                                   for i in range(6)), "```", ""]
+        if s == 3:
+            out += ["| Year | Region | Cases | Share |", "|------|--------|------:|------:|"]
+            out += [f"| {1990 + r} | {rng.choice(WORDS).title()} | {rng.randint(10, 9999)} |"
+                    f" {rng.randint(1, 99)}% |" for r in range(70)]
+            out += ["", f": Table {c}: {words(rng, 4)}", ""]
+        if s == 4:
+            out += [f"![Figure {c}: {words(rng, 5)}](img/figure.jpg)", ""]
+    return "\n".join(out) + "\n"
+
+
+def largest_rss(pid: int) -> int:
+    """The resident size of the largest process in ``pid``'s tree, in bytes."""
+    best = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+            if int(entry) != pid and not _descends(int(entry), pid):
+                continue
+            best = max(best, int(fields[21]) * os.sysconf("SC_PAGE_SIZE"))
+        except (OSError, IndexError, ValueError):
+            continue
+    return best
+
+
+def _descends(p: int, ancestor: int) -> bool:
+    for _ in range(20):
+        try:
+            with open(f"/proc/{p}/stat") as fh:
+                p = int(fh.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            return False
+        if p == ancestor:
+            return True
+        if p <= 1:
+            return False
+    return False
+
+
+def measure(command: list[str], env) -> tuple[float, float, int, int]:
+    """(wall s, CPU s of the tree, largest process bytes, whole tree bytes)."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    done, peaks = threading.Event(), [0, 0]
+
+    def sample():
+        while not done.is_set():
+            peaks[0] = max(peaks[0], largest_rss(proc.pid))
+            peaks[1] = max(peaks[1], tree_pss(proc.pid))
+            time.sleep(0.01)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    _, err = proc.communicate()
+    done.set()
+    sampler.join()
+    if proc.returncode:
+        raise SystemExit(f"failed: {' '.join(command)}\n{err.decode()[-2000:]}")
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return time.perf_counter() - start, cpu, peaks[0], peaks[1]
+
+
+def screen_pages(root: Path) -> int:
+    import pypdfium2
+
+    return len(pypdfium2.PdfDocument(root / "build" / "generated-book.pdf"))
+
+
+SINGLE = """
+import datetime as dt, sys
+from pathlib import Path
+from folio.content.gather import gather
+from folio.content.render import make_environment
+from folio.editions.pdf.document import pdf_document_html, LayoutRequest
+from folio.editions.pdf.layout import lay_out
+from folio.inputs.load import load_project
+root = Path(sys.argv[1])
+report = gather(load_project(root), cache_dir=root / "build" / ".cache" / "pandoc")
+html = pdf_document_html(report, make_environment(root / "templates"), dt.datetime(2024, 3, 15))
+layout = lay_out(LayoutRequest(root, html, "x", None, finish=False))
+print(layout.pages, file=sys.stderr)
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--chapters", type=int, default=40)
+    parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--scale", action="store_true",
+                        help="also the book at twice its length: folio's screen PDF, cold")
+    args = parser.parse_args()
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src"), "SOURCE_DATE_EPOCH": "1710460800"}
+
+    def folio(root: Path, *e: str) -> list[str]:
+        return [PYTHON, "-m", "folio", "--project", str(root), "--quiet", *e]
+
+    rows = []
+    load_before = os.getloadavg()[0]
+    with tempfile.TemporaryDirectory(prefix="folio-book-") as tmp:
+        root = Path(tmp) / "book"
+        generate(root, args.chapters, args.seed)
+        # pandoc's cache warmed first, for the single document's run as for folio's
+        subprocess.run(folio(root, "html"), env=env, check=True, capture_output=True)
+        rows.append(("WeasyPrint, one document", measure([PYTHON, "-c", SINGLE, str(root)], env)))
+        shutil.rmtree(root / "build" / ".cache" / "pdf", ignore_errors=True)
+        rows.append(("folio screen PDF, cold", measure(folio(root, "pdf"), env)))
+        shutil.rmtree(root / "build")
+        rows.append(("all editions, cold", measure(folio(root), env)))
+        before = screen_pages(root)
+        chapter = root / "manuscript" / f"ch{args.chapters // 2:02d}.md"
+        chapter.write_text(chapter.read_text().replace(" policy ", " policies ", 1))
+        rows.append(("all, one word edited", measure(folio(root), env)))
+        first = root / "manuscript" / "ch01.md"
+        first.write_text(first.read_text() + "\n\n" + "\n\n".join(
+            paragraph(random.Random(i), 120) for i in range(8)) + "\n")
+        rows.append(("all, pages added (ch. 1)", measure(folio(root), env)))
+        pages = screen_pages(root)
+        if args.scale:
+            double = Path(tmp) / "double"
+            generate(double, 2 * args.chapters, args.seed)
+            subprocess.run(folio(double, "html"), env=env, check=True, capture_output=True)
+            rows.append(("screen PDF, cold, 2x the book", measure(folio(double, "pdf"), env)))
+    single = rows[0][1]
+    cold = rows[2][1]
+    print(f"book: {args.chapters} chapters, {before} pages ({pages} after the last edit),"
+          f" seed {args.seed}")
+    print(f"{'measurement':<28} {'wall s':>7} {'CPU s':>7} {'x 1-doc CPU':>11} {'x cold CPU':>10}"
+          f" {'largest MB':>10} {'tree MB':>8}")
+    for name, (wall, cpu, largest, tree) in rows:
+        print(f"{name:<28} {wall:>7.1f} {cpu:>7.1f} {cpu / single[1]:>11.2f} {cpu / cold[1]:>10.2f}"
+              f" {largest / 1e6:>10.0f} {tree / 1e6:>8.0f}")
+    if args.scale:  # (WeasyPrint's one document of it is not run: it would need 2 GB)
+        print(f"twice the book: folio's screen PDF {rows[-1][1][1] / rows[1][1][1]:.2f}x the CPU,"
+              f" {rows[-1][1][0] / rows[1][1][0]:.2f}x the wall time, largest process"
+              f" {rows[-1][1][2] / 1e6:.0f} MB against {rows[1][1][2] / 1e6:.0f} MB")
+    print(f"({os.cpu_count()} CPUs; load average {load_before:.2f} at the start,"
+          f" {os.getloadavg()[0]:.2f} at the end; "
+          "the report's rows: benchmarks/run.py)")
+
+
+if __name__ == "__main__":
+    main()
