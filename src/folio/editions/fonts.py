@@ -93,7 +93,7 @@ def subset_font(data: bytes, text: str, flavor: str | None = None,
     build is read back instead of cut again (a few seconds on a slow machine).
     """
     return _cached((hashlib.sha256(data).hexdigest(), "".join(sorted(set(text))), flavor),
-                   lambda: TTFont(io.BytesIO(data), recalcTimestamp=False, lazy=False), cache)
+                   lambda: TTFont(io.BytesIO(data), recalcTimestamp=False), cache)
 
 
 def subset_file(path: Path, index: int, digest: str, text: str, flavor: str | None = None,
@@ -101,8 +101,7 @@ def subset_file(path: Path, index: int, digest: str, text: str, flavor: str | No
     """:func:`subset_font` of face ``index`` of a font file (a collection's, say) whose
     sha256 is ``digest``: the file is read only when no subset of it is cached."""
     return _cached((f"{digest}:{index}", "".join(sorted(set(text))), flavor),
-                   lambda: TTFont(path, fontNumber=index, recalcTimestamp=False, lazy=False),
-                   cache)
+                   lambda: TTFont(path, fontNumber=index, recalcTimestamp=False), cache)
 
 
 def _cached(key: tuple[str, str, str | None], load, cache: Path | None) -> bytes:
@@ -126,6 +125,9 @@ def _cached(key: tuple[str, str, str | None], load, cache: Path | None) -> bytes
 
 
 def _subset(font: TTFont, text: str, flavor: str | None) -> bytes:
+    # The font is loaded with fontTools' default laziness, not lazy=False: that expanded
+    # every glyph of a TrueType font (a fallback's thousands) to keep a handful, 0.25 s
+    # of the 0.27 s a Noto Emoji subset took. The subset's bytes are the same.
     options = subset.Options()
     options.layout_features = ["*"]
     options.name_IDs = ["*"]
