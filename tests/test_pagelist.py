@@ -212,3 +212,19 @@ def test_a_page_that_opens_inside_a_hyphenated_word_is_marked_before_the_word():
     insert_markers(body, "a", breaks)
     text = etree.tostring(body, encoding="unicode")
     assert 'groups, <span epub:type="pagebreak"' in text and 'aria-label="2"/>journalists,' in text
+
+
+@pytest.mark.parametrize("at_end", [False, True])
+def test_a_marker_never_sits_directly_in_an_aria_list(at_end):
+    """A CSL bibliography is a ``<div role="list">``: a marker among its items breaks
+    ``aria-required-children`` (Ace, critical), so it goes inside the item."""
+    sections = [_Section("r", "<h1 id='r'>R</h1><div id='refs' role='list'>"
+                              "<div id='ref-a' role='listitem'>A. 1970. Book.</div>"
+                              "<div id='ref-b' role='listitem'>B. 1971. Book.</div></div>")]
+    brk = PageBreak(1, "2", "r", "ref-a" if at_end else "ref-b", at_end=at_end)
+    body = copy.deepcopy(sections[0].body)
+    insert_markers(body, "r", [brk])
+    marker = body.xpath("//*[@role='doc-pagebreak']")
+    assert len(marker) == 1
+    assert marker[0].getparent().get("role") == "listitem"
+    assert marker[0].getparent().get("id") == brk.target

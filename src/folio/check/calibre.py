@@ -18,6 +18,8 @@ NAME = "calibre"
 #: Lines of calibre's log that report a problem rather than progress.
 PROBLEM = re.compile(r"warn|error|unexpected token|failed|could not|not found|invalid",
                      re.IGNORECASE)
+#: Lines that echo the book's own words (a chapter titled "Early warning" is no warning).
+ECHO = re.compile(r"^\s*Detected chapter:")
 
 
 def run(editions: Editions, tools: Tools) -> Result:
@@ -38,9 +40,13 @@ def run(editions: Editions, tools: Tools) -> Result:
                                    "QT_QPA_PLATFORM": "offscreen"}, check=False)
         made = target.is_file() and target.stat().st_size > 0
     log = (proc.stdout + proc.stderr).splitlines()
-    findings = [Finding(epub, "", "ebook-convert", line.strip()) for line in log
-                if PROBLEM.search(line)]
+    findings = [Finding(epub, "", "ebook-convert", line) for line in problems(log)]
     if proc.returncode != 0 or not made:
         return Result(NAME, version, tuple(findings),
                       failure=f"conversion failed (exit {proc.returncode}): {' '.join(log[-3:])}")
     return Result(NAME, version, tuple(findings), checked=1)
+
+
+def problems(log: list[str]) -> list[str]:
+    """The lines of calibre's log that report a problem: not progress, not the book's words."""
+    return [line.strip() for line in log if PROBLEM.search(line) and not ECHO.match(line)]

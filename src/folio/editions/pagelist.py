@@ -25,6 +25,10 @@ BLOCKS = frozenset({"p", "li", "dt", "dd", "blockquote", "pre", "figure", "table
 #: Parents whose content model refuses a span: the marker goes inside the element instead.
 NO_PHRASING = frozenset({"ul", "ol", "dl", "table", "thead", "tbody", "tfoot", "tr", "colgroup",
                          "menu", "select", "optgroup", "hgroup"})
+#: ARIA roles whose children are restricted the same way (a CSL bibliography is a
+#: ``<div role="list">`` of ``role="listitem"``): Ace reports ``aria-required-children``.
+NO_PHRASING_ROLES = frozenset({"list", "table", "grid", "treegrid", "rowgroup", "row", "menu",
+                               "menubar", "listbox", "tablist", "tree", "radiogroup", "feed"})
 
 
 @dataclass(frozen=True)
@@ -196,16 +200,21 @@ def _marker(brk: PageBreak):
 def _place(marker, el) -> None:
     """Before ``el`` where its parent takes a span; else first thing inside it (or its first cell)."""
     parent = el.getparent()
-    if parent is not None and parent.tag not in NO_PHRASING:
+    if parent is not None and not _refuses_span(parent):
         parent.insert(parent.index(el), marker)
         return
-    while el.tag in NO_PHRASING:
+    while _refuses_span(el):
         inner = next((c for c in el if isinstance(c.tag, str)), None)
         if inner is None:
             break
         el = inner
     marker.tail, el.text = el.text, None
     el.insert(0, marker)
+
+
+def _refuses_span(el) -> bool:
+    """Whether ``el`` may not hold a span among its children, by its tag or its ARIA role."""
+    return el.tag in NO_PHRASING or el.get("role") in NO_PHRASING_ROLES
 
 
 def _split(marker, node, slot: str, offset: int) -> None:
@@ -221,7 +230,7 @@ def _split(marker, node, slot: str, offset: int) -> None:
 
 def _append(marker, el) -> None:
     """Last thing inside ``el`` (inside its last cell or item if it cannot hold a span)."""
-    while el.tag in NO_PHRASING:
+    while _refuses_span(el):
         inner = [c for c in el if isinstance(c.tag, str)]
         if not inner:
             return

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ctypes.util
 import hashlib
 import logging
+import os
 import re
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -25,6 +26,11 @@ from folio.editions.pdf.press import spread_stylesheet
 from folio.errors import BuildError, Problem
 from folio.pipeline.workers import background
 from folio.theme import THEME, resolve
+
+# Fontconfig reads its configuration when WeasyPrint first lays out: the theme's, not the
+# machine's, so that an SVG's text or an undeclared family is drawn by a font we ship, the
+# same on every machine, and no system font file is read (issue 15's "nothing read outside").
+os.environ["FONTCONFIG_FILE"] = str(THEME / "fontconfig" / "fonts.conf")
 
 # WeasyPrint dlopens Pango & co. under several names; for each that is not a soname, cffi
 # falls back on ctypes.util.find_library, which runs ldconfig, gcc and ld: programs a build
