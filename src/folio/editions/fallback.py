@@ -20,6 +20,7 @@ covers is a located problem (:func:`check_report`), before any edition is made.
 from __future__ import annotations
 
 import base64
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from pathlib import Path
 
 from fontTools.ttLib import TTFont
 
+from folio.editions.fallback_coverage import covered, points
 from folio.errors import BuildError, Problem
 from folio.theme import THEME, resolve
 
@@ -89,11 +91,23 @@ def font(source: Source) -> TTFont:
 
 
 def cmap(which: Path | Source) -> frozenset[int]:
-    """The code points a font file (or a fallback source) maps to a glyph."""
+    """The code points a font file (or a fallback source) maps to a glyph: for a fallback,
+    as scripts/setup worked them out (``fallback_coverage``) if it did for this very file."""
     if which not in _CMAPS:
-        ttf = font(which) if isinstance(which, Source) else TTFont(which, lazy=True)
-        _CMAPS[which] = frozenset(ttf.getBestCmap() or {})
+        runs = coverage().get((which.name, which.index)) if isinstance(which, Source) else None
+        known = None if runs is None else points(runs)
+        if known is None:
+            ttf = font(which) if isinstance(which, Source) else TTFont(which, lazy=True)
+            known = frozenset(ttf.getBestCmap() or {})
+        _CMAPS[which] = known
     return _CMAPS[which]
+
+
+@functools.cache
+def coverage() -> dict[tuple[str, int], str]:
+    """The fallback faces' coverage written by scripts/setup, for the files pinned today
+    (read once per process; ``fallback_coverage.points`` reads a face's)."""
+    return covered(FOLDER, pins())
 
 
 def pins() -> dict[str, str]:
