@@ -280,7 +280,7 @@ def fallback_faces(bundle: Path, faces: list, texts: Mapping, language: str,
     style, its ``unicode-range`` the characters it draws), and one font file per fallback
     cut to all the characters it draws (and a space: WeasyPrint may set the space between
     two of them in it), keyed by the first face that names it."""
-    from folio.editions.fonts import Face, inside, subset_file
+    from folio.editions.fonts import Face, inside, subset_files
 
     added: list = []
     wanted: dict[Source, set[str]] = {}
@@ -295,9 +295,11 @@ def fallback_faces(bundle: Path, faces: list, texts: Mapping, language: str,
                               f"fallback/{source.stem}{ext}", unicode_range(chars)))
             wanted.setdefault(source, set()).update(chars)
     pinned = pins()
-    files = {next(f for f in added if f.src.startswith(f"fallback/{s.stem}.")):
-             subset_file(s.path, s.index, pinned.get(s.name, s.name), "".join(sorted(c | {" "})),
-                         flavor, cache) for s, c in sorted(wanted.items(), key=lambda i: i[0].name)}
+    order = sorted(wanted.items(), key=lambda i: i[0].name)
+    made = subset_files([(s.path, s.index, pinned.get(s.name, s.name), "".join(sorted(c | {" "})))
+                         for s, c in order], flavor, cache)
+    files = {next(f for f in added if f.src.startswith(f"fallback/{s.stem}.")): data
+             for (s, _), data in zip(order, made, strict=True)}
     return added, files
 
 
