@@ -59,6 +59,13 @@ class Context:
     and an edition offered by another but not made again is read where it was written."""
     say: Callable[[str], None]
     """The build's progress log."""
+    writing: frozenset[str] | None = None
+    """The editions this build writes (None: all it makes); one made only for another (the
+    print edition, for the EPUB's page list) may skip what no one reads of it."""
+
+    def writes(self, name: str) -> bool:
+        """Whether this build writes edition ``name`` (not only makes it for another)."""
+        return self.writing is None or name in self.writing
 
 
 class Edition:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from concurrent.futures import Future
+from dataclasses import replace
 from typing import Any, ClassVar
 
 from folio.editions.base import Context, Edition, Made
@@ -96,6 +97,10 @@ class PDF(Edition):
             return background(self._book, ctx, cover, name=f"folio-{self.name}-book")
         request = layout_request(ctx.report, ctx.env, ctx.date, self.variant, cover=cover,
                                  font_cache=ctx.out / FONT_CACHE)
+        if not ctx.writes(self.name):
+            # Made only for the EPUB's page list (the print edition, when it is not asked
+            # for): its pages, not the PDF, finishing and cover spread no one reads.
+            request = replace(request, pages_only=True)
         ctx.say(f"{self.name}: laying out pages")
         return ctx.pool.submit(LAY_OUT, request)
 

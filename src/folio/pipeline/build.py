@@ -61,7 +61,8 @@ def build(project_dir: Path | str = ".", editions: Iterable[str] = EDITIONS,
         return Outputs(recorded_paths(out, plan), say.elapsed)
     todo = catalog.in_order(plan.stale)
     with _layouts(pool, todo) as layouts:
-        ctx = _gather(root, out, pandoc.result(), provenance, layouts, todo, say)
+        ctx = _gather(root, out, pandoc.result(), provenance, layouts, todo, say,
+                      frozenset(plan.stale))
         # The pooled editions begin first: their layouts start before the others' own work.
         begun = {e.name: e.begin(ctx) for e in sorted(todo, key=lambda e: not e.pooled)}
         made: dict[str, Made] = {}
@@ -107,7 +108,7 @@ def _layouts(pool: Pool | None, todo: list[Edition]) -> Iterator[Pool]:
 
 
 def _gather(root: Path, out: Path, binary: tuple[str, str], provenance: Provenance, pool: Pool,
-            todo: list[Edition], say: Callable[[str], None]) -> Context:
+            todo: list[Edition], say: Callable[[str], None], writing: frozenset[str]) -> Context:
     """Load the project and gather the report into what every edition is made from.
 
     pandoc starts on the chapters first; loading the data schemas (~0.5 s) and the editions'
@@ -136,7 +137,7 @@ def _gather(root: Path, out: Path, binary: tuple[str, str], provenance: Provenan
     preloaded.result()
     return Context(report, env, source_date(report, provenance.date), pool,
                    catalog.paths(report.publication.slug), frozenset(e.name for e in todo),
-                   out, say)
+                   out, say, writing)
 
 
 def _offered(ctx: Context, edition: Edition, made: Mapping[str, Made]) -> dict[str, Made]:

@@ -80,6 +80,9 @@ class LayoutRequest:
     """Leave out the last page: a unit's sentinel (``editions.pdf.chapters``)."""
     finish: bool = True
     """Finish the PDF (``finish.finish_pdf``); a book's units are finished once, combined."""
+    pages_only: bool = False
+    """Only what the EPUB's page list needs of the pages: no PDF, no cover spread (the print
+    edition made for the EPUB of a build that does not write it)."""
 
 
 def pdf_document_html(report: Report, env: jinja2.Environment, date: dt.datetime,

@@ -104,12 +104,19 @@ def lay_out(request: LayoutRequest) -> PrintLayout:
             document = document.copy(document.pages[:-1])
         wide_tables(document.pages)  # before anything is written of a PDF that would cut them
         cover = _cover(document) if request.cover else None
-        data = document.write_pdf(pdf_identifier=file_id.encode("ascii"), finisher=finish,
-                                  **options)
-        if request.finish:
-            data = finish_pdf(data, request.identifier, request.press)
-        total = page_count(data) if request.press and request.finish else len(document.pages)
-        spread = lay_out_spread(request, total) if request.spread and request.finish else None
+        if request.pages_only:
+            data, spread = b"", None
+            ranges.extend(label_ranges(document.pages, request.body_id))
+            # What finishing would pad the pages to (finish_print: the press's multiple).
+            total = request.press.padded(len(document.pages)) if request.press \
+                else len(document.pages)
+        else:
+            data = document.write_pdf(pdf_identifier=file_id.encode("ascii"), finisher=finish,
+                                      **options)
+            if request.finish:
+                data = finish_pdf(data, request.identifier, request.press)
+            total = page_count(data) if request.press and request.finish else len(document.pages)
+            spread = lay_out_spread(request, total) if request.spread and request.finish else None
     except weasyprint.urls.FatalURLFetchingError as exc:
         raise BuildError(f"PDF: {exc.__cause__ or exc}", "templates/pdf/document.html") from None
     finally:

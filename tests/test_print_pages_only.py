@@ -1,0 +1,53 @@
+"""The print edition made only for the EPUB's page list (a build that does not write it):
+its pages laid out, no PDF written, the page list's facts the same as the written edition's."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import shutil
+from pathlib import Path
+
+import pytest
+
+import folio
+from folio.content.gather import gather
+from folio.content.render import make_environment
+from folio.editions.pdf.document import layout_request
+from folio.editions.pdf.layout import lay_out
+from folio.inputs.load import load_project
+
+TINY = Path(__file__).resolve().parent / "fixtures" / "tiny"
+DATE = dt.datetime(2024, 3, 15, tzinfo=dt.UTC)
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("pages") / "tiny"
+    shutil.copytree(TINY, root)
+    return root
+
+
+def test_the_pages_only_layout_has_the_written_editions_pages(tiny):
+    report = gather(load_project(tiny), cache_dir=tiny / "build" / ".cache" / "pandoc")
+    request = layout_request(report, make_environment(tiny / "templates"), DATE, "print")
+    whole = lay_out(request)
+    pages = lay_out(dataclasses.replace(request, pages_only=True))
+    assert whole.data and whole.spread and not pages.data and pages.spread is None
+    assert pages.pages == whole.pages  # the blank pages finishing pads with counted too
+    assert (pages.anchors, pages.labels, pages.first_lines) == \
+        (whole.anchors, whole.labels, whole.first_lines)
+
+
+@pytest.mark.slow
+def test_an_epub_built_without_the_print_edition_is_the_same(tiny, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    epub = tiny / "build" / f"{load_project(tiny).publication.slug}.epub"
+    folio.build(tiny, ["epub"])
+    assert not list((tiny / "build").glob("*-print.pdf"))
+    alone = hashlib.sha256(epub.read_bytes()).hexdigest()
+    shutil.rmtree(tiny / "build")
+    folio.build(tiny)
+    assert list((tiny / "build").glob("*-print.pdf"))
+    assert hashlib.sha256(epub.read_bytes()).hexdigest() == alone
