@@ -27,7 +27,6 @@ from pathlib import Path
 import cssselect2
 import fontTools
 import tinycss2
-from fontTools import subset
 from fontTools.ttLib import TTFont
 
 from folio.editions import fallback
@@ -167,6 +166,9 @@ def _subset(font: TTFont, text: str, flavor: str | None) -> bytes:
     # The font is loaded with fontTools' default laziness, not lazy=False: that expanded
     # every glyph of a TrueType font (a fallback's thousands) to keep a handful, 0.25 s
     # of the 0.27 s a Noto Emoji subset took. The subset's bytes are the same.
+    # Imported here: a build whose subsets are all cached (an edit's) does not load it (0.1 s).
+    from fontTools import subset
+
     options = subset.Options()
     options.layout_features = ["*"]
     options.name_IDs = ["*"]
