@@ -126,7 +126,7 @@ def _gather(root: Path, out: Path, binary: tuple[str, str], provenance: Provenan
 
     try:
         project = load_project(root, links_checked=True)
-        env = make_environment(root / "templates")
+        env = make_environment(root / "templates", out / ".cache" / "jinja")
         report = gather(project, cache, say, env, binary, prefetched)
     finally:
         prefetched.settle()
