@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from concurrent.futures import Future
 from dataclasses import replace
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from folio.editions.base import Context, Edition, Made
 from folio.theme import SHOWN
@@ -28,6 +28,8 @@ WEASYPRINT = ("weasyprint", "pydyf", "fonttools", "pillow", "tinycss2", "csssele
 FONTS = ("fonttools", "tinycss2", "cssselect2")
 #: Where, in the build folder, the EPUB and the site keep their fonts' subsets for the next build.
 FONT_CACHE = ".cache/fonts"
+#: The EPUB's fonts, cut in the pool (``editions/fonts.py``).
+CUT_FONTS = "folio.editions.fonts:cut_edition_fonts"
 
 
 def themed(*paths: str) -> tuple[str, ...]:
@@ -165,15 +167,23 @@ class EPUB(Edition):
     def path(self, slug: str) -> str:
         return f"{slug}.epub"
 
-    def make(self, ctx: Context, begun: Any, deps: Mapping[str, Made]) -> Made:
+    def begin(self, ctx: Context) -> Future:
+        from folio.editions.epub.package import font_request
+
+        # The EPUB carries font subsets, cut from its own text (no whole font to deflate
+        # ahead): in the pool, queued after the PDFs' layouts, so that a worker cuts them
+        # while this process makes the site, instead of this process after the PDFs.
+        return ctx.pool.submit(CUT_FONTS, *font_request(ctx.report, ctx.env,
+                                                        ctx.out / FONT_CACHE))
+
+    def make(self, ctx: Context, begun: Future, deps: Mapping[str, Made]) -> Made:
         from folio.editions.epub.package import build_epub
         from folio.editions.pagelist import page_breaks
 
-        # The EPUB carries font subsets, cut from its own text (no whole font to deflate ahead).
         cover, printed = deps["pdf"].value.cover, deps["print"].value
         pages = page_breaks(ctx.report.sections, printed.anchors, printed.labels, printed.first_lines)
         return Made(build_epub(ctx.report, cover, pages, ctx.env, ctx.date,
-                               font_cache=ctx.out / FONT_CACHE))
+                               font_cache=ctx.out / FONT_CACHE, fonts=begun.result()))
 
 
 #: Every edition, by name, in the order the command line lists them.

@@ -231,6 +231,17 @@ def edition_fonts(bundle: Path, documents: Iterable, stylesheets: Iterable[str],
     return out
 
 
+def cut_edition_fonts(bundle: Path, documents: list[bytes], stylesheet: str,
+                      cache: Path | None, language: str) -> dict[str, bytes]:
+    """:func:`edition_fonts` of XML ``documents`` (bytes) under one stylesheet: the EPUB's
+    fonts, as a job of the build's pool (``editions.catalog.EPUB``), where it runs beside
+    the site's fonts instead of after the PDFs."""
+    from lxml import etree
+
+    return edition_fonts(bundle, [etree.fromstring(data) for data in documents], [stylesheet],
+                         cache=cache, language=language)
+
+
 def inside(bundle: Path, src: str) -> Path:
     """The file a @font-face names, which must lie inside the bundle's folder."""
     path = (bundle / src).resolve()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 
 import jinja2
@@ -88,13 +89,52 @@ class _Writer(epub.EpubWriter):
         return etree.tostring(tree, pretty_print=True, encoding="utf-8", xml_declaration=True)
 
 
+def documents(report: Report, env: jinja2.Environment,
+              pages: Sequence[PageBreak] = ()) -> list[tuple[Section, bytes]]:
+    """Each section's XHTML document, with the page-break markers of ``pages``."""
+    contents: list[tuple[Section, bytes]] = []
+    for section in report.sections:
+        body = retarget(report, section, _file_of, lambda src: src)
+        drop_print_styles(body)
+        separate_subtitle(body)
+        insert_markers(body, section.id, pages)
+        pop_up_notes(body)
+        xhtml = render(env, "epub/page.xhtml", {
+            "pub": report.publication, "section": section, "stylesheets": STYLESHEETS,
+            "role": ROLES.get(section.type), "body": Markup(inner_xhtml(body)),
+        })
+        contents.append((section, xhtml.encode("utf-8")))
+    return contents
+
+
+def font_request(report: Report, env: jinja2.Environment,
+                 font_cache: Path | None = None) -> tuple:
+    """What :func:`folio.editions.fonts.cut_edition_fonts` needs to cut the EPUB's fonts, as
+    plain values (a job for the pool, while the PDFs are laid out). The documents are those
+    without page-break markers: empty elements, they change no face's characters."""
+    root = report.project.root
+    return (resolve(root, "fonts/fonts.css").parent, [data for _, data in documents(report, env)],
+            read_input(resolve(root, "css/epub.css")).decode("utf-8"), font_cache,
+            report.publication.language)
+
+
+def _file_of(section) -> str:
+    return section_file(section.id, ".xhtml")
+
+
+#: The EPUB's stylesheets, in the order its documents link them.
+STYLESHEETS = ["fonts/fonts.css", "epub.css"]
+
+
 def build_epub(report: Report, cover: bytes, pages: list[PageBreak], env: jinja2.Environment,
-               date: dt.datetime, font_cache: Path | None = None) -> bytes:
+               date: dt.datetime, font_cache: Path | None = None,
+               fonts: dict[str, bytes] | None = None) -> bytes:
     """The EPUB 3 file of the report, as bytes, rendered with the build's ``env``.
 
     ``cover`` is the cover image (PNG, see :func:`folio.editions.pdf.cover.cover_png`); ``pages``
     marks the print edition's pages; ``date`` is the build's; ``font_cache`` keeps the fonts'
-    subsets (see ``edition_fonts``).
+    subsets (see ``edition_fonts``); ``fonts``, if given, are the fonts already cut (from
+    :func:`font_request`), else they are cut here.
     """
     pub = report.publication
     book = epub.EpubBook()
@@ -109,27 +149,14 @@ def build_epub(report: Report, cover: bytes, pages: list[PageBreak], env: jinja2
     if pages or printed:
         book.add_metadata("DC", "source", f"urn:isbn:{printed}" if printed else page_break_source(report))
 
-    def file_of(section):
-        return section_file(section.id, ".xhtml")
-
+    file_of = _file_of
     root = report.project.root
     css = read_input(resolve(root, "css/epub.css"))
-    stylesheets = ["fonts/fonts.css", "epub.css"]
-    contents: list[tuple[Section, bytes]] = []
-    for section in report.sections:
-        body = retarget(report, section, file_of, lambda src: src)
-        drop_print_styles(body)
-        separate_subtitle(body)
-        insert_markers(body, section.id, pages)
-        pop_up_notes(body)
-        xhtml = render(env, "epub/page.xhtml", {
-            "pub": pub, "section": section, "stylesheets": stylesheets,
-            "role": ROLES.get(section.type), "body": Markup(inner_xhtml(body)),
-        })
-        contents.append((section, xhtml.encode("utf-8")))
-    fonts = edition_fonts(resolve(root, "fonts/fonts.css").parent,
-                          [etree.fromstring(data) for _, data in contents], [css.decode("utf-8")],
-                          cache=font_cache, language=pub.language)
+    contents = documents(report, env, pages)
+    if fonts is None:
+        fonts = edition_fonts(resolve(root, "fonts/fonts.css").parent,
+                              [etree.fromstring(data) for _, data in contents],
+                              [css.decode("utf-8")], cache=font_cache, language=pub.language)
     for rel, data in sorted(fonts.items()):
         book.add_item(_item(rel, data))
     book.add_item(epub.EpubItem(uid="style", file_name="epub.css", media_type="text/css",
