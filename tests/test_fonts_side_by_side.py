@@ -1,9 +1,9 @@
-"""Fonts cut side by side (``editions/fonts.py``, threads) are the bytes each cut alone gives,
+"""Fonts cut side by side (``editions/subsets.py``, threads) are the bytes each cut alone gives,
 and a subset cut once is read back, not cut again."""
 
 from __future__ import annotations
 
-from folio.editions import fonts
+from folio.editions import subsets as fonts
 from folio.theme import THEME
 
 FACES = {name: (THEME / "fonts" / name).read_bytes()

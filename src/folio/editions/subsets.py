@@ -1,0 +1,144 @@
+"""Font subsets: a font cut with fontTools to the glyphs a text needs, every OpenType
+feature and name kept, side by side in threads, and kept for the next build.
+
+Split from ``editions/fonts.py``, which finds what each face of an edition shows and
+imports these names from here. The output depends only on its input: fontTools is
+told not to stamp the font with the clock, and WOFF2 (brotli) is deterministic.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import posixpath
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from pathlib import Path
+
+import fontTools
+from fontTools.ttLib import TTFont
+
+from folio.pipeline.output import write_file
+
+#: Subsets made in this process, by (font digest, characters, flavor): a preview that
+#: rebuilds the site on every save cuts each font again only when its characters change.
+_MADE: dict[tuple[str, str, str | None], bytes] = {}
+#: How many subsets to keep (a few editions' faces).
+_KEEP = 48
+
+
+def subset_font(data: bytes, text: str, flavor: str | None = None,
+                cache: Path | None = None) -> bytes:
+    """A font cut to the glyphs ``text`` needs, with all its OpenType features and names.
+
+    ``flavor`` is None (the font's own format, OTF or TTF) or ``"woff2"``.
+    Reusable for any font and text: the same input gives the same bytes. With a
+    ``cache`` folder (the build's ``.cache/fonts``) a subset made by an earlier
+    build is read back instead of cut again (a few seconds on a slow machine).
+    """
+    return _cut([_of_bytes(data, text, flavor)], cache)[0]
+
+
+def subset_file(path: Path, index: int, digest: str, text: str, flavor: str | None = None,
+                cache: Path | None = None) -> bytes:
+    """:func:`subset_font` of face ``index`` of a font file (a collection's, say) whose
+    sha256 is ``digest``: the file is read only when no subset of it is cached."""
+    return subset_files([(path, index, digest, text)], flavor, cache)[0]
+
+
+def subset_files(files: Iterable[tuple[Path, int, str, str]], flavor: str | None = None,
+                 cache: Path | None = None) -> list[bytes]:
+    """:func:`subset_file` of each (path, index, digest, text), cut side by side."""
+    return _cut([((f"{digest}:{index}", "".join(sorted(set(text))), flavor),
+                  partial(TTFont, path, fontNumber=index, recalcTimestamp=False))
+                 for path, index, digest, text in files], cache)
+
+
+def _of_bytes(data: bytes, text: str, flavor: str | None) -> tuple[tuple[str, str, str | None], Callable[[], TTFont]]:
+    return ((hashlib.sha256(data).hexdigest(), "".join(sorted(set(text))), flavor),
+            lambda: TTFont(io.BytesIO(data), recalcTimestamp=False))
+
+
+#: Threads that cut fonts side by side: WOFF2's brotli, 40 % of a web font's time, lets go
+#: of the GIL, so one face compresses while the next is cut.
+THREADS = 2
+
+
+def _cut(requests: list[tuple[tuple[str, str, str | None], Callable[[], TTFont]]],
+         cache: Path | None) -> list[bytes]:
+    """Each (key, loader) cut to its key's text and flavor, or read back from this process's
+    subsets or the ``cache`` folder; what is cut is kept in both."""
+    out: list[bytes | None] = [_MADE.get(key) for key, _ in requests]
+    stored = [None if cache is None else cache / (
+        hashlib.sha256(repr((*key, fontTools.version)).encode("utf-8")).hexdigest()
+        + f".{key[2] or 'font'}") for key, _ in requests]
+    for i, path in enumerate(stored):
+        if out[i] is None and path is not None and path.is_file():
+            out[i] = path.read_bytes()
+    todo = [i for i, made in enumerate(out) if made is None]
+
+    def cut(i: int) -> bytes:
+        (_, text, flavor), load = requests[i]
+        return _subset(load(), text, flavor)
+
+    logger = logging.getLogger("fontTools")
+    level = logger.level
+    logger.setLevel(logging.ERROR)  # fontTools warns about the bundle's odd glyph widths
+    try:
+        if len(todo) > 1:
+            with ThreadPoolExecutor(THREADS, thread_name_prefix="folio-fonts") as pool:
+                made = list(pool.map(cut, todo))
+        else:
+            made = [cut(i) for i in todo]
+    finally:
+        logger.setLevel(level)
+    for i, data in zip(todo, made, strict=True):
+        out[i] = data
+        path = stored[i]
+        if path is not None:
+            write_file(path, data)
+    done = [data for data in out if data is not None]
+    for (key, _), data in zip(requests, done, strict=True):
+        if key not in _MADE and len(_MADE) >= _KEEP:
+            _MADE.pop(next(iter(_MADE)))
+        _MADE[key] = data
+    return done
+
+
+def _subset(font: TTFont, text: str, flavor: str | None) -> bytes:
+    # The font is loaded with fontTools' default laziness, not lazy=False: that expanded
+    # every glyph of a TrueType font (a fallback's thousands) to keep a handful, 0.25 s
+    # of the 0.27 s a Noto Emoji subset took. The subset's bytes are the same.
+    # Imported here: a build whose subsets are all cached (an edit's) does not load it (0.1 s).
+    from fontTools import subset
+
+    options = subset.Options()
+    options.layout_features = ["*"]
+    options.name_IDs = ["*"]
+    options.name_languages = ["*"]
+    options.notdef_outline = True
+    options.glyph_names = False
+    options.drop_tables = [*options.drop_tables, "FFTM"]  # FontForge's timestamps
+    options.flavor = flavor
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(text=text)
+    subsetter.subset(font)
+    out = io.BytesIO()
+    font.flavor = flavor
+    font.save(out)
+    return out.getvalue()
+
+
+def subset_fonts(fonts: Mapping[str, bytes], text: str | Mapping[str, str],
+                 flavor: str | None = None, cache: Path | None = None) -> dict[str, bytes]:
+    """Each font cut to ``text`` (one text for all, or a text per font name), side by side.
+
+    Keys are kept, with the extension changed to ``.woff2`` for that flavor.
+    """
+    names = sorted(fonts)
+    made = _cut([_of_bytes(fonts[name], text if isinstance(text, str) else text.get(name, ""),
+                           flavor) for name in names], cache)
+    return {(posixpath.splitext(name)[0] + ".woff2" if flavor == "woff2" else name): data
+            for name, data in zip(names, made, strict=True)}
