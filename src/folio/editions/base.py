@@ -59,6 +59,8 @@ class Context:
     and an edition offered by another but not made again is read where it was written."""
     say: Callable[[str], None]
     """The build's progress log."""
+    shared: dict[str, Any] = field(default_factory=dict, compare=False)
+    """What editions of this build share, by name (the two PDFs' one layout job)."""
 
 
 class Edition:

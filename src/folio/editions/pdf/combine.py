@@ -273,12 +273,14 @@ def _write_outline(out, forest) -> None:
 
 def _label_entries(ranges: Sequence[LabelRange]) -> list:
     entries: list = []
-    for start, prefix, style in ranges:
+    for start, prefix, style, *first in ranges:
         entry = Dictionary()
         if prefix:
             entry.P = String(prefix)
         if style:
             entry.S = Name("/" + style)
+        if first and first[0] != 1:
+            entry.St = first[0]
         entries += [start, entry]
     return entries
 
