@@ -30,7 +30,7 @@ from folio.editions.pdf.document import (
     label_runs,
     range_labels,
 )
-from folio.editions.pdf.finish import finish_pdf, page_count
+from folio.editions.pdf.finish import finish_pages, finish_pdf, page_count
 from folio.editions.pdf.press import spread_stylesheet
 from folio.errors import BuildError, Problem
 from folio.pipeline.workers import background
@@ -140,6 +140,8 @@ def _written(request: LayoutRequest, document, pages, kept: tuple[int, ...], fol
                           finisher=lambda _, pdf: label_pages(pdf, runs))
     if request.finish:
         data = finish_pdf(data, request.identifier, request.press)
+    else:  # a unit of a book: what can be finished page by page, here
+        data = finish_pages(data, request.variant == "pdf/x-4")
     total = page_count(data) if request.press and request.finish else len(chosen)
     spread = lay_out_spread(request, total) if request.spread and request.finish else None
     blank = total - len(chosen)  # the blank pages finishing added, to the profile's multiple

@@ -12,12 +12,13 @@ written again as the printer's PDF/X-4 (``layout.lay_out``).
 WeasyPrint has no public way to re-style a rendered document, so this walks its boxes
 (``Box.style``, the computed styles of ``weasyprint.css``), as ``layout.lay_out_unit``
 wraps its page maker: WeasyPrint is pinned, and tests/test_book_pdf.py compares the
-print PDF drawn so with the print document laid out on its own. What WeasyPrint resolves
-at layout rather than at drawing is redone: the backgrounds (``layout_backgrounds``) and
-a font's underline metrics. Collapsed table borders keep the screen's colours (WeasyPrint
-resolves them as it builds the table): the finishing converts them, like any RGB left,
-to the press's CMYK (``colour.to_press_cmyk``). :func:`check_paint_only` refuses a print
-stylesheet that would move a line, which a layout shared so could not show.
+print PDF drawn so with the print document laid out on its own (the same pixels). What
+WeasyPrint resolves at layout rather than at drawing is redone: the backgrounds
+(``layout_backgrounds``), a font's underline metrics, and the collapsed table borders
+(resolved as WeasyPrint builds a table: recoloured from the table parts' own borders). Any
+RGB left is converted to the press's CMYK by the finishing (``colour.to_press_cmyk``).
+:func:`check_paint_only` refuses a print stylesheet that would move a line, which a layout
+shared so could not show.
 """
 
 from __future__ import annotations
