@@ -498,3 +498,27 @@ def test_a_print_rule_that_moves_a_line_is_refused(tmp_path):
     (problem,) = caught.value.problems
     assert "'font-size' for the print edition only" in problem.message
     assert (problem.path, problem.line) == ("templates/css/print-edition.css", lines + 1)
+
+
+def test_chapters_that_open_on_either_side(tmp_path):
+    """A design whose sections open on the next page, left or right: each unit's side then
+    follows the pages before it, the front matter's too, so the front matter is laid out
+    first with guessed numbers and again with the real ones; the book still matches the
+    single document, page for page."""
+    from folio.editions.pdf.book import LayoutCache
+
+    root = tmp_path / "book"
+    shutil.copytree(FIXTURE, root)
+    shutil.copytree(REPO / "templates", root / "templates")
+    css = root / "templates" / "css" / "print.css"
+    css.write_text(css.read_text().replace(".section { break-before: right; page: back; }",
+                                           ".section { break-before: page; page: back; }", 1))
+    report = gather(load_project(root), cache_dir=root / "build" / ".cache" / "pandoc")
+    env = make_environment(root / "templates")
+    cache = LayoutCache(root / "build" / ".cache" / "pdf", report)
+    book = lay_out_book(report, env, DATE, "both", cache=cache)
+    single = lay_out(layout_request(report, env, DATE, "both"))
+    assert sorted(cache.laid_out).count("front") == 2
+    assert book.printed is not None and single.printed is not None
+    for ours, theirs in ((book, single), (book.printed, single.printed)):
+        assert (ours.labels, texts(ours.data)) == (theirs.labels, texts(theirs.data))
