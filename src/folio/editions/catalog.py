@@ -166,7 +166,7 @@ def cover_path(slug: str) -> str:
 class EPUB(Edition):
     """The EPUB 3 (``editions/epub/``): its cover is page 1 of the screen PDF, its page list
     follows the print edition's pages (pageBreakSource: the printed book, recto openings and
-    all; the screen PDF has no blank pages)."""
+    all; the screen PDF is the same pages less the blank ones)."""
 
     name = "epub"
     inputs = themed("templates/epub/", "templates/css/epub.css")
