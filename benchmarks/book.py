@@ -194,14 +194,16 @@ import datetime as dt, sys
 from pathlib import Path
 from folio.content.gather import gather
 from folio.content.render import make_environment
-from folio.editions.pdf.document import pdf_document_html, LayoutRequest
-from folio.editions.pdf.layout import lay_out
+from folio.editions.pdf.document import pdf_document_html
+from folio.editions.pdf.layout import BASE_URL, ProjectFetcher, weasyprint
 from folio.inputs.load import load_project
 root = Path(sys.argv[1])
 report = gather(load_project(root), cache_dir=root / "build" / ".cache" / "pandoc")
 html = pdf_document_html(report, make_environment(root / "templates"), dt.datetime(2024, 3, 15))
-layout = lay_out(LayoutRequest(root, html, "x", None, finish=False))
-print(layout.pages, file=sys.stderr)
+# WeasyPrint alone: one document laid out and written, nothing of folio's around it.
+document = weasyprint.HTML(string=html, base_url=BASE_URL, url_fetcher=ProjectFetcher(root)).render()
+document.write_pdf(pdf_variant="pdf/ua-1")
+print(len(document.pages), file=sys.stderr)
 """
 
 

@@ -94,9 +94,31 @@ def test_same_pixels(pair):
 def test_same_labels_and_page_list_inputs(pair):
     single, book = pair
     assert PdfReader(io.BytesIO(book.data)).page_labels == PdfReader(io.BytesIO(single.data)).page_labels
-    assert "ii" in book.labels and "1" in book.labels
+    # The screen edition leaves out the print's blank pages (ii, the verso of the half-title),
+    # keeping the printed folios: "page 3" is the same page in both.
+    assert ("ii" in book.labels) == is_print(book) and "1" in book.labels
+    assert PdfReader(io.BytesIO(book.data)).page_labels == list(book.labels)
     assert (book.labels, book.anchors, book.first_lines) == \
         (single.labels, single.anchors, single.first_lines)
+
+
+def test_the_screen_edition_is_the_print_less_its_blank_pages(book):
+    """One layout, two PDFs: the screen's pages are the print's with text, and the cover."""
+    both = lay_out_book(*book, DATE, "both")
+    screen, printed = both, both.printed
+    assert printed is not None and not is_print(screen) and is_print(printed)
+    assert screen.labels[0] == "Cover" and "Cover" not in printed.labels
+    by_label = dict(zip(printed.labels, texts(printed.data), strict=True))
+    for label, text in zip(screen.labels[1:], texts(screen.data)[1:], strict=True):
+        # The screen's text layer has its visually hidden headings too (the print's are hidden).
+        words = iter(text.split())
+        assert by_label[label].split() and all(word in words for word in by_label[label].split())
+    missing = [label for label in printed.labels if label not in screen.labels]
+    assert missing and all(not by_label[label].strip() for label in missing)
+    single = lay_out(layout_request(*book, DATE, "both"))
+    assert single.printed is not None
+    assert (texts(single.data), single.labels) == (texts(screen.data), screen.labels)
+    assert (texts(single.printed.data), single.printed.labels) == (texts(printed.data), printed.labels)
 
 
 def outline(data: bytes) -> list[tuple[int, str, int]]:
@@ -330,10 +352,9 @@ class TestIncremental:
     def test_each_rule(self, project, build, edition):
         every = sorted(["opening", "tables", "short", "closing", "appendix", "references", "front"])
         layout, laid_out, _ = build(project)
-        # On the screen, the front matter twice: first with guessed page numbers (the sides of
-        # the pages after it follow its length), then with the real ones; in print (every
-        # section on a recto) once, last.
-        assert laid_out == (sorted([*every, "front"]) if edition == "screen" else every)
+        # Every section opens on a recto (in both editions, drawn from one layout): the front
+        # matter is laid out once, last, with the real page numbers its contents print.
+        assert laid_out == every
         again, laid_out, _ = build(project)
         assert laid_out == [] and again.data == layout.data
 
@@ -375,7 +396,7 @@ def test_the_build_lays_out_a_book_by_chapter(tmp_path, monkeypatch):
     messages = []
     build(root, editions=("pdf", "epub"), log=messages.append)
     assert any("chapter by chapter" in m for m in messages)
-    assert any(re.search(r"pdf: 7 of 7 chapters laid out, \d+ pages, [0-9.]+ s", m) for m in messages)
+    assert any(re.search(r"pdf, print: 7 of 7 chapters laid out, \d+ pages, [0-9.]+ s", m) for m in messages)
     pdf = next((root / "build").glob("*.pdf")).read_bytes()
     assert len(texts(pdf)) > 15 and len(list((root / "build" / ".cache" / "pdf").glob("*.pickle"))) >= 7
     monkeypatch.setattr(limits, "MAX_UNIT_ELEMENTS", 300)
@@ -412,7 +433,8 @@ def test_units_are_cut_only_where_a_page_breaks(tmp_path):
 
 def test_the_preview_lays_out_only_the_edited_chapter(tmp_path, monkeypatch):
     """``serve --all`` rebuilds through the build's own cache (build/.cache/pdf): after a
-    one-word edit, one chapter of each PDF is laid out again, and the PDF follows the edit."""
+    one-word edit, one chapter is laid out again (once, for both PDFs), and the PDF follows
+    the edit."""
     from folio.commands.serve import Preview
     from folio.content import limits
 
@@ -432,7 +454,7 @@ def test_the_preview_lays_out_only_the_edited_chapter(tmp_path, monkeypatch):
     finally:
         preview.pool.close()
     new = set((root / "build" / ".cache" / "pdf").glob("*.pickle")) - before
-    assert len(new) == 2  # the edited chapter, once in each edition
+    assert len(new) == 1  # the edited chapter, once: both editions are drawn from its layout
     text = "".join(texts((root / "build" / "small-book.pdf").read_bytes()))
     assert "continues" not in text and re.search(r"It\s+fol", text)
 
@@ -456,3 +478,47 @@ def test_page_references_across_chapters(tmp_path):
     assert texts(book.data) == texts(single.data)
     assert "on page" in "".join(texts(book.data))
     assert set(font_programs(book.data).values()) == {1}
+
+
+def test_a_print_rule_that_moves_a_line_is_refused(tmp_path):
+    """Both PDFs are drawn from one layout: the print edition's own rules may paint, not move."""
+    from folio.errors import BuildError
+
+    root = tmp_path / "book"
+    shutil.copytree(FIXTURE, root)
+    shutil.copytree(REPO / "templates", root / "templates")
+    css = root / "templates" / "css" / "print-edition.css"
+    lines = css.read_text().count("\n")
+    css.write_text(css.read_text() + "h1 { color: device-cmyk(0 0 0 1); font-size: 30pt; }\n")
+    report = gather(load_project(root), cache_dir=root / "build" / ".cache" / "pandoc")
+    env = make_environment(root / "templates")
+    assert lay_out(layout_request(report, env, DATE, "screen")).pages > 15  # the screen: not its concern
+    with pytest.raises(BuildError) as caught:
+        layout_request(report, env, DATE, "print")
+    (problem,) = caught.value.problems
+    assert "'font-size' for the print edition only" in problem.message
+    assert (problem.path, problem.line) == ("templates/css/print-edition.css", lines + 1)
+
+
+def test_chapters_that_open_on_either_side(tmp_path):
+    """A design whose sections open on the next page, left or right: each unit's side then
+    follows the pages before it, the front matter's too, so the front matter is laid out
+    first with guessed numbers and again with the real ones; the book still matches the
+    single document, page for page."""
+    from folio.editions.pdf.book import LayoutCache
+
+    root = tmp_path / "book"
+    shutil.copytree(FIXTURE, root)
+    shutil.copytree(REPO / "templates", root / "templates")
+    css = root / "templates" / "css" / "print.css"
+    css.write_text(css.read_text().replace(".section { break-before: right; page: back; }",
+                                           ".section { break-before: page; page: back; }", 1))
+    report = gather(load_project(root), cache_dir=root / "build" / ".cache" / "pandoc")
+    env = make_environment(root / "templates")
+    cache = LayoutCache(root / "build" / ".cache" / "pdf", report)
+    book = lay_out_book(report, env, DATE, "both", cache=cache)
+    single = lay_out(layout_request(report, env, DATE, "both"))
+    assert sorted(cache.laid_out).count("front") == 2
+    assert book.printed is not None and single.printed is not None
+    for ours, theirs in ((book, single), (book.printed, single.printed)):
+        assert (ours.labels, texts(ours.data)) == (theirs.labels, texts(theirs.data))

@@ -31,13 +31,17 @@ def tiny(tmp_path_factory) -> Path:
 
 def test_the_pages_only_layout_has_the_written_editions_pages(tiny):
     report = gather(load_project(tiny), cache_dir=tiny / "build" / ".cache" / "pandoc")
-    request = layout_request(report, make_environment(tiny / "templates"), DATE, "print")
-    whole = lay_out(request)
-    pages = lay_out(dataclasses.replace(request, pages_only=True))
+    request = layout_request(report, make_environment(tiny / "templates"), DATE, "both")
+    assert request.printing is not None
+    whole = lay_out(request).printed
+    only = dataclasses.replace(request, printing=dataclasses.replace(request.printing,
+                                                                     pages_only=True))
+    pages = lay_out(only).printed
+    assert whole is not None and pages is not None
     assert whole.data and whole.spread and not pages.data and pages.spread is None
     assert pages.pages == whole.pages  # the blank pages finishing pads with counted too
-    assert (pages.anchors, pages.labels, pages.first_lines) == \
-        (whole.anchors, whole.labels, whole.first_lines)
+    assert (pages.anchors, pages.labels, pages.first_lines, pages.kept, pages.count) == \
+        (whole.anchors, whole.labels, whole.first_lines, whole.kept, whole.count)
 
 
 @pytest.mark.slow

@@ -62,6 +62,8 @@ class Context:
     writing: frozenset[str] | None = None
     """The editions this build writes (None: all it makes); one made only for another (the
     print edition, for the EPUB's page list) may skip what no one reads of it."""
+    shared: dict[str, Any] = field(default_factory=dict, compare=False)
+    """What editions of this build share, by name (the two PDFs' one layout job)."""
 
     def writes(self, name: str) -> bool:
         """Whether this build writes edition ``name`` (not only makes it for another)."""

@@ -90,36 +90,53 @@ class PDF(Edition):
         from folio.content.limits import fits_one_document
         from folio.editions.pdf.document import layout_request
 
+        if "pdf-layout" in ctx.shared:
+            return ctx.shared["pdf-layout"]
+        # One layout for both PDF editions, made by whichever begins first: the print edition
+        # is drawn from the screen's layout (``editions/pdf/restyle.py``).
+        both = {"pdf", "print"} <= ctx.making
+        variant = "both" if both else self.variant
+        names = "pdf, print" if both else self.name
         # The EPUB's cover is page 1 of the screen PDF: made in the same worker, if needed.
-        cover = self.variant == "screen" and "epub" in ctx.making
+        cover = "epub" in ctx.making and variant != "print"
         if not fits_one_document(ctx.report):
             from folio.pipeline.workers import background
 
-            ctx.say(f"{self.name}: laying out pages, chapter by chapter")
-            return background(self._book, ctx, cover, name=f"folio-{self.name}-book")
-        request = layout_request(ctx.report, ctx.env, ctx.date, self.variant, cover=cover,
-                                 font_cache=ctx.out / FONT_CACHE)
-        if not ctx.writes(self.name):
-            # Made only for the EPUB's page list (the print edition, when it is not asked
-            # for): its pages, not the PDF, finishing and cover spread no one reads.
-            request = replace(request, pages_only=True)
-        ctx.say(f"{self.name}: laying out pages")
-        return ctx.pool.submit(LAY_OUT, request)
+            ctx.say(f"{names}: laying out pages, chapter by chapter")
+            begun = background(self._book, ctx, variant, cover, name="folio-pdf-book")
+        else:
+            request = layout_request(ctx.report, ctx.env, ctx.date, variant, cover=cover,
+                                     font_cache=ctx.out / FONT_CACHE)
+            if request.printing is not None and not ctx.writes("print"):
+                # Made only for the EPUB's page list: the print's pages, not its PDF,
+                # repaint and cover spread, which no one reads.
+                request = replace(request, printing=replace(request.printing, pages_only=True))
+            ctx.say(f"{names}: laying out pages")
+            begun = ctx.pool.submit(LAY_OUT, request)
+        ctx.shared["pdf-layout"] = begun
+        return begun
 
     def make(self, ctx: Context, begun: Future, deps: Mapping[str, Made]) -> Made:
-        layout = begun.result()
+        layout = self._own(begun.result())
         return Made(layout.data, pages=layout.pages, value=layout)
 
-    def _book(self, ctx: Context, cover: bool):
+    def _own(self, layout):
+        """This edition's layout, of a job that may have made both."""
+        if self.variant == "print" and layout.printed is not None:
+            return layout.printed
+        return layout
+
+    def _book(self, ctx: Context, variant: str, cover: bool):
         """A book too large for one document, laid out chapter by chapter in the pool, each
-        chapter's pages cached (``editions/pdf/book.py``), and combined in the pool."""
+        chapter's pages cached (``editions/pdf/book.py``), and combined in the pool: the
+        ``variant`` "screen", "print" or "both"."""
         from folio.editions.pdf.book import LayoutCache, lay_out_book
         from folio.pipeline.workers import once
 
         cache = LayoutCache(ctx.out / PDF_CACHE, ctx.report)
         # The combination holds every page: in a process of its own, not a worker that keeps
         # the memory for the rest of the build.
-        return lay_out_book(ctx.report, ctx.env, ctx.date, self.variant, ctx.pool.submit, cover,
+        return lay_out_book(ctx.report, ctx.env, ctx.date, variant, ctx.pool.submit, cover,
                             cache, ctx.say, parallel=True, combine_in=once,
                             font_cache=ctx.out / FONT_CACHE)
 
@@ -142,7 +159,7 @@ class Print(PDF):
         return (self.path(slug), cover_path(slug))
 
     def make(self, ctx: Context, begun: Future, deps: Mapping[str, Made]) -> Made:
-        layout = begun.result()
+        layout = self._own(begun.result())
         spread = Made(layout.spread, pages=1)
         return Made(layout.data, pages=layout.pages, value=layout,
                     also={cover_path(ctx.report.publication.slug): spread})
@@ -156,7 +173,7 @@ def cover_path(slug: str) -> str:
 class EPUB(Edition):
     """The EPUB 3 (``editions/epub/``): its cover is page 1 of the screen PDF, its page list
     follows the print edition's pages (pageBreakSource: the printed book, recto openings and
-    all; the screen PDF has no blank pages)."""
+    all; the screen PDF is the same pages less the blank ones)."""
 
     name = "epub"
     inputs = themed("templates/epub/", "templates/css/epub.css")

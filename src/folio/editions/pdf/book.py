@@ -22,6 +22,7 @@ them; the front matter only if a number its contents print changed.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import pickle
@@ -40,6 +41,7 @@ from folio.editions.pdf.document import (
     PrintLayout,
     edition_of,
     label_ranges,
+    label_runs,
     range_labels,
 )
 from folio.errors import BuildError, Problem
@@ -81,8 +83,10 @@ class LayoutCache:
         if start == (None, None):
             start = None  # told nothing: laid out as its document says, as with no start
         digest = hashlib.sha256(self.context.encode())
+        printing = request.printing
         for part in (request.document, request.identifier, request.variant, str(request.drop_last),
-                     str(request.cover), str(start)):
+                     str(request.cover), str(start), str(request.write),
+                     printing.document if printing else "", printing.identifier if printing else ""):
             digest.update(part.encode("utf-8") + b"\0")
         return digest.hexdigest()
 
@@ -152,15 +156,24 @@ class _Page:
 
 def unit_request(report: Report, unit: Unit, edition: str | PdfEdition, first_page: int | None,
                  footnotes_before: int, toc_numbers: dict[str, str] | None = None,
-                 cover: bool = False, right: bool | None = None) -> LayoutRequest:
+                 cover: bool = False, right: bool | None = None,
+                 printing: Unit | None = None, write: bool = True) -> LayoutRequest:
     """The request that lays out one unit, its numbers written in (``right``: its first page's
-    side, when its opening does not fix it and it is known now)."""
+    side, when its opening does not fix it and it is known now); with ``printing`` (the same
+    unit of the print edition's documents), the print edition drawn from its layout too
+    (``write``: the unit's own PDF as well)."""
     variant = edition if isinstance(edition, str) else "print" if edition.press else "screen"
     style = unit_style(unit, first_page, footnotes_before, toc_numbers, right)
     identifier = f"{report.publication.identifier}#{variant}#{unit.name}"
+    drawn = None
+    if printing is not None:
+        drawn = LayoutRequest(report.project.root, fill(printing, style),
+                              f"{report.publication.identifier}#print#{unit.name}", None,
+                              variant="pdf/x-4", finish=False)
     return LayoutRequest(report.project.root, fill(unit, style), identifier, None,
-                         cover and unit.front, variant="pdf/x-4" if variant == "print" else "pdf/ua-1",
-                         drop_last=unit.sentinel, finish=False)
+                         cover and unit.front and write,
+                         variant="pdf/x-4" if variant == "print" else "pdf/ua-1",
+                         drop_last=unit.sentinel, finish=False, printing=drawn, write=write)
 
 
 def here(job: str, *args) -> Future:
@@ -178,18 +191,30 @@ def lay_out_book(report: Report, env: jinja2.Environment, date: dt.datetime, edi
                  say: Callable[[str], None] = lambda message: None,
                  parallel: bool = False, combine_in: Run | None = None,
                  font_cache: Path | None = None) -> PrintLayout:
-    """The PDF edition of ``report`` laid out unit by unit with ``run`` (a pool's submit, or
-    in this process), through ``cache``, combined and finished with ``combine_in`` (by
-    default ``run``): a PrintLayout as the single document's.
+    """The PDF edition of ``report`` ("screen", "print", or "both": the screen's, with the
+    print's in :attr:`PrintLayout.printed`) laid out unit by unit with ``run`` (a pool's
+    submit, or in this process), through ``cache``, combined and finished with ``combine_in``
+    (by default ``run``): a PrintLayout as the single document's. Each unit is laid out once
+    for both editions (``layout.lay_out``), and each edition combined from its PDFs.
 
     ``parallel`` (with a pool): the units are laid out at once, each told its first page
     number once the units before it are paginated (:mod:`folio.editions.pdf.schedule`);
     else one by one, in book order."""
     from folio.content.limits import check_unit
+    from folio.editions.pdf.document import check_paint_only
     from folio.editions.pdf.schedule import Scheduler
 
-    values = edition_of(report, env, date, edition)
-    parts = units(report, env, date, edition, font_cache)
+    # One layout, the screen documents', for both editions: the print edition is drawn from
+    # it (``editions.pdf.restyle``) with the print documents' paint.
+    values = edition_of(report, env, date, "screen")
+    printing = None if edition == "screen" else edition_of(report, env, date, "print")
+    write = edition != "print"
+    parts = units(report, env, date, "screen", font_cache)
+    drawn: dict[str, Unit] = {}
+    if printing is not None:
+        check_paint_only(report.project.root)
+        drawn = {unit.name: unit for unit in units(report, env, date, "print", font_cache)}
+    name = values.name if printing is None else printing.name if not write else "pdf, print"
     sections = {s.id: s for s in report.sections}
     for unit in parts:
         check_unit(unit.name, [sections[name] for name in unit.sections])
@@ -197,8 +222,8 @@ def lay_out_book(report: Report, env: jinja2.Environment, date: dt.datetime, edi
     done: dict[str, int] = {}
 
     def progress(request: LayoutRequest, layout: PrintLayout) -> None:
-        done[_name(request)] = layout.pages  # the front matter's second pass counts once
-        say(f"{values.name}: {len(done)} of {len(parts)} chapters laid out,"
+        done[_name(request)] = layout.count  # the front matter's second pass counts once
+        say(f"{name}: {len(done)} of {len(parts)} chapters laid out,"
             f" {sum(done.values())} pages, {time.monotonic() - started:.1f} s")
 
     def lay_out_cached(request: LayoutRequest) -> PrintLayout:
@@ -211,12 +236,18 @@ def lay_out_book(report: Report, env: jinja2.Environment, date: dt.datetime, edi
         progress(request, layout)
         return layout
 
+    def request(unit: Unit, first: int | None, before: int, numbers: dict[str, str],
+                right: bool | None = None) -> LayoutRequest:
+        return unit_request(report, unit, values, first, before, numbers, cover, right,
+                            drawn.get(unit.name), write)
+
     front, rest = parts[0], parts[1:]
     befores = [front.footnotes]
     for unit in rest[:-1]:
         befores.append(befores[-1] + unit.footnotes)
     # The front matter goes last, once, with the real numbers its contents print, unless the
-    # pages after it follow its length (the screen edition's sides): then first, with a guess.
+    # pages after it follow its length (a project's chapters opening on either side): then
+    # first, with a guess.
     front_last = all(unit.side is not None for unit in rest)
     guess = (cache.numbers(values.name) if cache else None) or {}
     numbered = [unit for unit in (rest if front_last else parts) if unit.targets]
@@ -228,23 +259,21 @@ def lay_out_book(report: Report, env: jinja2.Environment, date: dt.datetime, edi
         front_layout = None
         scheduler = Scheduler(cache, progress)
         if not front_last:
-            front_request = unit_request(report, front, values, None, 0, wanted(front), cover)
+            front_request = request(front, None, 0, wanted(front))
             if parallel:
                 scheduler.add(front_request, fixed=True, body=False)
             else:
                 front_layout = lay_out_cached(front_request)
         for unit, before in zip(rest, befores, strict=True):
-            scheduler.add(unit_request(report, unit, values, None, before, wanted(unit)),
-                          fixed=unit.side is not None)
+            scheduler.add(request(unit, None, before, wanted(unit)), fixed=unit.side is not None)
         if parallel:
             layouts = scheduler.in_parallel(run)
             if not front_last:
                 front_layout, layouts = layouts[0], layouts[1:]
         else:
             layouts = scheduler.one_by_one(
-                lambda i, start: unit_request(report, rest[i], values, start[0], befores[i],
-                                              wanted(rest[i]), right=start[1]),
-                lay_out_cached, front_layout.pages if front_layout else None)
+                lambda i, start: request(rest[i], start[0], befores[i], wanted(rest[i]), start[1]),
+                lay_out_cached, front_layout.count if front_layout else None)
         real = _numbers(layouts)
         _check_targets(parts, real)
         # Like LaTeX: the numbers a unit printed are those of the pages now, or it is laid
@@ -257,13 +286,27 @@ def lay_out_book(report: Report, env: jinja2.Environment, date: dt.datetime, edi
                          " layouts (a number that moves a page moves itself): reword around one",
                          "templates/css/print.css")
     if front_last:
-        front_layout = lay_out_cached(unit_request(report, front, values, None, 0,
-                                                   {t: real[t] for t in front.targets}, cover))
+        front_layout = lay_out_cached(request(front, None, 0, {t: real[t] for t in front.targets}))
     if cache:
         cache.keep_numbers(values.name, real)
     assert front_layout is not None
-    return _combined(report, values, [front_layout, *layouts], run, combine_in or run,
-                     cover and front_layout.cover, front.fallbacks)
+    every = [front_layout, *layouts]
+    combine = combine_in or run
+    screen = _combined(report, values, every, run, combine, cover and front_layout.cover,
+                       front.fallbacks) if write else None
+    printed = None
+    if printing is not None:
+        printed = _combined(report, printing, [_printed(layout) for layout in every], run, combine,
+                            None, front.fallbacks)
+    if screen is None:
+        assert printed is not None
+        return printed
+    return dataclasses.replace(screen, printed=printed) if printed else screen
+
+
+def _printed(layout: PrintLayout) -> PrintLayout:
+    """The print edition of a unit laid out for both."""
+    return layout.printed if layout.printed is not None else layout  # or laid out for print alone
 
 
 def _check_targets(parts: list[Unit], numbers: dict[str, str]) -> None:
@@ -282,10 +325,10 @@ def _numbers(layouts: list[PrintLayout]) -> dict[str, str]:
     numbers: dict[str, str] = {}
     page = 1
     for layout in layouts:
-        for i, anchors in enumerate(layout.anchors):
+        for i, anchors in zip(layout.indices(), layout.anchors, strict=False):
             for anchor in anchors:
                 numbers.setdefault(anchor, str(page + i))
-        page += layout.pages
+        page += layout.count
     return numbers
 
 
@@ -302,7 +345,19 @@ def _combined(report: Report, values: PdfEdition, layouts: list[PrintLayout], ru
     anchors = tuple(a for layout in layouts for a in layout.anchors)
     first_lines = tuple(line for layout in layouts for line in layout.first_lines)
     body_id = next((s.id for s in report.sections if s.part == "body"), None)
-    ranges = label_ranges([_Page(a) for a in anchors], body_id) if body_id else []
+    # Every page laid out, those this edition leaves out too (the screen's blank pages, the
+    # print's cover: no anchors known), numbered as printed; this edition's pages keep theirs.
+    laid: list[tuple[str, ...]] = []
+    kept: list[int] = []
+    for layout in layouts:
+        slots: list[tuple[str, ...]] = [()] * layout.count
+        for i, found in zip(layout.indices(), layout.anchors, strict=True):
+            slots[i] = found
+        kept += [len(laid) + i for i in layout.indices()]
+        laid += slots
+    full = label_ranges([_Page(a) for a in laid], body_id) if body_id else []
+    folios = range_labels(full, len(laid)) if full else ()
+    ranges = label_runs([folios[i] for i in kept]) if full else []
     pages = len(anchors)
     padded = values.press.padded(pages) if values.press else pages
     spread = None

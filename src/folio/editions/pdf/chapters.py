@@ -19,10 +19,10 @@ What crosses a unit's edge is written into a style of its own (:func:`unit_style
 Links to another unit's anchors would be dropped by WeasyPrint (and logged, an
 error in folio); they become ``folio-xref:<id>`` URI links, which the
 combination turns back into internal links. A unit followed by one that opens on
-a given side (every section on a recto, in the print edition) ends with a
+a given side (every section on a recto, the theme's design) ends with a
 sentinel that starts a page on that side, so that it gets the blank verso the
 single document has; the sentinel's own page is dropped. A unit that opens on
-the next page, whichever side (the screen edition), has its first page on the
+the next page, whichever side (a design whose sections do), has its first page on the
 side the pages before it leave: ``html { break-before: left }`` or ``right``,
 WeasyPrint's way to choose the first page's side.
 """

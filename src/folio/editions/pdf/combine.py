@@ -104,7 +104,8 @@ def combine(parts: Sequence[bytes], ranges: Sequence[LabelRange] = (),
     _share_fonts(out, fonts or {})
     _share_streams(out)
     if identifier is not None:
-        finish_open(out, identifier, press)
+        # The pages' own steps were done unit by unit (``finish.finish_pages``).
+        finish_open(out, identifier, press, pages_done=True)
     buffer = io.BytesIO()
     # Object streams, as WeasyPrint writes: without them the structure tree's thousands of
     # small objects would double a book's size.
@@ -150,6 +151,8 @@ def _merge_tree(out, src, n: int, first: int, document, page_keys: list, annots:
             document.K.append(kid)
 
         def copy(obj):
+            if obj is None:  # a pagination artifact's marked content (``tagging``): no element
+                return pikepdf.Object.parse(b"null")
             # What pointed at the unit's own Document element points at the one Document.
             found = out.copy_foreign(obj)
             return document if found.objgen == copied.objgen else found
@@ -273,12 +276,14 @@ def _write_outline(out, forest) -> None:
 
 def _label_entries(ranges: Sequence[LabelRange]) -> list:
     entries: list = []
-    for start, prefix, style in ranges:
+    for start, prefix, style, *first in ranges:
         entry = Dictionary()
         if prefix:
             entry.P = String(prefix)
         if style:
             entry.S = Name("/" + style)
+        if first and first[0] != 1:
+            entry.St = first[0]
         entries += [start, entry]
     return entries
 

@@ -12,7 +12,8 @@ error, so nothing is silently dropped.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -49,10 +50,26 @@ class PrintLayout:
     """Page 1 as a PNG (``folio.editions.pdf.cover.cover_png``), when the request asked for it."""
     spread: bytes | None = None
     """The print edition's cover spread (back, spine, front), a PDF/X-4 of its own."""
+    printed: PrintLayout | None = None
+    """The print edition, drawn from the same layout (``LayoutRequest.printing``)."""
+    kept: tuple[int, ...] | None = None
+    """Per page, its index among the pages laid out (None: every page laid out is here):
+    the screen edition leaves out the blank ones, the print edition the cover."""
+    laid_out: int | None = None
+    """How many pages were laid out (None: :attr:`pages`): what numbers the pages after it."""
 
     @property
     def pages(self) -> int:
         return len(self.labels)
+
+    @property
+    def count(self) -> int:
+        """The pages laid out: what the page numbers after them count on from."""
+        return self.pages if self.laid_out is None else self.laid_out
+
+    def indices(self) -> tuple[int, ...]:
+        """Per page here, its index among the pages laid out."""
+        return tuple(range(self.pages)) if self.kept is None else self.kept
 
 
 @dataclass(frozen=True)
@@ -80,6 +97,11 @@ class LayoutRequest:
     """Leave out the last page: a unit's sentinel (``editions.pdf.chapters``)."""
     finish: bool = True
     """Finish the PDF (``finish.finish_pdf``); a book's units are finished once, combined."""
+    printing: LayoutRequest | None = None
+    """The print edition, drawn from this document's layout (``editions.pdf.restyle``): its
+    document gives the print's paint, its other fields how to write it."""
+    write: bool = True
+    """Write this document's own (screen) PDF; False: only :attr:`printing`'s."""
     pages_only: bool = False
     """Only what the EPUB's page list needs of the pages: no PDF, no cover spread (the print
     edition made for the EPUB of a build that does not write it)."""
@@ -165,20 +187,52 @@ def ean13_bars(isbn: str) -> str:
 def layout_request(report: Report, env: jinja2.Environment, date: dt.datetime,
                    edition: str = "screen", cover: bool = False,
                    font_cache: Path | None = None) -> LayoutRequest:
-    """The request to print a PDF edition of the report (checked against the size limit first:
-    a report too large fails at once, before WeasyPrint, in bounded memory)."""
+    """The request to print a PDF edition of the report, "screen", "print" or "both" (checked
+    against the size limit first: a report too large fails at once, before WeasyPrint, in
+    bounded memory). Each lays out the screen document: the print edition is drawn from its
+    layout (``LayoutRequest.printing``), so that the two have the same pages."""
     from folio.content.limits import check_pdf
     from folio.editions.catalog import EDITIONS, PDF
 
-    if edition not in {e.variant for e in EDITIONS.values() if isinstance(e, PDF)}:
+    if edition not in {e.variant for e in EDITIONS.values() if isinstance(e, PDF)} | {"both"}:
         raise ValueError(f"unknown PDF edition: {edition!r}")
     check_pdf(report)
-    values = edition_of(report, env, date, edition)
-    document = with_fallbacks(report, pdf_document_html(report, env, date, edition=edition),
-                              edition, font_cache)
     body = next((s.id for s in report.sections if s.part == "body"), None)
-    return LayoutRequest(report.project.root, document, values.identifier, body, cover,
-                         variant=values.variant, press=values.press, spread=values.spread)
+
+    def request(name: str, cover: bool) -> LayoutRequest:
+        values = edition_of(report, env, date, name)
+        document = with_fallbacks(report, pdf_document_html(report, env, date, edition=name),
+                                  name, font_cache)
+        return LayoutRequest(report.project.root, document, values.identifier, body, cover,
+                             variant=values.variant, press=values.press, spread=values.spread)
+
+    # One layout, the screen document's, for both: the print edition is drawn from it.
+    screen = request("screen", cover and edition != "print")
+    if edition == "screen":
+        return screen
+    check_paint_only(report.project.root)
+    printing = request("print", False)
+    return replace(screen, printing=printing, write=edition == "both")
+
+
+def check_paint_only(root: Path) -> None:
+    """The print edition's stylesheets change only what is painted, not what moves a line:
+    it is drawn over the screen edition's layout (``editions.pdf.restyle``)."""
+    from folio.editions.pdf.restyle import check_paint_only as found_in
+    from folio.errors import BuildError, Problem
+    from folio.inputs.paths import read_input
+
+    problems = []
+    for rel, every_rule in (("css/print-edition.css", True), ("css/print.css", False)):
+        path = resolve(root, rel)
+        shown = f"templates/{rel}" if path.is_relative_to(root) else f"folio-theme/{rel}"
+        for name, line in found_in(read_input(path).decode("utf-8"), every_rule):
+            problems.append(Problem(
+                f"'{name}' for the print edition only: both PDFs are drawn from one layout, so"
+                " a rule for one edition may change only colours, text decoration and visibility;"
+                " set it for both editions", shown, line))
+    if problems:
+        raise BuildError(problems)
 
 
 @dataclass(frozen=True)
@@ -246,9 +300,9 @@ def check_profile(report: Report) -> None:
 HALF_TITLE_ID = "folio-half-title"
 
 
-#: A page-label range: (first page index, prefix, style): style "r" lower roman, "D" arabic,
-#: None for the prefix alone, as in a PDF's /PageLabels.
-LabelRange = tuple[int, str | None, str | None]
+#: A page-label range: (first page index, prefix, style[, first number]): style "r" lower
+#: roman, "D" arabic, None for the prefix alone, as in a PDF's /PageLabels (/St: 1 if left out).
+LabelRange = tuple[int, str | None, str | None] | tuple[int, str | None, str | None, int]
 
 
 def label_ranges(pages, body_id: str | None) -> list[LabelRange]:
@@ -275,10 +329,12 @@ def label_pages(pdf, ranges: list[LabelRange]) -> None:
     if not ranges:
         return
     numbers = []
-    for start, prefix, style in ranges:
+    for start, prefix, style, *first in ranges:
         entry = pydyf.Dictionary({"P": pydyf.String(prefix)} if prefix else {})
         if style:
             entry["S"] = "/" + style
+        if first and first[0] != 1:
+            entry["St"] = first[0]
         numbers += [start, entry]
     pdf.catalog["PageLabels"] = pydyf.Dictionary({"Nums": pydyf.Array(numbers)})
 
@@ -287,11 +343,31 @@ def range_labels(ranges: list[LabelRange], count: int) -> tuple[str, ...]:
     """The label of each of ``count`` pages under ``ranges``, as a PDF viewer shows them."""
     labels = []
     for i in range(count):
-        start, prefix, style = max((r for r in ranges if r[0] <= i), key=lambda r: r[0])
-        number = i - start + 1
+        start, prefix, style, *first = max((r for r in ranges if r[0] <= i), key=lambda r: r[0])
+        number = i - start + (first[0] if first else 1)
         labels.append((prefix or "") + (roman(number) if style == "r" else
                                          str(number) if style == "D" else ""))
     return tuple(labels)
+
+
+def label_runs(labels: Sequence[str]) -> list[LabelRange]:
+    """The fewest page-label ranges that give each page its label in ``labels``: a new range
+    where the numbering skips (the screen edition, its blank pages left out, keeps the printed
+    folios), changes style, or a page has a name ("Cover")."""
+    romans = {roman(n): n for n in range(1, 400)}
+    out: list[LabelRange] = []
+    previous: tuple | None = None
+    for i, label in enumerate(labels):
+        kind: tuple = ("D", int(label)) if label.isdigit() else ("r", romans[label]) \
+            if label in romans else (label, None)
+        if kind[1] is None:
+            if previous is None or previous != kind:
+                out.append((i, label or None, None, 1))
+        elif previous is None or previous[0] != kind[0] or previous[1] is None \
+                or previous[1] + 1 != kind[1]:
+            out.append((i, None, kind[0], kind[1]))
+        previous = kind
+    return out
 
 
 def roman(number: int) -> str:

@@ -27,15 +27,38 @@ def finish_pdf(data: bytes, identifier: str, press: Press | None = None, pad: bo
     return out.getvalue()
 
 
-def finish_open(pdf, identifier: str, press: Press | None = None, pad: bool = True) -> None:
+def finish_open(pdf, identifier: str, press: Press | None = None, pad: bool = True,
+                pages_done: bool = False) -> None:
     """:func:`finish_pdf`'s steps on an open pikepdf.Pdf, in place (a book's combined PDF is
-    finished before it is first saved: ``combine.combine``)."""
+    finished before it is first saved: ``combine.combine``); ``pages_done``: its pages'
+    own steps were done, unit by unit (:func:`finish_pages`)."""
     if press is not None:
-        finish_print(pdf, press, identifier, pad=pad)
-    else:
+        finish_print(pdf, press, identifier, pad=pad, convert=not pages_done)
+    elif not pages_done:
         from folio.editions.pdf.tagging import finish_tags
         finish_tags(pdf)
     plain_bookmarks(pdf)
+
+
+def finish_pages(data: bytes, printed: bool) -> bytes:
+    """The steps of :func:`finish_pdf` that rewrite each page's content (the screen's tags
+    repaired, the print's RGB converted to CMYK) on one unit of a book, in the process that
+    laid it out: each step depends only on the unit's own pages, and the process that
+    combines the units then never parses a content stream (their parsed instructions held
+    most of its memory)."""
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        if printed:
+            from folio.editions.pdf.colour import to_press_cmyk
+            to_press_cmyk(pdf)
+        else:
+            from folio.editions.pdf.tagging import finish_tags
+            finish_tags(pdf)
+        out = io.BytesIO()
+        pdf.save(out, deterministic_id=True, compress_streams=True,
+                 object_stream_mode=pikepdf.ObjectStreamMode.preserve)
+    return out.getvalue()
 
 
 def page_count(data: bytes) -> int:

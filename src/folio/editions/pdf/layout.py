@@ -9,6 +9,7 @@ label and opening words.
 from __future__ import annotations
 
 import ctypes.util
+import dataclasses
 import hashlib
 import logging
 import os
@@ -20,8 +21,17 @@ from urllib.parse import unquote, urlparse
 
 from folio.content.media import media_type
 from folio.editions.pagelist import KEY, squash
-from folio.editions.pdf.document import ORIGIN, LayoutRequest, PrintLayout, label_pages, label_ranges, range_labels
-from folio.editions.pdf.finish import finish_pdf, page_count
+from folio.editions.pdf.document import (
+    HALF_TITLE_ID,
+    ORIGIN,
+    LayoutRequest,
+    PrintLayout,
+    label_pages,
+    label_ranges,
+    label_runs,
+    range_labels,
+)
+from folio.editions.pdf.finish import finish_pages, finish_pdf, page_count
 from folio.editions.pdf.press import spread_stylesheet
 from folio.errors import BuildError, Problem
 from folio.pipeline.workers import background
@@ -80,9 +90,13 @@ class ProjectFetcher(URLFetcher):
 
 
 def lay_out(request: LayoutRequest) -> PrintLayout:
-    """Print ``request``'s document: the PDF, and what the EPUB's page list needs of each page.
+    """Print ``request``'s document: the PDF, and what the EPUB's page list needs of each page;
+    with ``request.printing``, the print edition too, drawn from the same layout
+    (``editions.pdf.restyle``): in :attr:`PrintLayout.printed`, or alone if ``request.write``
+    is False.
 
-    Any WeasyPrint warning is a BuildError.
+    The screen edition is the pages laid out less the blank ones; the print edition, the pages
+    from the half-title on (the cover is the screen's). Any WeasyPrint warning is a BuildError.
     """
     warnings = _Capture()
     logger = weasyprint.LOGGER
@@ -90,33 +104,21 @@ def lay_out(request: LayoutRequest) -> PrintLayout:
     try:
         html = weasyprint.HTML(string=request.document, base_url=BASE_URL,
                                url_fetcher=ProjectFetcher(request.root))
-        # A fixed file identifier, derived from the publication's: the same on every build.
-        file_id = hashlib.md5(request.identifier.encode("utf-8")).hexdigest()
-        ranges = []
-
-        def finish(document, pdf):
-            ranges.extend(label_ranges(document.pages, request.body_id))
-            label_pages(pdf, ranges)
-
-        options = {"pdf_variant": request.variant}
-        document = html.render(**options)
-        if request.drop_last:
-            document = document.copy(document.pages[:-1])
-        wide_tables(document.pages)  # before anything is written of a PDF that would cut them
-        cover = _cover(document) if request.cover else None
-        if request.pages_only:
-            data, spread = b"", None
-            ranges.extend(label_ranges(document.pages, request.body_id))
-            # What finishing would pad the pages to (finish_print: the press's multiple).
-            total = request.press.padded(len(document.pages)) if request.press \
-                else len(document.pages)
-        else:
-            data = document.write_pdf(pdf_identifier=file_id.encode("ascii"), finisher=finish,
-                                      **options)
-            if request.finish:
-                data = finish_pdf(data, request.identifier, request.press)
-            total = page_count(data) if request.press and request.finish else len(document.pages)
-            spread = lay_out_spread(request, total) if request.spread and request.finish else None
+        document = html.render(pdf_variant=request.variant)
+        pages = document.pages[:-1] if request.drop_last else document.pages
+        wide_tables(pages)  # before anything is written of a PDF that would cut them
+        # Every page's printed label, blank ones included: the screen edition keeps them.
+        ranges = label_ranges(pages, request.body_id)
+        folios = range_labels(ranges, len(pages)) if ranges else printed_labels(pages)
+        screen = None
+        if request.write:
+            kept = tuple(i for i, page in enumerate(pages) if not page._page_box.page_type.blank)
+            screen = _written(request, document, pages, kept, folios, len(pages))
+        printed = None
+        if request.printing is not None:
+            start = next((i for i, page in enumerate(pages) if HALF_TITLE_ID in page.anchors), 0)
+            printed = (_print_pages(request.printing, pages, start) if request.printing.pages_only
+                       else _drawn_for_print(request.printing, html, document, pages, start))
     except weasyprint.urls.FatalURLFetchingError as exc:
         raise BuildError(f"PDF: {exc.__cause__ or exc}", "templates/pdf/document.html") from None
     finally:
@@ -124,12 +126,70 @@ def lay_out(request: LayoutRequest) -> PrintLayout:
     if warnings.records:
         raise BuildError([Problem(f"PDF: {message}", "templates/pdf/document.html")
                           for message in warnings.records])
-    # The labels the finisher wrote, computed, not read back: parsing the PDF took 0.35 s.
-    labels = range_labels(ranges, total) if ranges else printed_labels(document.pages)
-    blank = total - len(document.pages)  # the blank pages finishing added, to an even count
-    return PrintLayout(data, tuple(tuple(page.anchors) for page in document.pages) + ((),) * blank,
-                       labels, first_lines(document.pages) + ((None, ""),) * blank,
-                       cover.result() if cover else None, spread)
+    if screen is None:
+        assert printed is not None
+        return printed
+    return dataclasses.replace(screen, printed=printed) if printed else screen
+
+
+def _written(request: LayoutRequest, document, pages, kept: tuple[int, ...], folios,
+             laid_out: int) -> PrintLayout:
+    """The PDF of ``pages[i] for i in kept`` (with ``folios``, the labels of all ``pages``),
+    written and finished as ``request`` says."""
+    chosen = [pages[i] for i in kept]
+    labels = tuple(folios[i] for i in kept)
+    runs = label_runs(labels) if request.body_id else []
+    # A fixed file identifier, derived from the publication's: the same on every build.
+    file_id = hashlib.md5(request.identifier.encode("utf-8")).hexdigest()
+    part = document.copy(chosen)
+    cover = _cover(part) if request.cover else None
+    data = part.write_pdf(pdf_identifier=file_id.encode("ascii"), pdf_variant=request.variant,
+                          finisher=lambda _, pdf: label_pages(pdf, runs))
+    if request.finish:
+        data = finish_pdf(data, request.identifier, request.press)
+    else:  # a unit of a book: what can be finished page by page, here
+        data = finish_pages(data, request.variant == "pdf/x-4")
+    total = page_count(data) if request.press and request.finish else len(chosen)
+    spread = lay_out_spread(request, total) if request.spread and request.finish else None
+    blank = total - len(chosen)  # the blank pages finishing added, to the profile's multiple
+    return PrintLayout(data, tuple(tuple(page.anchors) for page in chosen) + ((),) * blank,
+                       (range_labels(runs, total) if runs else labels + ("",) * blank),
+                       first_lines(chosen) + ((None, ""),) * blank,
+                       cover.result() if cover else None, spread, kept=kept, laid_out=laid_out)
+
+
+def _drawn_for_print(request: LayoutRequest, html, document, pages, start: int) -> PrintLayout:
+    """The print edition of the laid-out ``pages`` from ``start``: its paint from the print
+    document's cascade (``editions.pdf.restyle``), written as ``request`` says."""
+    from folio.editions.pdf.restyle import print_cascade, restyle
+
+    restyled, style_for, profiles, swapped = print_cascade(html, request.document,
+                                                           document.font_config, None)
+    chosen = pages[start:]
+    restyle(chosen, restyled, style_for, swapped, html.url_fetcher)
+    ranges = label_ranges(chosen, request.body_id)
+    folios = range_labels(ranges, len(chosen)) if ranges else printed_labels(chosen)
+    drawn = document.copy(document.pages)
+    drawn.color_profiles = profiles
+    layout = _written(request, drawn, chosen, tuple(range(len(chosen))), folios, len(pages))
+    return dataclasses.replace(layout, kept=tuple(range(start, len(pages))))
+
+
+def _print_pages(request: LayoutRequest, pages, start: int) -> PrintLayout:
+    """What the EPUB's page list reads of the print edition (its pages from ``start``, as
+    :func:`_drawn_for_print` would give them), neither repainted nor written: for a build
+    that makes the print edition only for the EPUB."""
+    chosen = pages[start:]
+    ranges = label_ranges(chosen, request.body_id)
+    folios = range_labels(ranges, len(chosen)) if ranges else printed_labels(chosen)
+    runs = label_runs(folios) if request.body_id else []
+    # The blank pages finishing would add, to the press's multiple.
+    total = request.press.padded(len(chosen)) if request.press and request.finish else len(chosen)
+    blank = total - len(chosen)
+    return PrintLayout(b"", tuple(tuple(page.anchors) for page in chosen) + ((),) * blank,
+                       (range_labels(runs, total) if runs else tuple(folios) + ("",) * blank),
+                       first_lines(chosen) + ((None, ""),) * blank,
+                       kept=tuple(range(start, len(pages))), laid_out=len(pages))
 
 
 def lay_out_spread(request: LayoutRequest, pages: int) -> bytes:

@@ -86,16 +86,19 @@ def spread_stylesheet(press: Press, pages: int) -> str:
             f".front {{ left: {press.width + spine:.3f}pt; }}\n")
 
 
-def finish_print(pdf: pikepdf.Pdf, press: Press, identifier: str, pad: bool = True) -> None:
+def finish_print(pdf: pikepdf.Pdf, press: Press, identifier: str, pad: bool = True,
+                 convert: bool = True) -> None:
     """Make WeasyPrint's PDF/X-4 ready for the press, in place (deterministically).
 
     ``pad``: add blank pages up to the profile's multiple (the interior; not the cover).
+    ``convert``: convert RGB to CMYK (False: done already, unit by unit, in a book).
     """
     import pikepdf
 
     from folio.editions.pdf.colour import to_press_cmyk
 
-    to_press_cmyk(pdf)
+    if convert:
+        to_press_cmyk(pdf)
     if pad:
         last = pdf.pages[-1]
         boxes = {key: last.obj[key] for key in ("/MediaBox", "/TrimBox", "/BleedBox") if key in last.obj}

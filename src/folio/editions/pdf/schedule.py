@@ -73,7 +73,7 @@ class Scheduler:
         layouts = []
         for i in range(len(self.requests)):
             layout = lay_out(request(i, self._starts(counts, front_pages)[i]))
-            counts[i] = layout.pages
+            counts[i] = layout.count
             layouts.append(layout)
         return layouts
 
@@ -121,7 +121,7 @@ class Scheduler:
                             return
                         found = cache.get(requests[i], given[i]) if cache and known[i] else None
                         if found is not None:
-                            layouts[i], counts[i] = found, found.pages
+                            layouts[i], counts[i] = found, found.count
                             self.progress(requests[i], found)
                         else:
                             start_job(i)
@@ -144,7 +144,7 @@ class Scheduler:
                 for i, future in list(futures.items()):
                     if future.done():
                         layout = layouts[i] = future.result()
-                        counts[i] = layout.pages
+                        counts[i] = layout.count
                         del futures[i]
                         if cache:
                             cache.put(requests[i], layout, given[i])
