@@ -313,6 +313,9 @@ def test_in_parallel_the_same_bytes(book, pair, pool):
         (combined.labels, combined.anchors, combined.first_lines)
 
 
+# Six layouts of the book each, in four variants: ~40% of the fast lane's time. The fast lane
+# keeps the cache's reuse through test_the_preview_lays_out_only_the_edited_chapter.
+@pytest.mark.slow
 class TestIncremental:
     """Each unit's layout is cached by all that shapes it: each rule, both ways, laid out one
     unit after another and all at once in the pool."""

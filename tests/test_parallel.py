@@ -181,6 +181,9 @@ import json, os, signal, sys, time
 from pathlib import Path
 from folio.pipeline.workers import Pool
 
+# Ctrl-C raises KeyboardInterrupt, as in a terminal, even when the tests were started by a
+# background job of a shell, whose SIGINT is ignored and stays ignored in Python.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 with open(sys.argv[1] + ".runs", "a") as runs:
     runs.write(f"{os.getpid()}\\n")
 with Pool() as pool:  # as a build holds it: an error or Ctrl-C discards it

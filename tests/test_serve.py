@@ -15,13 +15,29 @@ from helpers import CHROMIUM, CHROMIUM_ARGS, PYTHON, assemble_tiny, edit
 PATIENCE = 60.0
 
 
-@pytest.fixture
-def preview(tmp_path):
-    root = assemble_tiny(tmp_path / "report")
+def _serving(folder):
+    """A preview of a fresh copy of the tiny report, serving once its first build is done."""
+    root = assemble_tiny(folder / "report")
     said: list[str] = []
     running = Preview(root, log=said.append)
     running.start(port=0, interval=0.1)
     running.said = said
+    return running
+
+
+@pytest.fixture
+def preview(tmp_path):
+    """A preview of its own, for a test that edits the report or asks for a build."""
+    running = _serving(tmp_path)
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """One preview for the tests that only send it requests it must refuse or answer from
+    the first build (each preview's first build is ~1 CPU-s): none edits or builds."""
+    running = _serving(tmp_path_factory.mktemp("served"))
     yield running
     running.stop()
 
@@ -48,17 +64,17 @@ def wait_for_build_after(preview: Preview, version: int) -> dict:
     raise AssertionError("no rebuild after the edit")
 
 
-def test_binds_to_localhost_and_serves_the_html_edition_with_the_reload_script(preview):
-    assert preview.server.server_address[0] == "127.0.0.1"
-    status, page = get(preview, "/chapter2.html")
+def test_binds_to_localhost_and_serves_the_html_edition_with_the_reload_script(served):
+    assert served.server.server_address[0] == "127.0.0.1"
+    status, page = get(served, "/chapter2.html")
     assert status == 200
     assert "Most sites scored above the median" in page
     assert '<script src="/__folio/reload.js"></script>' in page
-    assert "location.reload" in get(preview, "/__folio/reload.js")[1]
+    assert "location.reload" in get(served, "/__folio/reload.js")[1]
     # The script is added as pages are served, never written into the edition.
-    on_disk = (preview.root / "build/html/chapter2.html").read_text("utf-8")
+    on_disk = (served.root / "build/html/chapter2.html").read_text("utf-8")
     assert "__folio" not in on_disk
-    assert not (preview.root / "build/tiny-report.pdf").exists()
+    assert not (served.root / "build/tiny-report.pdf").exists()
 
 
 def test_an_edit_is_served_after_the_rebuild(preview):
@@ -67,6 +83,26 @@ def test_an_edit_is_served_after_the_rebuild(preview):
     assert wait_for_build_after(preview, before)["error"] is None
     assert "Nearly all sites scored" in get(preview, "/chapter2.html")[1]
     assert any(line.startswith("built html") for line in preview.said)
+
+
+def test_an_edit_saved_during_the_first_build_is_built_too(tmp_path, monkeypatch):
+    """The watcher's baseline is the sources the first build read, not what it finds once
+    its thread starts: an edit saved in between is built, not taken for the baseline."""
+    running = Preview(assemble_tiny(tmp_path / "report"), log=lambda message: None)
+    first_build = running.rebuild
+
+    def then_edit(*args, **kwargs):
+        first_build(*args, **kwargs)
+        if running.version == 1:
+            edit(running.root, "manuscript/chapter2.md", "Most sites", "Nearly all sites")
+
+    monkeypatch.setattr(running, "rebuild", then_edit)
+    running.start(port=0, interval=0.1)
+    try:
+        assert wait_for_build_after(running, 1)["error"] is None
+        assert "Nearly all sites scored" in get(running, "/chapter2.html")[1]
+    finally:
+        running.stop()
 
 
 def test_a_broken_edit_shows_its_error_and_the_server_keeps_running(preview):
@@ -152,40 +188,40 @@ def raw_request(preview: Preview, method: str, path: str, host: str, body: bytes
 
 @pytest.mark.parametrize("host", ["evil.example", "evil.example:{port}", "127.0.0.1.evil.example",
                                   "localhost", "127.0.0.1:1", "", "[::1]:{port}"])
-def test_a_foreign_host_is_refused(preview, host):
+def test_a_foreign_host_is_refused(served, host):
     """DNS rebinding: a page of evil.example that points its name at 127.0.0.1 sends
     'Host: evil.example:PORT'; it reads nothing, not even the build state."""
-    port = preview.server.server_address[1]
+    port = served.server.server_address[1]
     for method, path in [("GET", "/chapter2.html"), ("GET", "/__folio/state"),
                          ("HEAD", "/index.html"), ("POST", "/__rebuild")]:
-        status, body = raw_request(preview, method, path, host.format(port=port),
-                                   f"token={preview.token}".encode())
+        status, body = raw_request(served, method, path, host.format(port=port),
+                                   f"token={served.token}".encode())
         assert status == 403, (method, path)
         assert b"Most sites" not in body and b"version" not in body
-    assert not (preview.root / "build/tiny-report.pdf").exists()
+    assert not (served.root / "build/tiny-report.pdf").exists()
 
 
-def test_both_local_names_are_served(preview):
-    port = preview.server.server_address[1]
+def test_both_local_names_are_served(served):
+    port = served.server.server_address[1]
     for host in (f"127.0.0.1:{port}", f"localhost:{port}", f"LOCALHOST:{port}"):
-        status, body = raw_request(preview, "GET", "/chapter2.html", host)
+        status, body = raw_request(served, "GET", "/chapter2.html", host)
         assert status == 200 and b"Most sites scored" in body
 
 
-def test_a_cross_site_rebuild_is_refused(preview):
+def test_a_cross_site_rebuild_is_refused(served):
     """An <img src> or a form on another site: a GET, or a POST without this run's token."""
-    port = preview.server.server_address[1]
+    port = served.server.server_address[1]
     host = f"127.0.0.1:{port}"
-    version = state(preview)["version"]
-    assert raw_request(preview, "GET", "/__rebuild?all", host)[0] == 405
+    version = state(served)["version"]
+    assert raw_request(served, "GET", "/__rebuild?all", host)[0] == 405
     for body in (b"", b"token=", b"token=guess", b"all=1"):
-        status, reply = raw_request(preview, "POST", "/__rebuild", host, body,
+        status, reply = raw_request(served, "POST", "/__rebuild", host, body,
                                     {"Content-Type": "application/x-www-form-urlencoded"})
         assert status == 403 and b"token" in reply
-    assert raw_request(preview, "POST", "/__rebuild", host, b"x" * 10_000)[0] == 400
-    assert state(preview)["version"] == version  # no build ran
-    assert not (preview.root / "build/tiny-report.pdf").exists()
-    assert Preview(preview.root).token != preview.token  # a new run, a new token
+    assert raw_request(served, "POST", "/__rebuild", host, b"x" * 10_000)[0] == 400
+    assert state(served)["version"] == version  # no build ran
+    assert not (served.root / "build/tiny-report.pdf").exists()
+    assert Preview(served.root).token != served.token  # a new run, a new token
 
 
 @pytest.mark.slow  # a real process and its signals

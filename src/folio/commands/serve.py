@@ -117,9 +117,10 @@ class Preview:
                     self.log(f"up to date ({outputs.seconds:.1f} s)")
             self.version += 1
 
-    def watch(self, interval: float = 0.3) -> None:
-        """Poll the sources and rebuild after each change, until :meth:`stop`."""
-        seen = snapshot(self.root)
+    def watch(self, interval: float = 0.3, seen: dict[str, tuple[int, int]] | None = None) -> None:
+        """Poll the sources and rebuild after each change from ``seen`` (by default, the
+        sources as they are now), until :meth:`stop`."""
+        seen = snapshot(self.root) if seen is None else seen
         while not self._stop.wait(interval):
             now = snapshot(self.root)
             if now != seen:
@@ -131,12 +132,15 @@ class Preview:
     def start(self, port: int = 8000, interval: float = 0.3) -> ThreadingHTTPServer:
         """Build, then serve and watch from background threads; returns the running server."""
         self.pool.warm()  # from a thread: the first build does not wait for WeasyPrint's import
+        # The sources as the first build reads them: an edit saved during that build, or
+        # before the watching thread first looks, is a change it sees, not its baseline.
+        seen = snapshot(self.root)
         self.rebuild()
         handler = partial(_Handler, self)
         self.server = ThreadingHTTPServer((HOST, port), handler)
         self.server.daemon_threads = True
         threading.Thread(target=self.server.serve_forever, name="folio-serve", daemon=True).start()
-        threading.Thread(target=self.watch, args=(interval,), name="folio-watch", daemon=True).start()
+        threading.Thread(target=self.watch, args=(interval, seen), name="folio-watch", daemon=True).start()
         return self.server
 
     def stop(self) -> None:
