@@ -239,3 +239,19 @@ def _alive(pid: int) -> bool:
             return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
     except FileNotFoundError:
         return False
+
+
+def test_a_job_run_once_ends_its_process_and_no_thread_fails(pool, monkeypatch):
+    """``once`` (a book's combine): each job in a process of its own, which ends with it, and
+    no thread of the executor fails as it shuts down (CPython 3.11 raced there when the
+    shutdown did not wait: a TypeError in ``_adjust_process_count``, in most of 30 runs)."""
+    from folio.pipeline.workers import once
+
+    failures: list[BaseException | None] = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: failures.append(args.exc_value))
+    pids = {once("os:getpid").result(timeout=120) for _ in range(30)}
+    assert len(pids) == 30 and os.getpid() not in pids  # a fresh process each time
+    for pid in pids:
+        _assert_ends(pid)
+    time.sleep(0.5)  # the shutdown threads end after the processes
+    assert failures == []

@@ -168,20 +168,25 @@ def once(job: Job, *args: Any) -> Future:
     """Run ``job(*args)`` in a process of its own, forked by the pool's server (start a
     :class:`Pool` first), which ends with the job: for a job that needs much memory once
     (a book's PDF combined), which a long-lived worker would keep."""
-    executor = _executor(LAYOUT_MODULES, 1, max_tasks=1)
+    executor = _executor(LAYOUT_MODULES, 1)
     future = executor.submit(_run, job, args)
-    future.add_done_callback(lambda _: background(executor.shutdown, False, name="folio-once-end"))
+    # Shut down once the job is done, waiting for the executor's own thread: with
+    # ``wait=False`` (or ``max_tasks_per_child=1``) that thread could still be replacing
+    # the worker when shutdown cleared its process table, a TypeError on CPython 3.11
+    # (``len(self._processes)`` in ``_adjust_process_count``). From a thread: the callback
+    # runs on the executor's thread, which cannot wait for itself.
+    future.add_done_callback(lambda _: background(executor.shutdown, True, name="folio-once-end"))
     return future
 
 
-def _executor(preload: tuple[str, ...], workers: int, max_tasks: int | None = None) -> ProcessPoolExecutor:
+def _executor(preload: tuple[str, ...], workers: int) -> ProcessPoolExecutor:
     """A ProcessPoolExecutor whose workers are forked by a server that imported ``preload``."""
     from concurrent.futures import ProcessPoolExecutor
 
     context = _context(preload)
     _main_not_rerun()
     return ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_starts,
-                               initargs=(os.getpid(),), max_tasks_per_child=max_tasks)
+                               initargs=(os.getpid(),))
 
 
 def _context(preload: tuple[str, ...]) -> Any:
