@@ -22,10 +22,10 @@ PDF_CACHE = ".cache/pdf"
 #: Packages WeasyPrint lays pages out with (its own, its CSS, fonts and images).
 WEASYPRINT = ("weasyprint", "pydyf", "fonttools", "pillow", "tinycss2", "cssselect2", "tinyhtml5",
               "pyphen")
-#: Packages the EPUB and the site cut their fonts with (``editions/fonts.py``): fontTools, and
-#: the CSS parser and selector engine that find each face's characters (the site's WOFF2 also
-#: takes brotli).
-FONTS = ("fonttools", "tinycss2", "cssselect2")
+#: Packages the EPUB and the site cut their fonts with (``editions/subsets.py``): HarfBuzz's
+#: subsetter, fontTools (WOFF2), and the CSS parser and selector engine that find each face's
+#: characters (the site's WOFF2 also takes brotli).
+FONTS = ("uharfbuzz", "fonttools", "tinycss2", "cssselect2")
 #: Where, in the build folder, the EPUB and the site keep their fonts' subsets for the next build.
 FONT_CACHE = ".cache/fonts"
 #: The EPUB's fonts, cut in the pool (``editions/fonts.py``).
@@ -78,7 +78,8 @@ class PDF(Edition):
     name = "pdf"
     inputs: ClassVar[tuple[str, ...]] = themed("templates/pdf/", "templates/css/print.css")
     # pikepdf finishes both PDFs in the layout job (PDF/UA tags; PDF/X-4 boxes and intent).
-    tools: ClassVar[tuple[str, ...]] = (*WEASYPRINT, "pikepdf")
+    # uharfbuzz cuts the fallback faces a document needs beyond the bundle's (``fallback``).
+    tools: ClassVar[tuple[str, ...]] = (*WEASYPRINT, "pikepdf", "uharfbuzz")
     pooled = True
     #: Which document ``pdf_document_html`` makes.
     variant = "screen"

@@ -136,7 +136,7 @@ def _context_digest(report: Report) -> str:
 
     root = report.project.root
     digest = hashlib.sha256(_CACHE_FORMAT.encode())
-    for name in ("weasyprint", "pydyf", "fonttools", "pillow", "pikepdf"):
+    for name in ("weasyprint", "pydyf", "fonttools", "pillow", "pikepdf", "uharfbuzz"):
         digest.update(f"{name}={version(name)}\0".encode())
     from folio.theme import theme_inputs
 
