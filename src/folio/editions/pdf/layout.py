@@ -117,8 +117,7 @@ def lay_out(request: LayoutRequest) -> PrintLayout:
         printed = None
         if request.printing is not None:
             start = next((i for i, page in enumerate(pages) if HALF_TITLE_ID in page.anchors), 0)
-            printed = (_print_pages(request.printing, pages, start) if request.printing.pages_only
-                       else _drawn_for_print(request.printing, html, document, pages, start))
+            printed = _drawn_for_print(request.printing, html, document, pages, start)
     except weasyprint.urls.FatalURLFetchingError as exc:
         raise BuildError(f"PDF: {exc.__cause__ or exc}", "templates/pdf/document.html") from None
     finally:
@@ -135,22 +134,29 @@ def lay_out(request: LayoutRequest) -> PrintLayout:
 def _written(request: LayoutRequest, document, pages, kept: tuple[int, ...], folios,
              laid_out: int) -> PrintLayout:
     """The PDF of ``pages[i] for i in kept`` (with ``folios``, the labels of all ``pages``),
-    written and finished as ``request`` says."""
+    written and finished as ``request`` says; with ``request.pages_only``, only what the
+    EPUB's page list reads of those pages (anchors, labels, first lines), as finishing
+    would pad them, and no PDF."""
     chosen = [pages[i] for i in kept]
     labels = tuple(folios[i] for i in kept)
     runs = label_runs(labels) if request.body_id else []
-    # A fixed file identifier, derived from the publication's: the same on every build.
-    file_id = hashlib.md5(request.identifier.encode("utf-8")).hexdigest()
-    part = document.copy(chosen)
-    cover = _cover(part) if request.cover else None
-    data = part.write_pdf(pdf_identifier=file_id.encode("ascii"), pdf_variant=request.variant,
-                          finisher=lambda _, pdf: label_pages(pdf, runs))
-    if request.finish:
-        data = finish_pdf(data, request.identifier, request.press)
-    else:  # a unit of a book: what can be finished page by page, here
-        data = finish_pages(data, request.variant == "pdf/x-4")
-    total = page_count(data) if request.press and request.finish else len(chosen)
-    spread = lay_out_spread(request, total) if request.spread and request.finish else None
+    finished = request.press is not None and request.finish
+    data, cover, spread = b"", None, None
+    if request.pages_only:
+        total = request.press.padded(len(chosen)) if request.press and finished else len(chosen)
+    else:
+        # A fixed file identifier, derived from the publication's: the same on every build.
+        file_id = hashlib.md5(request.identifier.encode("utf-8")).hexdigest()
+        part = document.copy(chosen)
+        cover = _cover(part) if request.cover else None
+        data = part.write_pdf(pdf_identifier=file_id.encode("ascii"), pdf_variant=request.variant,
+                              finisher=lambda _, pdf: label_pages(pdf, runs))
+        if request.finish:
+            data = finish_pdf(data, request.identifier, request.press)
+        else:  # a unit of a book: what can be finished page by page, here
+            data = finish_pages(data, request.variant == "pdf/x-4")
+        total = page_count(data) if finished else len(chosen)
+        spread = lay_out_spread(request, total) if request.spread and request.finish else None
     blank = total - len(chosen)  # the blank pages finishing added, to the profile's multiple
     return PrintLayout(data, tuple(tuple(page.anchors) for page in chosen) + ((),) * blank,
                        (range_labels(runs, total) if runs else labels + ("",) * blank),
@@ -160,36 +166,23 @@ def _written(request: LayoutRequest, document, pages, kept: tuple[int, ...], fol
 
 def _drawn_for_print(request: LayoutRequest, html, document, pages, start: int) -> PrintLayout:
     """The print edition of the laid-out ``pages`` from ``start``: its paint from the print
-    document's cascade (``editions.pdf.restyle``), written as ``request`` says."""
-    from folio.editions.pdf.restyle import print_cascade, restyle
-
-    restyled, style_for, profiles, swapped = print_cascade(html, request.document,
-                                                           document.font_config, None)
+    document's cascade (``editions.pdf.restyle``), written as ``request`` says; with
+    ``request.pages_only`` (made only for the EPUB's page list), neither repainted nor
+    written."""
     chosen = pages[start:]
-    restyle(chosen, restyled, style_for, swapped, html.url_fetcher)
+    drawn = document
+    if not request.pages_only:
+        from folio.editions.pdf.restyle import print_cascade, restyle
+
+        restyled, style_for, profiles, swapped = print_cascade(html, request.document,
+                                                               document.font_config, None)
+        restyle(chosen, restyled, style_for, swapped, html.url_fetcher)
+        drawn = document.copy(document.pages)
+        drawn.color_profiles = profiles
     ranges = label_ranges(chosen, request.body_id)
     folios = range_labels(ranges, len(chosen)) if ranges else printed_labels(chosen)
-    drawn = document.copy(document.pages)
-    drawn.color_profiles = profiles
     layout = _written(request, drawn, chosen, tuple(range(len(chosen))), folios, len(pages))
     return dataclasses.replace(layout, kept=tuple(range(start, len(pages))))
-
-
-def _print_pages(request: LayoutRequest, pages, start: int) -> PrintLayout:
-    """What the EPUB's page list reads of the print edition (its pages from ``start``, as
-    :func:`_drawn_for_print` would give them), neither repainted nor written: for a build
-    that makes the print edition only for the EPUB."""
-    chosen = pages[start:]
-    ranges = label_ranges(chosen, request.body_id)
-    folios = range_labels(ranges, len(chosen)) if ranges else printed_labels(chosen)
-    runs = label_runs(folios) if request.body_id else []
-    # The blank pages finishing would add, to the press's multiple.
-    total = request.press.padded(len(chosen)) if request.press and request.finish else len(chosen)
-    blank = total - len(chosen)
-    return PrintLayout(b"", tuple(tuple(page.anchors) for page in chosen) + ((),) * blank,
-                       (range_labels(runs, total) if runs else tuple(folios) + ("",) * blank),
-                       first_lines(chosen) + ((None, ""),) * blank,
-                       kept=tuple(range(start, len(pages))), laid_out=len(pages))
 
 
 def lay_out_spread(request: LayoutRequest, pages: int) -> bytes:
