@@ -55,3 +55,52 @@ def test_an_epub_built_without_the_print_edition_is_the_same(tiny, monkeypatch):
     folio.build(tiny)
     assert list((tiny / "build").glob("*-print.pdf"))
     assert hashlib.sha256(epub.read_bytes()).hexdigest() == alone
+
+
+CHAPTERS = Path(__file__).resolve().parent / "fixtures" / "chapters"
+
+
+@pytest.fixture(scope="module")
+def chapters(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("pages") / "chapters"
+    shutil.copytree(CHAPTERS, root)
+    shutil.copytree(CHAPTERS.parents[1].parent / "templates", root / "templates")
+    return root
+
+
+def test_a_book_laid_out_by_chapter_gives_the_same_print_pages_unwritten(chapters):
+    from folio.editions.pdf.book import lay_out_book
+
+    report = gather(load_project(chapters), cache_dir=chapters / "build" / ".cache" / "pandoc")
+    env = make_environment(chapters / "templates")
+    whole = lay_out_book(report, env, DATE, "both").printed
+    pages = lay_out_book(report, env, DATE, "both", print_pages_only=True).printed
+    assert whole is not None and pages is not None
+    assert whole.data and whole.spread and not pages.data and pages.spread is None
+    assert (pages.anchors, pages.labels, pages.first_lines, pages.count) == \
+        (whole.anchors, whole.labels, whole.first_lines, whole.count)
+
+
+@pytest.mark.slow
+def test_a_books_epub_alone_then_every_edition(chapters, monkeypatch):
+    """By chapter: the EPUB built alone lays the print's pages out unwritten, and a build of
+    every edition after it does not take those cached units for the print PDF's."""
+    from pypdf import PdfReader
+
+    from folio.content import limits
+
+    monkeypatch.setattr(limits, "MAX_PDF_ELEMENTS", 100)  # a book, laid out by chapter
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    shutil.rmtree(chapters / "build", ignore_errors=True)
+    slug = load_project(chapters).publication.slug
+    epub = chapters / "build" / f"{slug}.epub"
+    folio.build(chapters, ["epub"])
+    assert not list((chapters / "build").glob("*-print.pdf"))
+    alone = hashlib.sha256(epub.read_bytes()).hexdigest()
+    folio.build(chapters)  # the layout cache kept from the EPUB's build
+    printed = PdfReader(chapters / "build" / f"{slug}-print.pdf")
+    assert len(printed.pages) > 10 and all(page.extract_text() is not None for page in printed.pages)
+    assert hashlib.sha256(epub.read_bytes()).hexdigest() == alone
+    shutil.rmtree(chapters / "build")
+    folio.build(chapters)
+    assert len(PdfReader(chapters / "build" / f"{slug}-print.pdf").pages) == len(printed.pages)

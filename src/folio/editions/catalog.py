@@ -139,7 +139,9 @@ class PDF(Edition):
         # the memory for the rest of the build.
         return lay_out_book(ctx.report, ctx.env, ctx.date, variant, ctx.pool.submit, cover,
                             cache, ctx.say, parallel=True, combine_in=once,
-                            font_cache=ctx.out / FONT_CACHE)
+                            font_cache=ctx.out / FONT_CACHE,
+                            # Made only for the EPUB's page list: its pages, not its PDF.
+                            print_pages_only=variant == "both" and not ctx.writes("print"))
 
 
 class Print(PDF):

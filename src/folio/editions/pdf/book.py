@@ -86,7 +86,9 @@ class LayoutCache:
         printing = request.printing
         for part in (request.document, request.identifier, request.variant, str(request.drop_last),
                      str(request.cover), str(start), str(request.write),
-                     printing.document if printing else "", printing.identifier if printing else ""):
+                     printing.document if printing else "", printing.identifier if printing else "",
+                     # pages only (for the EPUB alone): no print PDF a later build could reuse
+                     str(printing.pages_only) if printing else ""):
             digest.update(part.encode("utf-8") + b"\0")
         return digest.hexdigest()
 
@@ -157,11 +159,13 @@ class _Page:
 def unit_request(report: Report, unit: Unit, edition: str | PdfEdition, first_page: int | None,
                  footnotes_before: int, toc_numbers: dict[str, str] | None = None,
                  cover: bool = False, right: bool | None = None,
-                 printing: Unit | None = None, write: bool = True) -> LayoutRequest:
+                 printing: Unit | None = None, write: bool = True,
+                 print_pages_only: bool = False) -> LayoutRequest:
     """The request that lays out one unit, its numbers written in (``right``: its first page's
     side, when its opening does not fix it and it is known now); with ``printing`` (the same
     unit of the print edition's documents), the print edition drawn from its layout too
-    (``write``: the unit's own PDF as well)."""
+    (``write``: the unit's own PDF as well; ``print_pages_only``: the print's pages only,
+    for the EPUB's page list, neither repainted nor written)."""
     variant = edition if isinstance(edition, str) else "print" if edition.press else "screen"
     style = unit_style(unit, first_page, footnotes_before, toc_numbers, right)
     identifier = f"{report.publication.identifier}#{variant}#{unit.name}"
@@ -169,7 +173,7 @@ def unit_request(report: Report, unit: Unit, edition: str | PdfEdition, first_pa
     if printing is not None:
         drawn = LayoutRequest(report.project.root, fill(printing, style),
                               f"{report.publication.identifier}#print#{unit.name}", None,
-                              variant="pdf/x-4", finish=False)
+                              variant="pdf/x-4", finish=False, pages_only=print_pages_only)
     return LayoutRequest(report.project.root, fill(unit, style), identifier, None,
                          cover and unit.front and write,
                          variant="pdf/x-4" if variant == "print" else "pdf/ua-1",
@@ -190,7 +194,7 @@ def lay_out_book(report: Report, env: jinja2.Environment, date: dt.datetime, edi
                  run: Run = here, cover: bool = False, cache: LayoutCache | None = None,
                  say: Callable[[str], None] = lambda message: None,
                  parallel: bool = False, combine_in: Run | None = None,
-                 font_cache: Path | None = None) -> PrintLayout:
+                 font_cache: Path | None = None, print_pages_only: bool = False) -> PrintLayout:
     """The PDF edition of ``report`` ("screen", "print", or "both": the screen's, with the
     print's in :attr:`PrintLayout.printed`) laid out unit by unit with ``run`` (a pool's
     submit, or in this process), through ``cache``, combined and finished with ``combine_in``
@@ -199,7 +203,9 @@ def lay_out_book(report: Report, env: jinja2.Environment, date: dt.datetime, edi
 
     ``parallel`` (with a pool): the units are laid out at once, each told its first page
     number once the units before it are paginated (:mod:`folio.editions.pdf.schedule`);
-    else one by one, in book order."""
+    else one by one, in book order. ``print_pages_only`` ("both", for a build that does not
+    write the print edition): the print edition's pages as the EPUB's page list reads them,
+    neither repainted, written nor combined (:attr:`LayoutRequest.pages_only`)."""
     from folio.content.limits import check_unit
     from folio.editions.pdf.document import check_paint_only
     from folio.editions.pdf.schedule import Scheduler
@@ -239,7 +245,7 @@ def lay_out_book(report: Report, env: jinja2.Environment, date: dt.datetime, edi
     def request(unit: Unit, first: int | None, before: int, numbers: dict[str, str],
                 right: bool | None = None) -> LayoutRequest:
         return unit_request(report, unit, values, first, before, numbers, cover, right,
-                            drawn.get(unit.name), write)
+                            drawn.get(unit.name), write, print_pages_only)
 
     front, rest = parts[0], parts[1:]
     befores = [front.footnotes]
@@ -297,7 +303,7 @@ def lay_out_book(report: Report, env: jinja2.Environment, date: dt.datetime, edi
     printed = None
     if printing is not None:
         printed = _combined(report, printing, [_printed(layout) for layout in every], run, combine,
-                            None, front.fallbacks)
+                            None, front.fallbacks, pages_only=print_pages_only)
     if screen is None:
         assert printed is not None
         return printed
@@ -337,9 +343,10 @@ _COMBINING = threading.Lock()
 
 
 def _combined(report: Report, values: PdfEdition, layouts: list[PrintLayout], run: Run,
-              combine_in: Run, cover, fallbacks: str = "") -> PrintLayout:
+              combine_in: Run, cover, fallbacks: str = "", pages_only: bool = False) -> PrintLayout:
     """The units' layouts combined and finished, in one job (of ``combine_in``, one at a time);
-    the cover spread beside it (``run``)."""
+    the cover spread beside it (``run``). ``pages_only``: the pages' facts joined, padded as
+    finishing would, and no PDF or spread."""
     from folio.editions.pdf.combine import project_fonts
 
     anchors = tuple(a for layout in layouts for a in layout.anchors)
@@ -360,15 +367,16 @@ def _combined(report: Report, values: PdfEdition, layouts: list[PrintLayout], ru
     ranges = label_runs([folios[i] for i in kept]) if full else []
     pages = len(anchors)
     padded = values.press.padded(pages) if values.press else pages
-    spread = None
-    if values.spread is not None:
+    spread, data = None, b""
+    if values.spread is not None and not pages_only:
         request = LayoutRequest(report.project.root, "", values.identifier, variant=values.variant,
                                 press=values.press, spread=values.spread)
         spread = run(LAY_OUT_SPREAD, request, padded)
-    with _COMBINING:
-        data = combine_in(COMBINE, [layout.data for layout in layouts], ranges,
-                          project_fonts(report.project.root, fallbacks), values.identifier,
-                          values.press).result()
+    if not pages_only:
+        with _COMBINING:
+            data = combine_in(COMBINE, [layout.data for layout in layouts], ranges,
+                              project_fonts(report.project.root, fallbacks), values.identifier,
+                              values.press).result()
     blank = padded - pages  # the blank pages finishing added, to the profile's multiple
     labels = range_labels(ranges, padded) if ranges else \
         tuple(label for layout in layouts for label in layout.labels) + ("",) * blank
