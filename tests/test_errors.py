@@ -75,7 +75,7 @@ CASES = {
     # Found only when the PDF is printed, after the HTML and EPUB are made: nothing is written.
     "file outside the project": Case(
         "templates/css/print.css", None, '\nbody { background: url("file:///etc/passwd"); }\n',
-        "templates/pdf/document.html: PDF: refused: file:///etc/passwd"
+        "folio-theme/pdf/document.html: PDF: refused: file:///etc/passwd"
         " (only files inside the project are read)"),
 }
 

@@ -153,7 +153,7 @@ def test_stylesheet_importing_a_file_outside(tiny, copy_built):
     root = copy_built(tiny)
     css = root / "templates/css/print.css"
     css.write_text('@import url("file:///etc/passwd");\n' + css.read_text("utf-8"), "utf-8")
-    assert_refused(root, ["templates/pdf/document.html: PDF: refused: file:///etc/passwd"
+    assert_refused(root, ["folio-theme/pdf/document.html: PDF: refused: file:///etc/passwd"
                           " (only files inside the project are read)"])
 
 

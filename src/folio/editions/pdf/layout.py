@@ -35,7 +35,7 @@ from folio.editions.pdf.finish import finish_pages, finish_pdf, page_count
 from folio.editions.pdf.press import spread_stylesheet
 from folio.errors import BuildError, Problem
 from folio.pipeline.workers import background
-from folio.theme import THEME, resolve
+from folio.theme import THEME, resolve, shown
 
 # Fontconfig reads its configuration when WeasyPrint first lays out: the theme's, not the
 # machine's, so that an SVG's text or an undeclared family is drawn by a font we ship, the
@@ -119,16 +119,22 @@ def lay_out(request: LayoutRequest) -> PrintLayout:
             start = next((i for i, page in enumerate(pages) if HALF_TITLE_ID in page.anchors), 0)
             printed = _drawn_for_print(request.printing, html, document, pages, start)
     except weasyprint.urls.FatalURLFetchingError as exc:
-        raise BuildError(f"PDF: {exc.__cause__ or exc}", "templates/pdf/document.html") from None
+        raise BuildError(f"PDF: {exc.__cause__ or exc}", _document(request.root)) from None
     finally:
         logger.removeHandler(warnings)
     if warnings.records:
-        raise BuildError([Problem(f"PDF: {message}", "templates/pdf/document.html")
+        raise BuildError([Problem(f"PDF: {message}", _document(request.root))
                           for message in warnings.records])
     if screen is None:
         assert printed is not None
         return printed
     return dataclasses.replace(screen, printed=printed) if printed else screen
+
+
+def _document(root: Path) -> str:
+    """The PDF's document template, as a message names it: the project's own
+    (``templates/pdf/document.html``) or the theme's (``folio-theme/pdf/document.html``)."""
+    return shown(root, resolve(root, "pdf/document.html"))
 
 
 def _written(request: LayoutRequest, document, pages, kept: tuple[int, ...], folios,
