@@ -100,17 +100,19 @@ class PDF(Edition):
         names = "pdf, print" if both else self.name
         # The EPUB's cover is page 1 of the screen PDF: made in the same worker, if needed.
         cover = "epub" in ctx.making and variant != "print"
+        # The print made only for the EPUB's page list: its pages, not its PDF, repaint and
+        # cover spread, which no one reads.
+        print_pages_only = both and not ctx.writes("print")
         if not fits_one_document(ctx.report):
             from folio.pipeline.workers import background
 
             ctx.say(f"{names}: laying out pages, chapter by chapter")
-            begun = background(self._book, ctx, variant, cover, name="folio-pdf-book")
+            begun = background(self._book, ctx, variant, cover, print_pages_only,
+                               name="folio-pdf-book")
         else:
             request = layout_request(ctx.report, ctx.env, ctx.date, variant, cover=cover,
                                      font_cache=ctx.out / FONT_CACHE)
-            if request.printing is not None and not ctx.writes("print"):
-                # Made only for the EPUB's page list: the print's pages, not its PDF,
-                # repaint and cover spread, which no one reads.
+            if request.printing is not None and print_pages_only:
                 request = replace(request, printing=replace(request.printing, pages_only=True))
             ctx.say(f"{names}: laying out pages")
             begun = ctx.pool.submit(LAY_OUT, request)
@@ -127,10 +129,10 @@ class PDF(Edition):
             return layout.printed
         return layout
 
-    def _book(self, ctx: Context, variant: str, cover: bool):
+    def _book(self, ctx: Context, variant: str, cover: bool, print_pages_only: bool):
         """A book too large for one document, laid out chapter by chapter in the pool, each
         chapter's pages cached (``editions/pdf/book.py``), and combined in the pool: the
-        ``variant`` "screen", "print" or "both"."""
+        ``variant`` "screen", "print" or "both" (``print_pages_only``: see ``begin``)."""
         from folio.editions.pdf.book import LayoutCache, lay_out_book
         from folio.pipeline.workers import once
 
@@ -139,9 +141,7 @@ class PDF(Edition):
         # the memory for the rest of the build.
         return lay_out_book(ctx.report, ctx.env, ctx.date, variant, ctx.pool.submit, cover,
                             cache, ctx.say, parallel=True, combine_in=once,
-                            font_cache=ctx.out / FONT_CACHE,
-                            # Made only for the EPUB's page list: its pages, not its PDF.
-                            print_pages_only=variant == "both" and not ctx.writes("print"))
+                            font_cache=ctx.out / FONT_CACHE, print_pages_only=print_pages_only)
 
 
 class Print(PDF):

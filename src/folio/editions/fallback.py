@@ -27,6 +27,7 @@ from pathlib import Path
 
 import uharfbuzz as hb
 
+from folio.editions.subsets import open_face
 from folio.errors import BuildError, Problem
 from folio.theme import THEME, resolve
 
@@ -81,9 +82,9 @@ _KINDS: dict[tuple[Path, str], str] = {}
 
 
 def face(path: Path, index: int = 0) -> hb.Face:
-    """A font file's face (of a collection, its ``index``), mapped, once per process."""
+    """A font file's face (of a collection, its ``index``), opened once per process."""
     if (path, index) not in _FACES:
-        _FACES[path, index] = hb.Face(hb.Blob.from_file_path(path), index)
+        _FACES[path, index] = open_face(path, index)
     return _FACES[path, index]
 
 

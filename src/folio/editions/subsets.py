@@ -57,12 +57,13 @@ def subset_files(files: Iterable[tuple[Path, int, str, str]], flavor: str | None
                  cache: Path | None = None) -> list[bytes]:
     """:func:`subset_file` of each (path, index, digest, text), cut side by side."""
     return _cut([((f"{digest}:{index}", "".join(sorted(set(text))), flavor),
-                  partial(_face_of_file, path, index))
+                  partial(open_face, path, index))
                  for path, index, digest, text in files], cache)
 
 
-def _face_of_file(path: Path, index: int) -> hb.Face:
-    # Mapped, not read: a CJK collection is 20 MB, of which a subset reads a few glyphs.
+def open_face(path: Path, index: int = 0) -> hb.Face:
+    """A font file's face (of a collection, its ``index``), mapped, not read: a CJK
+    collection is 20 MB, of which a subset or a cmap reads a small part."""
     return hb.Face(hb.Blob.from_file_path(path), index)
 
 

@@ -368,11 +368,12 @@ def _combined(report: Report, values: PdfEdition, layouts: list[PrintLayout], ru
     pages = len(anchors)
     padded = values.press.padded(pages) if values.press else pages
     spread, data = None, b""
-    if values.spread is not None and not pages_only:
-        request = LayoutRequest(report.project.root, "", values.identifier, variant=values.variant,
-                                press=values.press, spread=values.spread)
-        spread = run(LAY_OUT_SPREAD, request, padded)
     if not pages_only:
+        if values.spread is not None:  # sized from the total, laid out beside the combine
+            request = LayoutRequest(report.project.root, "", values.identifier,
+                                    variant=values.variant, press=values.press,
+                                    spread=values.spread)
+            spread = run(LAY_OUT_SPREAD, request, padded)
         with _COMBINING:
             data = combine_in(COMBINE, [layout.data for layout in layouts], ranges,
                               project_fonts(report.project.root, fallbacks), values.identifier,

@@ -146,10 +146,11 @@ def _written(request: LayoutRequest, document, pages, kept: tuple[int, ...], fol
     chosen = [pages[i] for i in kept]
     labels = tuple(folios[i] for i in kept)
     runs = label_runs(labels) if request.body_id else []
-    finished = request.press is not None and request.finish
     data, cover, spread = b"", None, None
     if request.pages_only:
-        total = request.press.padded(len(chosen)) if request.press and finished else len(chosen)
+        # The blank pages finishing would add, to the press's multiple.
+        total = request.press.padded(len(chosen)) if request.press and request.finish \
+            else len(chosen)
     else:
         # A fixed file identifier, derived from the publication's: the same on every build.
         file_id = hashlib.md5(request.identifier.encode("utf-8")).hexdigest()
@@ -161,7 +162,7 @@ def _written(request: LayoutRequest, document, pages, kept: tuple[int, ...], fol
             data = finish_pdf(data, request.identifier, request.press)
         else:  # a unit of a book: what can be finished page by page, here
             data = finish_pages(data, request.variant == "pdf/x-4")
-        total = page_count(data) if finished else len(chosen)
+        total = page_count(data) if request.press and request.finish else len(chosen)
         spread = lay_out_spread(request, total) if request.spread and request.finish else None
     blank = total - len(chosen)  # the blank pages finishing added, to the profile's multiple
     return PrintLayout(data, tuple(tuple(page.anchors) for page in chosen) + ((),) * blank,
