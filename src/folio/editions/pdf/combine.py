@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import logging
 import warnings
 from collections.abc import Mapping, Sequence
 
@@ -397,27 +396,34 @@ def _glyphs(widths) -> set[int]:
 
 
 #: The tables WeasyPrint drops from the fonts it embeds (``weasyprint.pdf.fonts``).
-_DROPPED = ["BASE", "DSIG", "EBDT", "EBLC", "EBSC", "GPOS", "GSUB", "JSTF", "LTSH", "PCLT", "SVG "]
+_DROPPED = [b"BASE", b"DSIG", b"EBDT", b"EBLC", b"EBSC", b"GPOS", b"GSUB", b"JSTF", b"LTSH",
+            b"PCLT", b"SVG "]
 
 
 def union_subset(font: bytes, glyphs: Sequence[int]) -> bytes:
-    """The subset of ``font`` with ``glyphs`` at their own ids, as WeasyPrint subsets (ids
-    kept, desubroutinized, no hinting, the same tables dropped), with no timestamp: the same
-    glyphs always give the same bytes."""
-    from fontTools import subset
-    from fontTools.ttLib import TTFont
+    """The subset of ``font`` with ``glyphs`` at their own ids, cut as WeasyPrint cuts the
+    fonts it embeds (``Font._harfbuzz_subset``): HarfBuzz's subsetter, ids kept,
+    desubroutinized, the same tables dropped, then the empty glyphs after the last one used
+    cut off, with no hinting. HarfBuzz copies the font's own ``head`` dates: the same glyphs
+    always give the same bytes. (fontTools' subsetter, used before, took 0.2 to 0.6 CPU-s a
+    face where HarfBuzz takes milliseconds.)"""
+    import uharfbuzz as hb
 
-    options = subset.Options(retain_gids=True, passthrough_tables=True, ignore_missing_glyphs=True,
-                             hinting=False, desubroutinize=True, notdef_outline=False)
-    options.drop_tables += _DROPPED
-    logging.getLogger("fontTools").setLevel(logging.ERROR)  # notes on odd glyphs: not ours
-    subsetter = subset.Subsetter(options)
-    subsetter.populate(gids=list(glyphs))
-    ttfont = TTFont(io.BytesIO(font), recalcTimestamp=False)
-    subsetter.subset(ttfont)
-    buffer = io.BytesIO()
-    ttfont.save(buffer)
-    return buffer.getvalue()
+    used = sorted({0, *glyphs})  # .notdef: HarfBuzz keeps it whatever it is told
+    flags = hb.SubsetFlags.PASSTHROUGH_UNRECOGNIZED | hb.SubsetFlags.DESUBROUTINIZE
+    first = hb.SubsetInput()
+    first.glyph_set.update(used)
+    first.flags = flags | hb.SubsetFlags.RETAIN_GIDS
+    dropped = first.sets(hb.SubsetInputSets.DROP_TABLE_TAG)
+    dropped.update(int.from_bytes(tag, "big") for tag in _DROPPED)
+    kept = hb.subset(hb.Face(hb.Blob(font)), first)
+    second = hb.SubsetInput()
+    second.glyph_set.update(range(used[-1] + 1))
+    second.flags = flags | hb.SubsetFlags.NO_HINTING
+    cut = None if kept is None else hb.subset(kept, second)
+    if cut is None:
+        raise ValueError("HarfBuzz could not subset the font")
+    return bytes(cut.blob.data)
 
 
 def project_fonts(root, fallbacks: str = "") -> dict[str, bytes]:
