@@ -47,13 +47,24 @@ def report(book):
     return book[0]
 
 
-@pytest.fixture(scope="module", params=["screen", "print"])
-def pair(request, book):
-    """(single document, chapter by chapter) layouts of one edition."""
+@pytest.fixture(scope="module")
+def both(book):
+    """(single document, chapter by chapter) layouts of both editions at once, as a build of
+    both lays them out: the screen's, with the print's in ``.printed``."""
     report, env = book
-    edition = request.param
-    return (lay_out(layout_request(report, env, DATE, edition)),
-            lay_out_book(report, env, DATE, edition))
+    return (lay_out(layout_request(report, env, DATE, "both")),
+            lay_out_book(report, env, DATE, "both"))
+
+
+@pytest.fixture(scope="module", params=["screen", "print"])
+def pair(request, both):
+    """(single document, chapter by chapter) layouts of one edition, drawn from ``both``
+    (test_byte_identical_builds: the same bytes as that edition laid out alone)."""
+    single, book = both
+    if request.param == "screen":
+        return single, book
+    assert single.printed is not None and book.printed is not None
+    return single.printed, book.printed
 
 
 def texts(data: bytes) -> list[str]:
@@ -102,10 +113,10 @@ def test_same_labels_and_page_list_inputs(pair):
         (single.labels, single.anchors, single.first_lines)
 
 
-def test_the_screen_edition_is_the_print_less_its_blank_pages(book):
+def test_the_screen_edition_is_the_print_less_its_blank_pages(both):
     """One layout, two PDFs: the screen's pages are the print's with text, and the cover."""
-    both = lay_out_book(*book, DATE, "both")
-    screen, printed = both, both.printed
+    single, screen = both
+    printed = screen.printed
     assert printed is not None and not is_print(screen) and is_print(printed)
     assert screen.labels[0] == "Cover" and "Cover" not in printed.labels
     by_label = dict(zip(printed.labels, texts(printed.data), strict=True))
@@ -115,10 +126,20 @@ def test_the_screen_edition_is_the_print_less_its_blank_pages(book):
         assert by_label[label].split() and all(word in words for word in by_label[label].split())
     missing = [label for label in printed.labels if label not in screen.labels]
     assert missing and all(not by_label[label].strip() for label in missing)
-    single = lay_out(layout_request(*book, DATE, "both"))
     assert single.printed is not None
     assert (texts(single.data), single.labels) == (texts(screen.data), screen.labels)
     assert (texts(single.printed.data), single.printed.labels) == (texts(printed.data), printed.labels)
+
+
+def test_the_print_pages_unwritten_by_chapter(book, both):
+    """By chapter, the print edition made only for the EPUB's page list (a build that does
+    not write it, tests/test_print_pages_only.py): no PDF, the same pages' facts."""
+    whole = both[1].printed
+    pages = lay_out_book(*book, DATE, "both", print_pages_only=True).printed
+    assert whole is not None and pages is not None
+    assert whole.data and whole.spread and not pages.data and pages.spread is None
+    assert (pages.anchors, pages.labels, pages.first_lines, pages.count) == \
+        (whole.anchors, whole.labels, whole.first_lines, whole.count)
 
 
 def outline(data: bytes) -> list[tuple[int, str, int]]:
@@ -279,9 +300,13 @@ def test_each_font_embedded_once(pair):
 
 
 def test_byte_identical_builds(book, pair):
+    """Laid out again, alone: the same bytes as the edition drawn beside the other."""
     _, combined = pair
     edition = "print" if is_print(combined) else "screen"
-    assert lay_out_book(*book, DATE, edition).data == combined.data
+    alone = lay_out_book(*book, DATE, edition)
+    assert alone.data == combined.data
+    assert (alone.labels, alone.anchors, alone.first_lines) == \
+        (combined.labels, combined.anchors, combined.first_lines)
 
 
 def test_a_missing_anchor_is_an_error(book):
@@ -302,19 +327,28 @@ def pool():
         yield pool
 
 
-def test_in_parallel_the_same_bytes(book, pair, pool):
+def test_in_parallel_the_same_bytes(book, both, pool):
     """Laid out at once in the pool (each unit told its first page once the units before it
-    are paginated), the same PDF as one unit after another."""
-    _, combined = pair
-    edition = "print" if is_print(combined) else "screen"
-    layout = lay_out_book(*book, DATE, edition, pool.submit, parallel=True)
-    assert layout.data == combined.data
-    assert (layout.labels, layout.anchors, layout.first_lines) == \
-        (combined.labels, combined.anchors, combined.first_lines)
+    are paginated), the same PDFs as one unit after another."""
+    _, combined = both
+    layout = lay_out_book(*book, DATE, "both", pool.submit, parallel=True)
+    assert layout.printed is not None and combined.printed is not None
+    for ours, theirs in ((layout, combined), (layout.printed, combined.printed)):
+        assert ours.data == theirs.data
+        assert (ours.labels, ours.anchors, ours.first_lines) == \
+            (theirs.labels, theirs.anchors, theirs.first_lines)
 
 
-# Six layouts of the book each, in four variants: ~40% of the fast lane's time. The fast lane
-# keeps the cache's reuse through test_the_preview_lays_out_only_the_edited_chapter.
+def same_texts(ours, theirs) -> bool:
+    """The same text on every page of both editions (of ``ours`` and ``theirs``, "both" layouts)."""
+    return (texts(ours.data), texts(ours.printed.data)) == (texts(theirs.data), texts(theirs.printed.data))
+
+
+# Six layouts of the book each, in two variants: too slow for the fast lane, which keeps the
+# cache's reuse through test_the_preview_lays_out_only_the_edited_chapter. Both editions at
+# once, as a build of both lays them out: a unit's one layout serves both (the editions alone
+# go through the same cache, with their own requests: test_byte_identical_builds and
+# tests/test_print_pages_only.py).
 @pytest.mark.slow
 class TestIncremental:
     """Each unit's layout is cached by all that shapes it: each rule, both ways, laid out one
@@ -324,9 +358,9 @@ class TestIncremental:
     def mode(self, request, pool):
         return None if request.param == "sequential" else pool
 
-    @pytest.fixture(params=["screen", "print"])
-    def edition(self, request):
-        return request.param
+    @pytest.fixture
+    def edition(self):
+        return "both"
 
     @pytest.fixture
     def project(self, tmp_path):
@@ -359,20 +393,20 @@ class TestIncremental:
         # matter is laid out once, last, with the real page numbers its contents print.
         assert laid_out == every
         again, laid_out, _ = build(project)
-        assert laid_out == [] and again.data == layout.data
+        assert laid_out == [] and (again.data, again.printed.data) == (layout.data, layout.printed.data)
 
         chapter = project / "manuscript" / "tables.md"  # one word: that chapter only
         chapter.write_text(chapter.read_text().replace("It continues", "It follows", 1))
         edited, laid_out, book = build(project)
         assert laid_out == ["tables"] and edited.pages == layout.pages
-        assert texts(edited.data) == texts(lay_out(layout_request(*book, DATE, edition)).data)
+        assert same_texts(edited, lay_out(layout_request(*book, DATE, edition)))
 
         chapter = project / "manuscript" / "opening.md"  # two more pages: what follows, and the contents
         chapter.write_text(chapter.read_text() + "\n\n" + "\n\n".join(["Another paragraph. " * 60] * 6))
         longer, laid_out, book = build(project)
         assert longer.pages > layout.pages
         assert laid_out == every
-        assert texts(longer.data) == texts(lay_out(layout_request(*book, DATE, edition)).data)
+        assert same_texts(longer, lay_out(layout_request(*book, DATE, edition)))
 
         chapter = project / "manuscript" / "appendix.md"  # not the chapters before it
         chapter.write_text(chapter.read_text() + "\n\n" + "\n\n".join(["A last paragraph. " * 60] * 6))

@@ -68,17 +68,7 @@ def chapters(tmp_path_factory) -> Path:
     return root
 
 
-def test_a_book_laid_out_by_chapter_gives_the_same_print_pages_unwritten(chapters):
-    from folio.editions.pdf.book import lay_out_book
-
-    report = gather(load_project(chapters), cache_dir=chapters / "build" / ".cache" / "pandoc")
-    env = make_environment(chapters / "templates")
-    whole = lay_out_book(report, env, DATE, "both").printed
-    pages = lay_out_book(report, env, DATE, "both", print_pages_only=True).printed
-    assert whole is not None and pages is not None
-    assert whole.data and whole.spread and not pages.data and pages.spread is None
-    assert (pages.anchors, pages.labels, pages.first_lines, pages.count) == \
-        (whole.anchors, whole.labels, whole.first_lines, whole.count)
+# The same rule by chapter: tests/test_book_pdf.py, test_the_print_pages_unwritten_by_chapter.
 
 
 @pytest.mark.slow
