@@ -131,6 +131,8 @@ def test_the_screen_edition_is_the_print_less_its_blank_pages(both):
     assert (texts(single.printed.data), single.printed.labels) == (texts(printed.data), printed.labels)
 
 
+# Slow: a third layout; tests/test_print_pages_only.py shows the rule in the fast lane on one document.
+@pytest.mark.slow
 def test_the_print_pages_unwritten_by_chapter(book, both):
     """By chapter, the print edition made only for the EPUB's page list (a build that does
     not write it, tests/test_print_pages_only.py): no PDF, the same pages' facts."""
@@ -299,6 +301,8 @@ def test_each_font_embedded_once(pair):
     assert len(book.data) < 1.15 * len(single.data)
 
 
+# Slow: each edition laid out again, alone; the fast lane's pair tests compare with the single document.
+@pytest.mark.slow
 def test_byte_identical_builds(book, pair):
     """Laid out again, alone: the same bytes as the edition drawn beside the other."""
     _, combined = pair
@@ -327,6 +331,9 @@ def pool():
         yield pool
 
 
+# Slow: the book laid out again in the pool; the fast lane lays it out in the pool through
+# test_the_build_lays_out_a_book_by_chapter and test_the_preview_lays_out_only_the_edited_chapter.
+@pytest.mark.slow
 def test_in_parallel_the_same_bytes(book, both, pool):
     """Laid out at once in the pool (each unit told its first page once the units before it
     are paginated), the same PDFs as one unit after another."""
@@ -496,6 +503,8 @@ def test_the_preview_lays_out_only_the_edited_chapter(tmp_path, monkeypatch):
     assert "continues" not in text and re.search(r"It\s+fol", text)
 
 
+# Slow: another book, laid out twice.
+@pytest.mark.slow
 def test_page_references_across_chapters(tmp_path):
     """A cross-reference that prints its target's page ("Figure 1 on page 2", the theme's
     a.xref) from one chapter to another: the chapter path prints the same numbers as the
@@ -537,6 +546,8 @@ def test_a_print_rule_that_moves_a_line_is_refused(tmp_path):
     assert (problem.path, problem.line) == ("templates/css/print-edition.css", lines + 1)
 
 
+# Slow: the book laid out twice more, in another design.
+@pytest.mark.slow
 def test_chapters_that_open_on_either_side(tmp_path):
     """A design whose sections open on the next page, left or right: each unit's side then
     follows the pages before it, the front matter's too, so the front matter is laid out

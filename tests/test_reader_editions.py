@@ -259,7 +259,10 @@ def test_a_note_opens_in_place_from_the_keyboard(real):
 
 
 # --- reading systems ------------------------------------------------------------------------
+# epub.js opening every document is slow (a browser, every page); the fast lane keeps
+# folio.check.epubjs through its report of a missing page list.
 
+@pytest.mark.slow
 def test_epubjs_opens_cover_nav_pages_and_every_document(report):
     result = epubjs.run(Editions(report.root, report.pub["slug"]), TOOLS)
     assert result.ok, [str(f) for f in result.findings] or result.failure
