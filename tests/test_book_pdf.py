@@ -426,9 +426,10 @@ class TestIncremental:
         assert set(laid_out) == set(every)
 
 
-def test_the_build_lays_out_a_book_by_chapter(tmp_path, monkeypatch):
-    """A book over the single document's bound builds chapter by chapter, in the pool; a
-    chapter over the per-chapter bound is refused, by name."""
+def test_a_chapter_over_the_per_chapter_bound_is_refused_by_name(tmp_path, monkeypatch):
+    """A book over the single document's bound is laid out chapter by chapter (the build
+    itself: test_the_preview_lays_out_only_the_edited_chapter); a chapter over the
+    per-chapter bound is refused, by name, before anything is laid out."""
     from folio.content import limits
     from folio.errors import BuildError
     from folio.pipeline.build import build
@@ -437,18 +438,13 @@ def test_the_build_lays_out_a_book_by_chapter(tmp_path, monkeypatch):
     shutil.copytree(FIXTURE, root)
     shutil.copytree(REPO / "templates", root / "templates")
     monkeypatch.setattr(limits, "MAX_PDF_ELEMENTS", 100)
-    messages = []
-    build(root, editions=("pdf", "epub"), log=messages.append)
-    assert any("chapter by chapter" in m for m in messages)
-    assert any(re.search(r"pdf, print: 7 of 7 chapters laid out, \d+ pages, [0-9.]+ s", m) for m in messages)
-    pdf = next((root / "build").glob("*.pdf")).read_bytes()
-    assert len(texts(pdf)) > 15 and len(list((root / "build" / ".cache" / "pdf").glob("*.pickle"))) >= 7
     monkeypatch.setattr(limits, "MAX_UNIT_ELEMENTS", 300)
-    chapter = root / "manuscript" / "tables.md"
-    chapter.write_text(chapter.read_text() + "\n")
+    messages = []
     with pytest.raises(BuildError, match="this chapter has") as caught:
-        build(root, editions=("pdf",))
+        build(root, editions=("pdf",), log=messages.append)
     assert "tables.md" in str(caught.value)
+    assert any("chapter by chapter" in m for m in messages)
+    assert not any("laid out" in m for m in messages) and not (root / "build" / ".cache" / "pdf").exists()
 
 
 def test_units_are_cut_only_where_a_page_breaks(tmp_path):
@@ -476,9 +472,10 @@ def test_units_are_cut_only_where_a_page_breaks(tmp_path):
 
 
 def test_the_preview_lays_out_only_the_edited_chapter(tmp_path, monkeypatch):
-    """``serve --all`` rebuilds through the build's own cache (build/.cache/pdf): after a
-    one-word edit, one chapter is laid out again (once, for both PDFs), and the PDF follows
-    the edit."""
+    """A book over the single document's bound builds chapter by chapter, in the pool, saying
+    how far it is; ``serve --all`` rebuilds through the build's own cache (build/.cache/pdf):
+    after a one-word edit, one chapter is laid out again (once, for both PDFs), and the PDF
+    follows the edit."""
     from folio.commands.serve import Preview
     from folio.content import limits
 
@@ -486,11 +483,17 @@ def test_the_preview_lays_out_only_the_edited_chapter(tmp_path, monkeypatch):
     shutil.copytree(FIXTURE, root)
     shutil.copytree(REPO / "templates", root / "templates")
     monkeypatch.setattr(limits, "MAX_PDF_ELEMENTS", 100)
-    preview = Preview(root, editions=("pdf", "print"), log=lambda message: None)
+    messages: list[str] = []
+    preview = Preview(root, editions=("pdf", "print"), log=messages.append)
     try:
         preview.rebuild()
         assert preview.error is None
+        assert any("chapter by chapter" in m for m in messages)
+        assert any(re.search(r"pdf, print: 7 of 7 chapters laid out, \d+ pages, [0-9.]+ s", m)
+                   for m in messages), messages
+        assert len(texts((root / "build" / "small-book.pdf").read_bytes())) > 15
         before = set((root / "build" / ".cache" / "pdf").glob("*.pickle"))
+        assert len(before) >= 7
         chapter = root / "manuscript" / "tables.md"
         chapter.write_text(chapter.read_text().replace("It continues", "It follows", 1))
         preview.rebuild()

@@ -238,7 +238,10 @@ def test_ctrl_c_stops_the_preview_cleanly(tmp_path):
         proc = subprocess.Popen([PYTHON, "-c", script, str(root)], stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True)
         if wait_for:
-            assert proc.stdout.readline().startswith(("built", "up to date"))
+            line = proc.stdout.readline()
+            while line.startswith("["):  # the build's progress: "[  0.3 s] html: made"
+                line = proc.stdout.readline()
+            assert line.startswith(("built", "up to date"))
             assert proc.stdout.readline().startswith(wait_for)
         else:
             time.sleep(1.0)  # importing and building: the first build is under way

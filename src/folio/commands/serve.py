@@ -101,11 +101,12 @@ class Preview:
         self.pool = Pool()
 
     def rebuild(self, editions=None) -> None:
-        """Build (by default the preview's editions); record and print the outcome."""
+        """Build (by default the preview's editions), saying how far it is as ``invoke build``
+        does (a book's PDF: chapters laid out, pages, time); record and print the outcome."""
         editions = tuple(editions or self.editions)
         with self._lock:
             try:
-                outputs = build(self.root, editions, pool=self.pool)
+                outputs = build(self.root, editions, pool=self.pool, log=self.log)
             except BuildError as exc:
                 self.error = str(exc)
                 self.log(f"build failed:\n{exc}")
