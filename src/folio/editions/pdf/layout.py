@@ -33,6 +33,7 @@ from folio.editions.pdf.document import (
 )
 from folio.editions.pdf.finish import finish_pages, finish_pdf, page_count
 from folio.editions.pdf.press import spread_stylesheet
+from folio.editions.pdf.typeset import guarded_pyphen
 from folio.errors import BuildError, Problem
 from folio.pipeline.workers import background
 from folio.theme import THEME, resolve, shown
@@ -49,10 +50,15 @@ os.environ["FONTCONFIG_FILE"] = str(THEME / "fontconfig" / "fonts.conf")
 _find_library, ctypes.util.find_library = ctypes.util.find_library, lambda name: None
 try:
     import weasyprint
+    import weasyprint.text.line_break
     from weasyprint.formatting_structure.boxes import FootnoteAreaBox, MarginBox, TableBox, TextBox
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 finally:
     ctypes.util.find_library = _find_library
+
+# Names are not hyphenated: the line breaker's dictionaries give them no hyphenation point
+# (``editions/pdf/typeset.py``), in every document this process lays out.
+weasyprint.text.line_break.pyphen = guarded_pyphen()
 
 #: The project's address as WeasyPrint sees it, wherever the folder is: WeasyPrint names
 #: each image in the PDF after a hash of its URL, so a real path would change the bytes.

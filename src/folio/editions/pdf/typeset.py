@@ -3,11 +3,20 @@ figures in acronyms, and ties against runts.
 
 WeasyPrint hyphenates every word of a ``hyphens: auto`` paragraph with pyphen, proper nouns
 and compounds included (Van-couver, non-gov-ernmental), and has no ``hyphenate-limit-last``.
-:func:`guard_words` wraps the words a typesetter would not break in
-``<span class="nh">`` (print.css: ``hyphens: manual``): capitalised words and words already
-hyphenated. An acronym with a digit (W2I, R2P) also gets ``lnum`` (lining figures: the
-old-style 2 reads as a subscript). The last two words of a paragraph are tied with a
-no-break space, so that no word is left alone on the last line.
+A typesetter breaks neither, so:
+
+- a capitalised word long enough to be hyphenated (print.css's hyphenate-limit-chars: 7) is
+  offered no break by the hyphenation dictionary itself: :func:`guarded_pyphen` is pyphen as
+  WeasyPrint's line breaker sees it (``editions/pdf/layout.py`` installs it), whose
+  dictionaries give no hyphenation point in such a word. Wrapping each one in a
+  ``hyphens: manual`` span, as before, made an inline box of every name: the report's 10x
+  benchmark had 2,229 of them, and WeasyPrint laid its pages out 1.6x slower;
+- :func:`guard_words` wraps hyphenated compounds (the dictionary sees "non" and
+  "governmental" apart) in ``<span class="nh">`` (print.css: ``hyphens: manual``), and an
+  acronym with a digit (W2I, R2P) in ``<span class="nh lnum">`` (lining figures: the old-style
+  2 reads as a subscript);
+- :func:`tie_last_words` ties the last two words of a paragraph with a no-break space, so
+  that no word is left alone on the last line.
 """
 
 from __future__ import annotations
@@ -16,9 +25,11 @@ import re
 
 from lxml import etree
 
-#: A capitalised word or a hyphenated compound, long enough to be hyphenated (print.css's
-#: hyphenate-limit-chars: 7), or an acronym with a digit.
-_GUARDED = re.compile(r"(?<![\w\u00ad-])(?:[A-Z][\w\u2019']{6,}|\w+(?:-\w+)+|[A-Z]+[0-9][A-Z0-9]*)(?![\w\u00ad])")
+#: A hyphenated compound or an acronym with a digit: the words :func:`guard_words` wraps.
+_GUARDED = re.compile(r"(?<![\w\u00ad-])(?:\w+(?:-\w+)+|[A-Z]+[0-9][A-Z0-9]*)(?![\w\u00ad])")
+#: A capitalised word long enough to be hyphenated (print.css's hyphenate-limit-chars: 7):
+#: a proper noun, or a sentence's first word. The dictionary gives it no hyphenation point.
+PROPER = re.compile(r"[A-Z][\w\u2019']{6,}")
 _ACRONYM = re.compile(r"^[A-Z]+[0-9][A-Z0-9]*$")
 #: Elements whose text is left as it is.
 _SKIP = {"pre", "code", "script", "style", "h1", "h2", "h3", "h4", "h5", "h6"}
@@ -27,8 +38,26 @@ _BLOCKS = {"p", "li", "dd", "blockquote", "figcaption"}
 _LAST_SPACE = re.compile(r" (\S+\s*)$")
 
 
+def guarded_pyphen():
+    """The ``pyphen`` module as WeasyPrint's line breaker uses it (``Pyphen`` and
+    ``language_fallback``), with dictionaries that offer no hyphenation point in a
+    :data:`PROPER` word; every other word is hyphenated as pyphen hyphenates it."""
+    import types
+
+    import pyphen
+
+    class Guarded(pyphen.Pyphen):
+        def iterate(self, word):
+            if PROPER.fullmatch(word):
+                return iter(())
+            return super().iterate(word)
+
+    return types.SimpleNamespace(Pyphen=Guarded, language_fallback=pyphen.language_fallback)
+
+
 def guard_words(body) -> None:
-    """Wrap unbreakable words in ``span.nh`` (acronyms ``span.nh.lnum``) in ``body``, in place."""
+    """Wrap hyphenated compounds in ``span.nh`` (acronyms with a digit ``span.nh.lnum``) in
+    ``body``, in place."""
     for element in list(body.iter()):
         if not isinstance(element.tag, str) or _skipped(element):
             continue
