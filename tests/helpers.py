@@ -99,6 +99,15 @@ def run_folio(*args: str) -> subprocess.CompletedProcess:
     return subprocess.CompletedProcess(["folio", *args], code, stdout, stderr)
 
 
+def outcome_line(stream) -> str:
+    """The next line of a preview's output that is not the build's progress ("[  0.3 s] html:
+    made"): its outcome ("built html in 0.5 s", "up to date") or what follows."""
+    line = stream.readline()
+    while line.startswith("["):
+        line = stream.readline()
+    return line
+
+
 def invoke(*args: str) -> subprocess.CompletedProcess:
     """``invoke ARGS`` in the repository (its tasks.py), text output captured."""
     return subprocess.run([INVOKE, *args], cwd=REPO, capture_output=True, text=True, timeout=300,

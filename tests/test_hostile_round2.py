@@ -17,7 +17,7 @@ import pypdfium2 as pdfium
 import pytest
 
 from folio.cli import main
-from helpers import INVOKE, REPO, Case, assemble_tiny, beside_build, break_copy, invoke, outputs
+from helpers import INVOKE, REPO, Case, assemble_tiny, beside_build, break_copy, invoke, outcome_line, outputs
 
 
 def refused(root: Path, capsys, messages: list[str], *args: str) -> None:
@@ -211,7 +211,7 @@ def test_ctrl_c_in_invoke_serve_stops_it_cleanly(tiny, copy_built):
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert proc.stdout is not None
-        assert proc.stdout.readline().startswith(("up to date", "built"))
+        assert outcome_line(proc.stdout).startswith(("up to date", "built"))
         assert proc.stdout.readline().startswith("serving ")
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=30)

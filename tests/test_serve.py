@@ -9,7 +9,7 @@ import urllib.request
 import pytest
 
 from folio.commands.serve import Preview
-from helpers import CHROMIUM, CHROMIUM_ARGS, PYTHON, assemble_tiny, edit
+from helpers import CHROMIUM, CHROMIUM_ARGS, PYTHON, assemble_tiny, edit, outcome_line
 
 #: Generous: the preview answers in about a second, but the machine may be busy.
 PATIENCE = 60.0
@@ -238,10 +238,7 @@ def test_ctrl_c_stops_the_preview_cleanly(tmp_path):
         proc = subprocess.Popen([PYTHON, "-c", script, str(root)], stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True)
         if wait_for:
-            line = proc.stdout.readline()
-            while line.startswith("["):  # the build's progress: "[  0.3 s] html: made"
-                line = proc.stdout.readline()
-            assert line.startswith(("built", "up to date"))
+            assert outcome_line(proc.stdout).startswith(("built", "up to date"))
             assert proc.stdout.readline().startswith(wait_for)
         else:
             time.sleep(1.0)  # importing and building: the first build is under way
