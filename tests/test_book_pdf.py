@@ -332,7 +332,7 @@ def pool():
 
 
 # Slow: the book laid out again in the pool; the fast lane lays it out in the pool through
-# test_the_build_lays_out_a_book_by_chapter and test_the_preview_lays_out_only_the_edited_chapter.
+# test_the_preview_lays_out_only_the_edited_chapter.
 @pytest.mark.slow
 def test_in_parallel_the_same_bytes(book, both, pool):
     """Laid out at once in the pool (each unit told its first page once the units before it
