@@ -154,7 +154,6 @@ def plan_with(root: Path, monkeypatch, **versions: str):
     # The site carries the EPUB and the PDF: it is stale whenever they are.
     ({"pypdfium2": "0"}, ("html", "epub")),  # it makes the EPUB's cover image
     ({"pagefind_bin": "0"}, ("html",)),  # the site's search index
-    ({"pagefind": "0"}, ("html",)),
     ({"weasyprint": "0"}, ALL),  # the EPUB's cover and page list too
     ({"ebooklib": "0"}, ("html", "epub")),
     ({"brotli": "0"}, ("html",)),  # the site's WOFF2 fonts (the EPUB's are OpenType)
@@ -178,13 +177,17 @@ def test_a_new_pandoc_converts_every_chapter_again(project, monkeypatch):
     assert json.loads((project / "build/manifest.json").read_text())["tools"]["pandoc"] == version + ".1"
 
 
-def test_a_newer_pandoc_first_on_path_is_never_run(project, tmp_path, monkeypatch):
+def test_a_newer_pandoc_or_pagefind_elsewhere_is_never_run(project, tmp_path, monkeypatch):
+    """Not a pandoc or Pagefind first on PATH, nor the one PAGEFIND_BINARY_PATH names (which
+    Pagefind's Python API would run): the pinned wheels' own."""
     marker = tmp_path / "the fake pandoc ran"
-    fake = tmp_path / "bin" / "pandoc"
-    fake.parent.mkdir()
-    fake.write_text(f"#!/bin/sh\ntouch '{marker}'\necho 'pandoc 99.0'\n", "utf-8")
-    fake.chmod(0o755)
+    (tmp_path / "bin").mkdir()
+    for name in ("pandoc", "pagefind", "pagefind_extended"):
+        fake = tmp_path / "bin" / name
+        fake.write_text(f"#!/bin/sh\ntouch '{marker}'\necho '{name} 99.0'\n", "utf-8")
+        fake.chmod(0o755)
     monkeypatch.setenv("PATH", f"{fake.parent}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(fake))
     assert subprocess.run(["pandoc", "--version"], capture_output=True, check=True).stdout \
         == b"pandoc 99.0\n"  # the fake is the pandoc PATH finds
     marker.unlink()

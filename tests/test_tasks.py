@@ -52,7 +52,7 @@ def test_a_build_error_exits_1_without_traceback(tmp_path):
 
 def test_loading_the_tasks_leaves_the_heavy_stages_unloaded():
     """`invoke build` with nothing to do must not first import WeasyPrint, pdfium or Playwright."""
-    heavy = ("weasyprint", "pypdfium2", "playwright", "pagefind")
+    heavy = ("weasyprint", "pypdfium2", "playwright", "pagefind_bin")
     script = "import sys, tasks; print(sorted(set(sys.argv[1:]) & set(sys.modules)))"
     proc = subprocess.run([PYTHON, "-c", script, *heavy], cwd=REPO, capture_output=True,
                           text=True, timeout=60)

@@ -45,7 +45,7 @@ class HTML(Edition):
     name = "html"
     inputs = themed("templates/html/", "templates/css/screen.css")
     offers = ("pdf", "epub")
-    tools = ("pagefind", "pagefind-bin", *FONTS, "brotli")
+    tools = ("pagefind-bin", *FONTS, "brotli")
 
     def path(self, slug: str) -> str:
         return "html"

@@ -7,8 +7,10 @@ runs in the reader's browser with no server-side code and no network beyond
 the site itself; browsers refuse WebAssembly from ``file://``, so the site
 must be served (any static server, ``python3 -m http.server -d build/html``).
 
-The binary (from the ``pagefind_bin`` wheel, pinned in the lock file) runs
-once on a scratch copy of the pages: about 40 ms for this report, where the
+The binary (from the ``pagefind_bin`` wheel, pinned in the lock file, run by
+its path in the wheel: never one that ``PAGEFIND_BINARY_PATH`` or ``PATH``
+names, which ``pagefind.service.get_executable`` would prefer) runs once on a
+scratch copy of the pages: about 40 ms for this report, where the
 Python service API answers one request per 100 ms poll (1.4 s for 14 pages).
 Its bundle is the same whatever order the files were written in (a test
 writes them in two orders), and its file names are hashes of their content.
@@ -19,8 +21,6 @@ from __future__ import annotations
 import subprocess
 import tempfile
 from pathlib import Path
-
-from pagefind.service import get_executable
 
 from folio.errors import BuildError
 
@@ -34,10 +34,13 @@ EXCLUDE = (".pager", ".visually-hidden")
 
 def search_bundle(pages: dict[str, bytes], language: str) -> dict[str, bytes]:
     """The Pagefind bundle for the HTML pages given (relative path -> bytes), under pagefind/."""
-    binary = get_executable()
-    if binary is None:
+    try:
+        from pagefind_bin import get_executable
+
+        binary = get_executable()
+    except (ImportError, FileNotFoundError):
         raise BuildError("search index: the Pagefind binary is missing (run scripts/setup)",
-                         "pyproject.toml")
+                         "pyproject.toml") from None
     with tempfile.TemporaryDirectory(prefix="folio-search-") as scratch:
         site, bundle = Path(scratch, "site"), Path(scratch, "bundle")
         for rel, data in pages.items():  # in any order: the bundle does not depend on it
