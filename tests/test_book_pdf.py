@@ -471,6 +471,18 @@ def test_units_are_cut_only_where_a_page_breaks(tmp_path):
     assert (screen["chapter"], screen["colophon"], screen["after-notes"]) == ("page", None, "left")
 
 
+#: A small book for a real build by chapter: a contents page and three chapters, one of them
+#: linking to another.
+SMALL_BOOK = {
+    "data/contents.yaml": "front:\n  - {template: contents.html, id: contents, title: Contents,"
+                          " type: toc, toc: false}\nbody:\n  - {source: one.md}\n"
+                          "  - {source: two.md}\n  - {source: three.md}\n",
+    "manuscript/one.md": "# One {#one}\n\nIt begins here. See [the second](#two).\n",
+    "manuscript/two.md": "# Two {#two}\n\nIt continues here, on a page of its own.\n",
+    "manuscript/three.md": "# Three {#three}\n\nIt ends here.\n",
+}
+
+
 def test_the_preview_lays_out_only_the_edited_chapter(tmp_path, monkeypatch):
     """A book over the single document's bound builds chapter by chapter, in the pool, saying
     how far it is; ``serve --all`` rebuilds through the build's own cache (build/.cache/pdf):
@@ -478,31 +490,30 @@ def test_the_preview_lays_out_only_the_edited_chapter(tmp_path, monkeypatch):
     follows the edit."""
     from folio.commands.serve import Preview
     from folio.content import limits
+    from helpers import make_project
 
-    root = tmp_path / "book"
-    shutil.copytree(FIXTURE, root)
-    shutil.copytree(REPO / "templates", root / "templates")
-    monkeypatch.setattr(limits, "MAX_PDF_ELEMENTS", 100)
+    root = make_project(tmp_path / "book", {"manuscript/one.md": None, **SMALL_BOOK})
+    monkeypatch.setattr(limits, "MAX_PDF_ELEMENTS", 10)
     messages: list[str] = []
     preview = Preview(root, editions=("pdf", "print"), log=messages.append)
     try:
         preview.rebuild()
-        assert preview.error is None
+        assert preview.error is None, preview.error
         assert any("chapter by chapter" in m for m in messages)
-        assert any(re.search(r"pdf, print: 7 of 7 chapters laid out, \d+ pages, [0-9.]+ s", m)
+        assert any(re.search(r"pdf, print: 4 of 4 chapters laid out, \d+ pages, [0-9.]+ s", m)
                    for m in messages), messages
-        assert len(texts((root / "build" / "small-book.pdf").read_bytes())) > 15
+        assert len(texts((root / "build" / "a-report.pdf").read_bytes())) >= 4
         before = set((root / "build" / ".cache" / "pdf").glob("*.pickle"))
-        assert len(before) >= 7
-        chapter = root / "manuscript" / "tables.md"
+        assert len(before) >= 4
+        chapter = root / "manuscript" / "two.md"
         chapter.write_text(chapter.read_text().replace("It continues", "It follows", 1))
         preview.rebuild()
-        assert preview.error is None
+        assert preview.error is None, preview.error
     finally:
         preview.pool.close()
     new = set((root / "build" / ".cache" / "pdf").glob("*.pickle")) - before
     assert len(new) == 1  # the edited chapter, once: both editions are drawn from its layout
-    text = "".join(texts((root / "build" / "small-book.pdf").read_bytes()))
+    text = "".join(texts((root / "build" / "a-report.pdf").read_bytes()))
     assert "continues" not in text and re.search(r"It\s+fol", text)
 
 
