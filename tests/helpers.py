@@ -171,6 +171,16 @@ def make_project(root: Path, files: dict[str, str | None]) -> Path:
     return root
 
 
+def small_project(root: Path) -> Path:
+    """Two one-paragraph chapters on the default theme: every edition, at a third of the tiny
+    report's cost to build, for tests of what any build does (its writes, its signals)."""
+    return make_project(root, {
+        "data/contents.yaml": "body:\n  - {source: chapter1.md}\n  - {source: chapter2.md}\n",
+        "manuscript/one.md": None,
+        "manuscript/chapter1.md": "# One {#chapter1}\n\nThe first chapter.\n",
+        "manuscript/chapter2.md": "# Two {#chapter2}\n\nThe second chapter.\n"})
+
+
 #: Appended to chapter2.md of the tiny report (11 lines, ending in a newline) after a blank
 #: line: line 13.
 APPENDED = 13

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from folio.cli import _with_command
-from helpers import PYTHON, REPO, assemble_tiny, run_cli
+from helpers import PYTHON, REPO, run_cli, small_project
 
 #: Run folio through ENTRY ("module": python -m folio; "invoke": the invoke program) on a
 #: project; at its first rename into build/ the hook sends SIGNAL to the process, or raises
@@ -61,7 +61,7 @@ SLOW = pytest.mark.slow
     ("invoke", "SIGTERM"), pytest.param("invoke", "SIGINT", marks=SLOW),
     pytest.param("module", "SIGTERM", marks=SLOW), pytest.param("module", "SIGINT", marks=SLOW)])
 def test_a_signal_stops_either_entry_point_with_its_code_and_no_traceback(tmp_path, entry, signal):
-    root = assemble_tiny(tmp_path / "tiny")
+    root = small_project(tmp_path / "small")
     proc = hooked(entry, signal, root)
     assert proc.returncode == EXIT[signal], proc.stderr
     assert "Traceback" not in proc.stderr
@@ -71,7 +71,7 @@ def test_a_signal_stops_either_entry_point_with_its_code_and_no_traceback(tmp_pa
 
 @pytest.mark.parametrize("entry", [pytest.param("invoke", marks=SLOW), pytest.param("module", marks=SLOW)])
 def test_a_bug_exits_70_with_its_traceback_and_the_note(tmp_path, entry):
-    root = assemble_tiny(tmp_path / "tiny")
+    root = small_project(tmp_path / "small")
     proc = hooked(entry, "bug", root)
     assert proc.returncode == 70, proc.stderr
     assert "Traceback (most recent call last)" in proc.stderr

@@ -16,9 +16,11 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+import folio
+from editions import Built
 from folio.pipeline.lock import LOCK, build_lock
 from folio.pipeline.output import sweep_debris, write_file, write_tree
-from helpers import PYTHON, outputs, run_cli
+from helpers import PYTHON, outputs, run_cli, small_project
 
 pytestmark = pytest.mark.slow
 
@@ -57,8 +59,19 @@ MOMENTS = {0: "gathering", 1: "moving the old site aside", 2: "between the site'
            3: "before the EPUB's rename", 4: "before the PDF's rename",
            5: "before the print PDF's rename", 6: "before the cover spread's rename",
            7: "before the manifest's"}
-PDFS = ("tiny-report.pdf", "tiny-report-print.pdf", "tiny-report-print-cover.pdf")
+PDFS = ("a-report.pdf", "a-report-print.pdf", "a-report-print-cover.pdf")
+EPUB = "a-report.epub"
 EXIT = {"SIGINT": 130, "SIGTERM": 143, "SIGKILL": -9}
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory) -> Built:
+    """A small project, built (every edition): what is killed here is the build's writing,
+    which any project's build does alike; the tiny report's layout would cost each of these
+    14 builds a second more."""
+    root = small_project(tmp_path_factory.mktemp("kill") / "report")
+    folio.build(root)
+    return Built(root)
 
 
 def killed_build(root: Path, signal: str, at: int) -> subprocess.CompletedProcess:
@@ -73,7 +86,7 @@ def assert_complete(root: Path, old: dict[str, bytes]) -> None:
     for name in PDFS:
         pdf = found[name]
         assert pdf.rstrip().endswith(b"%%EOF") and len(PdfReader(io.BytesIO(pdf)).pages) > 0
-    with zipfile.ZipFile(io.BytesIO(found["tiny-report.epub"])) as zf:
+    with zipfile.ZipFile(io.BytesIO(found[EPUB])) as zf:
         assert zf.testzip() is None and zf.read("mimetype") == b"application/epub+zip"
     site = {k: v for k, v in found.items() if k.startswith("html/")}
     old_site = {k: v for k, v in old.items() if k.startswith("html/")}
@@ -88,7 +101,7 @@ def assert_complete(root: Path, old: dict[str, bytes]) -> None:
 def debris(root: Path) -> list[str]:
     """Anything in build/ that is neither an edition, the manifest nor the cache and lock."""
     out = root / "build"
-    allowed = {".cache", "html", "manifest.json", "tiny-report.epub", *PDFS}
+    allowed = {".cache", "html", "manifest.json", EPUB, *PDFS}
     found = [p.name for p in out.iterdir() if p.name not in allowed]
     found += [p.relative_to(out).as_posix() for p in out.rglob("*.tmp")]
     return found
@@ -101,8 +114,8 @@ def change_chapter(root: Path) -> None:
 
 @pytest.mark.parametrize("signal", ["SIGINT", "SIGTERM"])
 @pytest.mark.parametrize("at", [0, 2, 4])
-def test_interrupted_build_leaves_complete_editions_and_no_debris(tiny, copy_built, signal, at):
-    root = copy_built(tiny)
+def test_interrupted_build_leaves_complete_editions_and_no_debris(small, copy_built, signal, at):
+    root = copy_built(small)
     old = outputs(root)
     change_chapter(root)
     proc = killed_build(root, signal, at)
@@ -117,13 +130,13 @@ def test_interrupted_build_leaves_complete_editions_and_no_debris(tiny, copy_bui
 
 
 @pytest.mark.parametrize("at", sorted(MOMENTS))
-def test_sigkill_leaves_complete_editions_and_the_next_build_sweeps(tiny, copy_built, at):
-    root = copy_built(tiny)
+def test_sigkill_leaves_complete_editions_and_the_next_build_sweeps(small, copy_built, at):
+    root = copy_built(small)
     old = outputs(root)
     change_chapter(root)
     proc = killed_build(root, "SIGKILL", at)
     assert proc.returncode == EXIT["SIGKILL"], proc.stderr
-    for name in ("tiny-report.epub", *PDFS):
+    for name in (EPUB, *PDFS):
         assert (root / "build" / name).is_file()  # never missing, never truncated
     if at == 2:  # killed between the two renames: the last good site is set aside
         assert not (root / "build/html").exists()
@@ -135,8 +148,8 @@ def test_sigkill_leaves_complete_editions_and_the_next_build_sweeps(tiny, copy_b
     assert_complete(root, old)
 
 
-def test_a_second_build_fails_at_once_naming_the_lock_and_its_holder(tiny, copy_built):
-    root = copy_built(tiny)
+def test_a_second_build_fails_at_once_naming_the_lock_and_its_holder(small, copy_built):
+    root = copy_built(small)
     before = outputs(root)
     with build_lock(root / "build"):
         proc = run_cli("--project", str(root), "--quiet")
@@ -158,8 +171,8 @@ with build_lock(Path(sys.argv[1])):
 """
 
 
-def test_the_lock_of_a_killed_build_is_not_stale(tiny, copy_built):
-    root = copy_built(tiny)
+def test_the_lock_of_a_killed_build_is_not_stale(small, copy_built):
+    root = copy_built(small)
     holder = subprocess.Popen([PYTHON, "-c", HOLDER, str(root / "build")],
                               stdout=subprocess.PIPE, text=True)
     try:
