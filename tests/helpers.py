@@ -172,8 +172,9 @@ def make_project(root: Path, files: dict[str, str | None]) -> Path:
 
 
 def small_project(root: Path) -> Path:
-    """Two one-paragraph chapters on the default theme: every edition, at a third of the tiny
-    report's cost to build, for tests of what any build does (its writes, its signals)."""
+    """Two one-paragraph chapters on the default theme: every edition, in a few pages and with
+    no bibliography, cheaper to build than the tiny report, for tests of what any build does
+    (its writes, its signals)."""
     return make_project(root, {
         "data/contents.yaml": "body:\n  - {source: chapter1.md}\n  - {source: chapter2.md}\n",
         "manuscript/one.md": None,

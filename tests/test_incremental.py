@@ -181,13 +181,14 @@ def test_a_newer_pandoc_or_pagefind_elsewhere_is_never_run(project, tmp_path, mo
     """Not a pandoc or Pagefind first on PATH, nor the one PAGEFIND_BINARY_PATH names (which
     Pagefind's Python API would run): the pinned wheels' own."""
     marker = tmp_path / "the fake pandoc ran"
-    (tmp_path / "bin").mkdir()
+    fakes = tmp_path / "bin"
+    fakes.mkdir()
     for name in ("pandoc", "pagefind", "pagefind_extended"):
-        fake = tmp_path / "bin" / name
+        fake = fakes / name
         fake.write_text(f"#!/bin/sh\ntouch '{marker}'\necho '{name} 99.0'\n", "utf-8")
         fake.chmod(0o755)
-    monkeypatch.setenv("PATH", f"{fake.parent}{os.pathsep}{os.environ['PATH']}")
-    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(fake))
+    monkeypatch.setenv("PATH", f"{fakes}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(fakes / "pagefind"))
     assert subprocess.run(["pandoc", "--version"], capture_output=True, check=True).stdout \
         == b"pandoc 99.0\n"  # the fake is the pandoc PATH finds
     marker.unlink()

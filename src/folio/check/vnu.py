@@ -19,8 +19,9 @@ def run(editions: Editions, tools: Tools) -> Result:
     if not jar.is_file():
         return Result(NAME, failure=f"not installed: {jar} (see the README's set-up)")
     try:
-        version = subprocess.run([tools.java, "-jar", str(jar), "--version"], capture_output=True,
-                                 text=True, timeout=120, check=False).stdout.strip()
+        version = subprocess.run([tools.java, *JAVA_OPTIONS, "-jar", str(jar), "--version"],
+                                 capture_output=True, text=True, timeout=120,
+                                 check=False).stdout.strip()
         proc = subprocess.run([tools.java, *JAVA_OPTIONS, "-jar", str(jar), "--format", "json",
                                "--exit-zero-always", *map(str, pages)], capture_output=True,
                               text=True, timeout=600, check=False)
