@@ -14,7 +14,8 @@ process (Python start-up included):
 
 Columns: wall seconds, CPU seconds of the process tree (user + system: less
 dependent on the machine's load than wall time), the peak of the largest
-single process (RSS) and of the whole tree (PSS sum), sampled every 10 ms.
+single process (the kernel's high-water mark of its resident size, exact) and of
+the whole tree (PSS sum, sampled every 50 ms: ``run.measure_command``).
 The report's own rows are ``benchmarks/run.py``'s. Not part of the test suite.
 """
 
@@ -27,12 +28,10 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import PYTHON, REPO, tree_pss
+from run import PYTHON, REPO, measure_command
 
 WORDS = [
     "policy", "government", "response", "crisis", "early", "warning", "evidence", "decision",
@@ -125,62 +124,10 @@ def chapter(rng: random.Random, c: int, chapters: int) -> str:
     return "\n".join(out) + "\n"
 
 
-def largest_rss(pid: int) -> int:
-    """The resident size of the largest process in ``pid``'s tree, in bytes."""
-    best = 0
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as fh:
-                fields = fh.read().rsplit(")", 1)[1].split()
-            if int(entry) != pid and not _descends(int(entry), pid):
-                continue
-            best = max(best, int(fields[21]) * os.sysconf("SC_PAGE_SIZE"))
-        except (OSError, IndexError, ValueError):
-            continue
-    return best
-
-
-def _descends(p: int, ancestor: int) -> bool:
-    for _ in range(20):
-        try:
-            with open(f"/proc/{p}/stat") as fh:
-                p = int(fh.read().rsplit(")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
-            return False
-        if p == ancestor:
-            return True
-        if p <= 1:
-            return False
-    return False
-
-
 def measure(command: list[str], env) -> tuple[float, float, int, int]:
     """(wall s, CPU s of the tree, largest process bytes, whole tree bytes)."""
-    import resource
-
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    done, peaks = threading.Event(), [0, 0]
-
-    def sample():
-        while not done.is_set():
-            peaks[0] = max(peaks[0], largest_rss(proc.pid))
-            peaks[1] = max(peaks[1], tree_pss(proc.pid))
-            time.sleep(0.01)
-
-    sampler = threading.Thread(target=sample)
-    sampler.start()
-    _, err = proc.communicate()
-    done.set()
-    sampler.join()
-    if proc.returncode:
-        raise SystemExit(f"failed: {' '.join(command)}\n{err.decode()[-2000:]}")
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
-    return time.perf_counter() - start, cpu, peaks[0], peaks[1]
+    run = measure_command(command, env)
+    return run.seconds, run.cpu, run.largest, run.tree
 
 
 def screen_pages(root: Path) -> int:
