@@ -31,7 +31,8 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import PYTHON, REPO, measure_command
+from run import PYTHON, REPO, Measured
+from run import measure_command as measure
 
 WORDS = [
     "policy", "government", "response", "crisis", "early", "warning", "evidence", "decision",
@@ -124,12 +125,6 @@ def chapter(rng: random.Random, c: int, chapters: int) -> str:
     return "\n".join(out) + "\n"
 
 
-def measure(command: list[str], env) -> tuple[float, float, int, int]:
-    """(wall s, CPU s of the tree, largest process bytes, whole tree bytes)."""
-    run = measure_command(command, env)
-    return run.seconds, run.cpu, run.largest, run.tree
-
-
 def screen_pages(root: Path) -> int:
     import pypdfium2
 
@@ -166,7 +161,7 @@ def main() -> None:
     def folio(root: Path, *e: str) -> list[str]:
         return [PYTHON, "-m", "folio", "--project", str(root), "--quiet", *e]
 
-    rows = []
+    rows: list[tuple[str, Measured]] = []
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="folio-book-") as tmp:
         root = Path(tmp) / "book"
@@ -198,13 +193,14 @@ def main() -> None:
           f" seed {args.seed}")
     print(f"{'measurement':<28} {'wall s':>7} {'CPU s':>7} {'x 1-doc CPU':>11} {'x cold CPU':>10}"
           f" {'largest MB':>10} {'tree MB':>8}")
-    for name, (wall, cpu, largest, tree) in rows:
-        print(f"{name:<28} {wall:>7.1f} {cpu:>7.1f} {cpu / single[1]:>11.2f} {cpu / cold[1]:>10.2f}"
-              f" {largest / 1e6:>10.0f} {tree / 1e6:>8.0f}")
+    for name, m in rows:
+        print(f"{name:<28} {m.seconds:>7.1f} {m.cpu:>7.1f} {m.cpu / single.cpu:>11.2f}"
+              f" {m.cpu / cold.cpu:>10.2f} {m.largest / 1e6:>10.0f} {m.tree / 1e6:>8.0f}")
     if args.scale:  # (WeasyPrint's one document of it is not run: it would need 2 GB)
-        print(f"twice the book: folio's screen PDF {rows[-1][1][1] / rows[1][1][1]:.2f}x the CPU,"
-              f" {rows[-1][1][0] / rows[1][1][0]:.2f}x the wall time, largest process"
-              f" {rows[-1][1][2] / 1e6:.0f} MB against {rows[1][1][2] / 1e6:.0f} MB")
+        twice, screen = rows[-1][1], rows[1][1]
+        print(f"twice the book: folio's screen PDF {twice.cpu / screen.cpu:.2f}x the CPU,"
+              f" {twice.seconds / screen.seconds:.2f}x the wall time, largest process"
+              f" {twice.largest / 1e6:.0f} MB against {screen.largest / 1e6:.0f} MB")
     print(f"({os.cpu_count()} CPUs; load average {load_before:.2f} at the start,"
           f" {os.getloadavg()[0]:.2f} at the end; "
           "the report's rows: benchmarks/run.py)")
