@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -106,6 +107,13 @@ def outcome_line(stream) -> str:
     while line.startswith("["):
         line = stream.readline()
     return line
+
+
+def as_in_a_terminal() -> None:
+    """``preexec_fn`` of a child that is to be stopped by Ctrl-C: SIGINT reaches it, as it
+    reaches a terminal's foreground job. The suite itself may run as a shell's background job
+    (a CI step, ``pytest &``), whose SIGINT is ignored, and a child inherits that."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def invoke(*args: str) -> subprocess.CompletedProcess:

@@ -17,7 +17,18 @@ import pypdfium2 as pdfium
 import pytest
 
 from folio.cli import main
-from helpers import INVOKE, REPO, Case, assemble_tiny, beside_build, break_copy, invoke, outcome_line, outputs
+from helpers import (
+    INVOKE,
+    REPO,
+    Case,
+    as_in_a_terminal,
+    assemble_tiny,
+    beside_build,
+    break_copy,
+    invoke,
+    outcome_line,
+    outputs,
+)
 
 
 def refused(root: Path, capsys, messages: list[str], *args: str) -> None:
@@ -208,7 +219,8 @@ def test_ctrl_c_in_invoke_serve_stops_it_cleanly(tiny, copy_built):
     """A real ``invoke serve`` (test_serve.py interrupts the function): a word, exit 0."""
     root = copy_built(tiny)
     proc = subprocess.Popen([INVOKE, "serve", "--project", str(root), "--port", "0"], cwd=REPO,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=as_in_a_terminal)
     try:
         assert proc.stdout is not None
         assert outcome_line(proc.stdout).startswith(("up to date", "built"))

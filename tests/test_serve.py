@@ -9,7 +9,7 @@ import urllib.request
 import pytest
 
 from folio.commands.serve import Preview
-from helpers import CHROMIUM, CHROMIUM_ARGS, PYTHON, assemble_tiny, edit, outcome_line
+from helpers import CHROMIUM, CHROMIUM_ARGS, PYTHON, as_in_a_terminal, assemble_tiny, edit, outcome_line
 
 #: Generous: the preview answers in about a second, but the machine may be busy.
 PATIENCE = 60.0
@@ -236,7 +236,7 @@ def test_ctrl_c_stops_the_preview_cleanly(tmp_path):
               "serve(sys.argv[1], 0, log=lambda m: print(m, flush=True))\n")
     for wait_for in ("serving ", None):
         proc = subprocess.Popen([PYTHON, "-c", script, str(root)], stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)
+                                stderr=subprocess.PIPE, text=True, preexec_fn=as_in_a_terminal)
         if wait_for:
             assert outcome_line(proc.stdout).startswith(("built", "up to date"))
             assert proc.stdout.readline().startswith(wait_for)
