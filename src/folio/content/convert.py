@@ -131,8 +131,7 @@ def _convert(pandoc: Pandoc, text: str, shown: str, extra: tuple[str, ...], cach
     """Run pandoc on one text (no cache lookup); store the result in ``cached``."""
     if log:
         log(f"convert {shown}")
-    proc = subprocess.run([*pandoc.args(text), *extra], input=text.encode("utf-8"),
-                          capture_output=True, env=_pandoc_env(), timeout=300, check=False)
+    proc = run_pandoc([*pandoc.args(text), *extra], text)
     stderr = proc.stderr.decode("utf-8", "replace")
     problems = [_locate(line, text, shown) for line in stderr.splitlines() if line.strip()]
     if proc.returncode != 0 or problems:
@@ -141,6 +140,12 @@ def _convert(pandoc: Pandoc, text: str, shown: str, extra: tuple[str, ...], cach
     if cached:
         _write_cache(cached, html)
     return html
+
+
+def run_pandoc(args: list[str], text: str) -> subprocess.CompletedProcess[bytes]:
+    """One pandoc process: ``args`` (the binary first), ``text`` on its standard input."""
+    return subprocess.run(args, input=text.encode("utf-8"), capture_output=True,
+                          env=_pandoc_env(), timeout=300, check=False)
 
 
 class Prefetch:

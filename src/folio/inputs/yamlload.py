@@ -7,6 +7,8 @@ keys and indexes, as pydantic reports it) to its 1-based line.
 
 from __future__ import annotations
 
+import copy
+import functools
 from pathlib import Path
 
 import yaml
@@ -31,6 +33,22 @@ def load_yaml(path: Path, shown: str) -> tuple[object, Lines]:
         text = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as exc:
         raise BuildError(f"not valid UTF-8 (byte {exc.start})", shown) from None
+    value, lines = _parse(text, shown)
+    copied = Lines()
+    copied.update(lines)
+    copied.raw.update(lines.raw)
+    try:
+        return copy.deepcopy(value), copied
+    except RecursionError:  # deeper than parsing it went: a few frames more a level
+        raise BuildError("YAML nested too deeply", shown) from None
+
+
+@functools.lru_cache(maxsize=256)
+def _parse(text: str, shown: str) -> tuple[object, Lines]:
+    """The value and lines of a YAML text, remembered: PyYAML's pure-Python parser takes
+    milliseconds a file, and ``invoke serve`` (or the suite) reads the same unchanged data
+    files build after build. :func:`load_yaml` hands out copies. A file that fails is
+    parsed again each time (an exception is not remembered)."""
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.reader.ReaderError as exc:  # a NUL or another character YAML refuses

@@ -8,6 +8,7 @@ output file (and the PDF's page count). ``verify`` compares against it.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -119,6 +120,14 @@ def tool_versions(pandoc_version: str, packages: Iterable[str] = TOOLS) -> dict[
 
 def package_version(name: str) -> str:
     """An installed distribution's version, or 'not installed'."""
+    return _installed_version(name)
+
+
+@functools.cache
+def _installed_version(name: str) -> str:
+    """Looked up once per process (1 ms each, some 20 a build: ``invoke serve`` and the
+    suite build many times): the version of the code this process runs, which an upgrade
+    while it runs does not change either (its workers' server imported WeasyPrint at start)."""
     try:
         return metadata.version(name)
     except metadata.PackageNotFoundError:
