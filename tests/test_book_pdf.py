@@ -351,19 +351,17 @@ def same_texts(ours, theirs) -> bool:
     return (texts(ours.data), texts(ours.printed.data)) == (texts(theirs.data), texts(theirs.printed.data))
 
 
-# Six layouts of the book each, in two variants: too slow for the fast lane, which keeps the
-# cache's reuse through test_the_preview_lays_out_only_the_edited_chapter. Both editions at
+# Six layouts of the book, in the pool as a build lays them out (one unit after another, the
+# order only tests use, shares the cache and its keys: test_in_parallel_the_same_bytes shows
+# the two orders give the same bytes): too slow for the fast lane, which keeps the cache's
+# reuse through test_the_preview_lays_out_only_the_edited_chapter. Both editions at
 # once, as a build of both lays them out: a unit's one layout serves both (the editions alone
 # go through the same cache, with their own requests: test_byte_identical_builds and
 # tests/test_print_pages_only.py).
 @pytest.mark.slow
 class TestIncremental:
-    """Each unit's layout is cached by all that shapes it: each rule, both ways, laid out one
-    unit after another and all at once in the pool."""
-
-    @pytest.fixture(params=["sequential", "parallel"])
-    def mode(self, request, pool):
-        return None if request.param == "sequential" else pool
+    """Each unit's layout is cached by all that shapes it: each rule, both ways, the units laid
+    out at once in the pool."""
 
     @pytest.fixture
     def edition(self):
@@ -377,18 +375,15 @@ class TestIncremental:
         return root
 
     @pytest.fixture
-    def build(self, mode, edition):
+    def build(self, pool, edition):
         from folio.editions.pdf.book import LayoutCache
 
         def build(root):
             report = gather(load_project(root), cache_dir=root / "build" / ".cache" / "pandoc")
             env = make_environment(root / "templates")
             cache = LayoutCache(root / "build" / ".cache" / "pdf", report)
-            if mode is None:
-                layout = lay_out_book(report, env, DATE, edition, cache=cache)
-            else:
-                layout = lay_out_book(report, env, DATE, edition, mode.submit, cache=cache,
-                                      parallel=True)
+            layout = lay_out_book(report, env, DATE, edition, pool.submit, cache=cache,
+                                  parallel=True)
             return layout, sorted(cache.laid_out), (report, env)
 
         return build
