@@ -118,16 +118,12 @@ def tool_versions(pandoc_version: str, packages: Iterable[str] = TOOLS) -> dict[
     return versions
 
 
-def package_version(name: str) -> str:
-    """An installed distribution's version, or 'not installed'."""
-    return _installed_version(name)
-
-
 @functools.cache
-def _installed_version(name: str) -> str:
-    """Looked up once per process (1 ms each, some 20 a build: ``invoke serve`` and the
-    suite build many times): the version of the code this process runs, which an upgrade
-    while it runs does not change either (its workers' server imported WeasyPrint at start)."""
+def package_version(name: str) -> str:
+    """An installed distribution's version, or 'not installed'. Looked up once per process
+    (1 ms each, some 20 a build: ``invoke serve`` and the suite build many times): the version
+    of the code this process runs, which an upgrade while it runs does not change either (its
+    workers' server imported WeasyPrint at start)."""
     try:
         return metadata.version(name)
     except metadata.PackageNotFoundError:
