@@ -271,16 +271,22 @@ _WRITES = re.compile(r"^\d+ +(open|openat|creat|rename|renameat2?|mkdir|mkdirat|
 
 @pytest.mark.slow  # a whole build under strace
 @pytest.mark.skipif(shutil.which("strace") is None, reason="strace is not installed")
-def test_under_strace_a_build_touches_only_build_and_temp_and_runs_its_tools(tmp_path):
+def test_under_strace_a_build_touches_only_build_and_temp_and_runs_its_tools(tmp_path, request):
     """The same, seen by the kernel: pandoc's and Pagefind's own calls too."""
     root = assemble_tiny(tmp_path / "report")
     log = tmp_path / "strace.log"
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    # The build's temporary directory, which it must leave empty; a short path, for the pool's
+    # socket (AF_UNIX paths are at most 107 bytes, tmp_path's can be longer).
+    scratch = Path(tempfile.mkdtemp(prefix="t"))
+    request.addfinalizer(lambda: shutil.rmtree(scratch, ignore_errors=True))
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "TMPDIR": str(scratch)}
     proc = subprocess.run(["strace", "-f", "-qq", "-e", f"trace={STRACE_CALLS}", "-o", str(log),
                            PYTHON, "-m", "folio", "--project", str(root), "--quiet"], cwd=REPO,
                           capture_output=True, text=True, timeout=900, env=env)
     assert proc.returncode == 0, proc.stderr
-    allowed = [(root / "build").resolve(), Path(tempfile.gettempdir()).resolve(), Path("/dev")]
+    # WeasyPrint's copies of the fonts (weasyprint-*) were left here by every PDF build.
+    assert sorted(p.name for p in scratch.iterdir()) == []
+    allowed = [(root / "build").resolve(), scratch.resolve(), Path("/dev")]
     wrong, ran = [], []
     starting: dict[str, str] = {}  # pid -> program, for an execve strace split in two lines
     for line in log.read_text("utf-8", "replace").splitlines():
