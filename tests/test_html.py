@@ -116,3 +116,38 @@ def test_nothing_is_written_beside_the_site(report):
                 f"{report.pub['slug']}-print.pdf", f"{report.pub['slug']}-print-cover.pdf",
                 f"{report.pub['slug']}.epub"])
     assert not list(Path(report.html.folder).rglob("*.tmp"))
+
+
+def _page(title: str, words: str) -> bytes:
+    return (f'<!DOCTYPE html><html lang="en"><head><title>{title}</title></head>'
+            f"<body><main><h1>{title}</h1><p>{words}</p></main></body></html>").encode()
+
+
+def test_the_search_index_does_not_depend_on_the_order_of_the_pages():
+    # Given a folder, Pagefind indexed the pages in the order the file system listed them
+    # (tmpfs: newest first), so the same site gave another index on another machine.
+    from folio.editions.search import search_bundle
+
+    pages = {f"{name}.html": _page(name.title(), f"{name} words about {name}")
+             for name in ("alpha", "beta", "gamma", "delta")}
+    forward = search_bundle(pages, "en-CA")
+    assert forward == search_bundle(dict(reversed(pages.items())), "en-CA")
+    assert any(name.startswith("pagefind/fragment/") for name in forward)
+    assert "pagefind/pagefind.js" in forward
+    assert not [name for name in forward if "playground" in name or "modular-ui" in name]
+
+
+def test_a_failing_pagefind_is_one_located_problem(tmp_path, monkeypatch):
+    import pagefind_bin
+    import pytest
+
+    from folio.editions.search import search_bundle
+    from folio.errors import BuildError
+
+    fake = tmp_path / "pagefind"
+    fake.write_text("#!/bin/sh\necho 'it broke' >&2\nexit 3\n", "utf-8")
+    fake.chmod(0o755)
+    monkeypatch.setattr(pagefind_bin, "get_executable", lambda: fake)
+    with pytest.raises(BuildError) as caught:
+        search_bundle({"a.html": _page("A", "words")}, "en")
+    assert str(caught.value) == "templates/html: search index: Pagefind failed: it broke"

@@ -9,18 +9,26 @@ must be served (any static server, ``python3 -m http.server -d build/html``).
 
 The binary (from the ``pagefind_bin`` wheel, pinned in the lock file, run by
 its path in the wheel: never one that ``PAGEFIND_BINARY_PATH`` or ``PATH``
-names, which ``pagefind.service.get_executable`` would prefer) runs once on a
-scratch copy of the pages: about 40 ms for this report, where the
-Python service API answers one request per 100 ms poll (1.4 s for 14 pages).
-Its bundle is the same whatever order the files were written in (a test
-writes them in two orders), and its file names are hashes of their content.
+names, which ``pagefind.service.get_executable`` would prefer) runs as a
+service (``pagefind --service``, the protocol of Pagefind's own Python and
+Node APIs: base64 JSON messages ended by commas), given the pages in memory one
+by one in the order of their paths, its bundle returned in memory too. Given a
+folder (``--site``), it indexed the pages in the order the file system listed
+them: the order of their creation on tmpfs, of a hash seeded per file system on
+ext4, so the same pages gave another search index on another machine. One
+request at a time, synchronously: about 60 ms for this report, where the
+Python API answers one request per 100 ms poll (1.4 s for 14 pages).
 """
 
 from __future__ import annotations
 
+import base64
+import contextlib
+import json
+import os
 import subprocess
-import tempfile
-from pathlib import Path
+import threading
+from typing import NoReturn
 
 from folio.errors import BuildError
 
@@ -32,8 +40,13 @@ UNUSED = ("playground/", "pagefind-component-ui.", "pagefind-modular-ui.", "page
 EXCLUDE = (".pager", ".visually-hidden")
 
 
+#: How long the service may take for a whole site before the build gives up on it.
+TIMEOUT = 120
+
+
 def search_bundle(pages: dict[str, bytes], language: str) -> dict[str, bytes]:
-    """The Pagefind bundle for the HTML pages given (relative path -> bytes), under pagefind/."""
+    """The Pagefind bundle for the HTML pages given (relative path -> bytes), under pagefind/:
+    the same bytes whatever the order of ``pages``."""
     try:
         from pagefind_bin import get_executable
 
@@ -41,25 +54,86 @@ def search_bundle(pages: dict[str, bytes], language: str) -> dict[str, bytes]:
     except (ImportError, FileNotFoundError):
         raise BuildError("search index: the Pagefind binary is missing (run scripts/setup)",
                          "pyproject.toml") from None
-    with tempfile.TemporaryDirectory(prefix="folio-search-") as scratch:
-        site, bundle = Path(scratch, "site"), Path(scratch, "bundle")
-        for rel, data in pages.items():  # in any order: the bundle does not depend on it
-            if rel.endswith(".html"):
-                target = site / rel
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(data)
-        command = [str(binary), "--site", str(site), "--output-path", str(bundle),
-                   "--root-selector", "main", "--force-language", language.split("-")[0],
-                   "--keep-index-url", "--quiet"]
-        for selector in EXCLUDE:
-            command += ["--exclude-selectors", selector]
+    try:
+        with _Service(str(binary)) as service:
+            index = service.send({"type": "NewIndex", "config": {
+                "root_selector": "main", "exclude_selectors": list(EXCLUDE),
+                "force_language": language.split("-")[0], "keep_index_url": True}})["index_id"]
+            for rel in sorted(rel for rel in pages if rel.endswith(".html")):
+                service.send({"type": "AddFile", "index_id": index, "file_path": None,
+                              "url": f"/{rel}", "file_contents": pages[rel].decode("utf-8")})
+            files = service.send({"type": "GetFiles", "index_id": index})["files"]
+    except (OSError, ValueError, KeyError, subprocess.SubprocessError) as exc:
+        raise BuildError(f"search index: Pagefind failed: {exc}", "templates/html") from None
+    return {f"{BUNDLE}/{file['path']}": base64.b64decode(file["content"])
+            for file in sorted(files, key=lambda file: file["path"])
+            if not file["path"].startswith(UNUSED)}
+
+
+class _Service:
+    """``pagefind --service``, one request at a time: each sent once the last is answered, so
+    that pages are indexed in the order they are added."""
+
+    def __init__(self, binary: str):
+        self._proc = subprocess.Popen([binary, "--service"], stdin=subprocess.PIPE,
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd="/",
+                                      env={"PATH": "/usr/bin:/bin", "LC_ALL": "C.UTF-8"})
+        self._errors = bytearray()
+        self._drain = threading.Thread(target=self._read_errors, name="folio-pagefind-stderr",
+                                       daemon=True)
+        self._drain.start()
+        self._timer = threading.Timer(TIMEOUT, self._proc.kill)
+        self._timer.daemon = True
+        self._timer.start()
+        self._sent = 0
+
+    def _read_errors(self) -> None:
+        assert self._proc.stderr is not None
+        self._errors += self._proc.stderr.read()
+
+    def send(self, payload: dict) -> dict:
+        """Send one request, return its answer's payload; ValueError for an error answer."""
+        assert self._proc.stdin is not None and self._proc.stdout is not None
+        self._sent += 1
+        message = {"message_id": self._sent, "payload": payload}
         try:
-            subprocess.run(command, check=True, capture_output=True, timeout=120, cwd=scratch,
-                           env={"PATH": "/usr/bin:/bin", "LC_ALL": "C.UTF-8"})
-        except (OSError, subprocess.SubprocessError) as exc:
-            detail = getattr(exc, "stderr", b"") or getattr(exc, "stdout", b"") or b""
-            message = detail.decode("utf-8", "replace").strip() or str(exc)
-            raise BuildError(f"search index: Pagefind failed: {message}", "templates/html") from None
-        return {f"{BUNDLE}/{path.relative_to(bundle).as_posix()}": path.read_bytes()
-                for path in sorted(bundle.rglob("*"))
-                if path.is_file() and not path.relative_to(bundle).as_posix().startswith(UNUSED)}
+            self._proc.stdin.write(base64.b64encode(json.dumps(message).encode("utf-8")) + b",")
+            self._proc.stdin.flush()
+        except BrokenPipeError:
+            self._ended()
+        answer = bytearray()
+        while not answer.endswith(b","):
+            chunk = os.read(self._proc.stdout.fileno(), 1 << 16)
+            if not chunk:
+                self._ended()
+            answer += chunk
+        reply = json.loads(base64.b64decode(bytes(answer[:-1])))
+        result = reply["payload"]
+        if result.get("type") == "Error" or reply.get("message_id") != self._sent:
+            raise ValueError(result.get("message") or f"an answer out of turn: {reply}")
+        return result
+
+    def _ended(self) -> NoReturn:
+        """The service ended before it answered: what it said on stderr, else its status."""
+        status = self._proc.wait()
+        self._drain.join(1)
+        detail = self._errors.decode("utf-8", "replace").strip()
+        raise ValueError(detail or f"it ended (exit status {status})")
+
+    def __enter__(self) -> _Service:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._timer.cancel()
+        if self._proc.stdin is not None:
+            with contextlib.suppress(BrokenPipeError):  # a service that ended early
+                self._proc.stdin.close()
+        try:
+            self._proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.wait()
+        self._drain.join(1)
+        for stream in (self._proc.stdout, self._proc.stderr):
+            if stream is not None:
+                stream.close()
