@@ -8,11 +8,15 @@ the repository's templates/ at session start, so the fixture tracks them.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
+import pickle
 import shutil
 import subprocess
+import tempfile
 import threading
+from concurrent.futures import Future
 from pathlib import Path
 
 import pytest
@@ -21,6 +25,7 @@ import folio
 import helpers
 from editions import Built
 from folio.content import convert
+from folio.pipeline import workers
 
 # Re-exported: test modules (and other branches) import these from conftest too.
 from helpers import (  # noqa: F401
@@ -37,8 +42,15 @@ from helpers import (  # noqa: F401
 
 def pytest_configure(config):
     """Mark the fast lane before the test modules are imported: their Hypothesis settings
-    read it (helpers.examples)."""
+    read it (helpers.examples). Put the suite's temporary folders in memory (/dev/shm) unless
+    TMPDIR says where: the tests copy built projects some 300 times and delete them, which
+    takes 4 to 5 s of the fast lane's minute on this machine's disk, and little in memory.
+    pytest-xdist's workers and every build in a subprocess inherit it."""
     helpers.FAST_LANE = "not slow" in (config.option.markexpr or "")
+    shm = Path("/dev/shm")
+    if "TMPDIR" not in os.environ and shm.is_dir() and os.access(shm, os.W_OK | os.X_OK):
+        os.environ["TMPDIR"] = str(shm)
+        tempfile.tempdir = None  # read TMPDIR again
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -81,34 +93,135 @@ def conversion_key(args: list[str], text: str) -> tuple[str, ...] | None:
     return tuple(key)
 
 
+@pytest.fixture(scope="session")
+def replays(tmp_path_factory) -> Path:
+    """The folder where the test processes keep what the replays below hand out again: one for
+    the session, shared by pytest-xdist's workers."""
+    base = tmp_path_factory.getbasetemp()
+    store = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "replays"
+    store.mkdir(exist_ok=True)
+    return store
+
+
+def _keep(path: Path, data: bytes) -> None:
+    """Write a replay's file whole, or not at all: another test process may read it at once."""
+    partial = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
+    partial.write_bytes(data)
+    partial.replace(path)
+
+
 @pytest.fixture(scope="session", autouse=True)
-def each_conversion_once():
-    """Each distinct pandoc conversion runs once in a test process; the same one again (the
-    same arguments, input, and bibliography and style by content, whatever folder the project
-    is in) gets the first one's output. The fast lane's builds ran pandoc 388 times for 132
-    distinct conversions, a third of its CPU time. Only a clean run (exit 0, nothing on stderr)
-    is replayed; folio's own code around pandoc (its cache, its messages) runs as ever.
-    Builds in a subprocess (``helpers.run_cli``, strace) always run pandoc;
-    ``FOLIO_TEST_PANDOC=always`` turns the replay off."""
+def each_conversion_once(replays):
+    """Each distinct pandoc conversion runs once in the session; the same one again (the same
+    arguments, input, and bibliography and style by content, whatever folder the project is
+    in) gets the first one's output, in this test process or another. The fast lane's builds
+    ran pandoc 388 times for 132 distinct conversions, a third of its CPU time. Only a clean
+    run (exit 0, nothing on stderr) is replayed; folio's own code around pandoc (its cache, its
+    messages) runs as ever. Builds in a subprocess (``helpers.run_cli``, strace) always run
+    pandoc; ``FOLIO_TEST_PANDOC=always`` turns the replay off."""
     if os.environ.get("FOLIO_TEST_PANDOC") == "always":
         yield
         return
-    real, done, lock = convert.run_pandoc, {}, threading.Lock()
+    real = convert.run_pandoc
 
     def run_pandoc(args: list[str], text: str) -> subprocess.CompletedProcess[bytes]:
         key = conversion_key(args, text)
-        with lock:
-            proc = done.get(key) if key else None
-        if proc is not None:
-            return subprocess.CompletedProcess(args, 0, proc.stdout, b"")
+        kept = replays / ("pandoc-" + hashlib.sha256(repr(key).encode()).hexdigest()) if key else None
+        if kept is not None and kept.exists():
+            return subprocess.CompletedProcess(args, 0, kept.read_bytes(), b"")
         proc = real(args, text)
-        if key and proc.returncode == 0 and not proc.stderr:
-            with lock:
-                done[key] = proc
+        if kept is not None and proc.returncode == 0 and not proc.stderr:
+            _keep(kept, proc.stdout)
         return proc
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(convert, "run_pandoc", run_pandoc)
+        yield
+
+
+#: The pool's jobs the replay below may answer: a whole document laid out (not a book's units,
+#: which report their pages to the build as they go).
+REPLAYED_JOBS = ("folio.editions.pdf.layout:lay_out",)
+
+
+def _without_root(value, root: str):
+    """``value`` (a layout request, its fields) with the project's folder taken out."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return type(value), tuple((f.name, _without_root(getattr(value, f.name), root))
+                                  for f in dataclasses.fields(value))
+    if isinstance(value, (str, Path)):
+        return type(value).__name__, str(value).replace(root, "<project>")
+    if isinstance(value, (tuple, list)):
+        return tuple(_without_root(v, root) for v in value)
+    return value
+
+
+def layout_key(job, args: tuple) -> str | None:
+    """What makes one layout: the job, its request without the project's folder, and every
+    file of the project but its build/, by content. None for any other job."""
+    if job not in REPLAYED_JOBS or not args or not hasattr(args[0], "root"):
+        return None
+    root = Path(args[0].root)
+    digest = hashlib.sha256(pickle.dumps((job, _without_root(args, str(root)))))
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root)
+        if rel.parts[0] != "build" and path.is_file():
+            digest.update(rel.as_posix().encode("utf-8") + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+@pytest.fixture(autouse=True)
+def fresh_layout(request):
+    """A test marked ``fresh_layout`` (two layouts it compares, a layout it watches) lays out
+    every document itself: the replay below leaves it alone."""
+    fresh = request.node.get_closest_marker("fresh_layout") is not None
+    _LAYOUT_REPLAY["off"] = fresh
+    yield
+    _LAYOUT_REPLAY["off"] = False
+
+
+_LAYOUT_REPLAY = {"off": False}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def each_layout_once(replays):
+    """Each distinct document is laid out once in the suite: a second request for the same
+    layout (the same request, whatever folder the project is in, and the same files in the
+    project) gets the first one's result, from a folder the test processes share. WeasyPrint's
+    layout of the tiny report (~1.3 CPU-s) is the largest cost of a build, and the fast lane laid
+    out the same document up to 7 times. Only a layout that succeeded and holds nothing of the
+    project's folder is kept; folio's own code around the pool runs as ever (its layout cache,
+    its progress, the EPUB's page list, the writing of the editions). Layouts in a subprocess,
+    tests marked ``fresh_layout`` (``tests/test_reproducible.py``: two layouts compared) and
+    ``FOLIO_TEST_LAYOUT=always`` lay out every time."""
+    if os.environ.get("FOLIO_TEST_LAYOUT") == "always":
+        yield
+        return
+    real = workers.Pool.submit
+
+    def submit(pool, job, *args):
+        key = None if _LAYOUT_REPLAY["off"] else layout_key(job, args)
+        if key is None:
+            return real(pool, job, *args)
+        kept = replays / ("layout-" + key)
+        if kept.exists():
+            done: Future = Future()
+            done.set_result(pickle.loads(kept.read_bytes()))
+            return done
+        future = real(pool, job, *args)
+
+        def keep(finished: Future) -> None:
+            if finished.cancelled() or finished.exception() is not None:
+                return
+            data = pickle.dumps(finished.result())
+            if str(args[0].root).encode("utf-8") not in data:
+                _keep(kept, data)
+
+        future.add_done_callback(keep)
+        return future
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(workers.Pool, "submit", submit)
         yield
 
 

@@ -303,6 +303,7 @@ def test_each_font_embedded_once(pair):
 
 # Slow: each edition laid out again, alone; the fast lane's pair tests compare with the single document.
 @pytest.mark.slow
+@pytest.mark.fresh_layout
 def test_byte_identical_builds(book, pair):
     """Laid out again, alone: the same bytes as the edition drawn beside the other."""
     _, combined = pair

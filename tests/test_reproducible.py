@@ -14,6 +14,9 @@ from folio.pipeline.workers import Pool
 from folio.theme import theme_inputs
 from helpers import CACHE, assemble_tiny, outputs
 
+# Two layouts of one document compared: each laid out for real (tests/conftest.py).
+pytestmark = pytest.mark.fresh_layout
+
 
 def test_two_builds_in_two_folders_are_byte_identical(tiny, tmp_path):
     # A fresh folder elsewhere, without the first build's pandoc cache.

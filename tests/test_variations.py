@@ -18,7 +18,7 @@ from helpers import PYTHON, assemble_tiny, outputs
 
 #: Seven builds, one of them of two clones of the real report; test_reproducible covers the
 #: fast lane.
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.fresh_layout]
 
 BASE_ENV = {"TZ": "UTC", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "PYTHONHASHSEED": "0"}
 
