@@ -255,3 +255,22 @@ def test_a_job_run_once_ends_its_process_and_no_thread_fails(pool, monkeypatch):
         _assert_ends(pid)
     time.sleep(0.5)  # the shutdown threads end after the processes
     assert failures == []
+
+
+def test_a_temporary_directory_too_long_for_the_pools_socket_is_named(monkeypatch):
+    # Under it, the fork server's socket (<temp>/pymp-XXXXXXXX/listener-XXXXXXXX) would pass
+    # the 107 bytes a socket path holds: the build failed as "cannot write: AF_UNIX path too
+    # long". A 75-byte one built (checked by hand with TMPDIR), a 95-byte one did not.
+    import tempfile
+
+    from folio.pipeline import workers
+
+    fits = "/" + "t" * (workers.MAX_TEMP_PATH - 1)
+    monkeypatch.setattr(tempfile, "tempdir", fits)
+    workers._check_socket_room()
+    monkeypatch.setattr(tempfile, "tempdir", fits + "t")
+    with pytest.raises(BuildError) as caught:
+        workers._check_socket_room()
+    assert str(caught.value) == (
+        "TMPDIR: the temporary directory's path is 76 bytes long, too long for the socket of the"
+        " build's worker processes (at most 75): set TMPDIR to a shorter folder")

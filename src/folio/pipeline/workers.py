@@ -201,9 +201,28 @@ def _context(preload: tuple[str, ...]) -> Any:
     method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
     context = multiprocessing.get_context(method)
     if method == "forkserver":
+        _check_socket_room()
         context.set_forkserver_preload(list(preload))
         _stop_server_at_exit()
     return context
+
+
+#: The longest temporary directory the fork server's socket fits under: a socket's path holds
+#: 107 bytes (Linux's ``sun_path``, less its NUL), and multiprocessing puts the socket at
+#: ``<temp>/pymp-XXXXXXXX/listener-XXXXXXXX``.
+MAX_TEMP_PATH = 107 - len("/pymp-XXXXXXXX/listener-XXXXXXXX")
+
+
+def _check_socket_room() -> None:
+    """Refuse, in one line, a temporary directory whose path leaves the fork server's socket
+    no room (it failed as "cannot write: AF_UNIX path too long", which names no cause)."""
+    import tempfile
+
+    temp = os.fsencode(tempfile.gettempdir())
+    if len(temp) > MAX_TEMP_PATH:
+        raise BuildError(f"the temporary directory's path is {len(temp)} bytes long, too long for"
+                         f" the socket of the build's worker processes (at most {MAX_TEMP_PATH}):"
+                         " set TMPDIR to a shorter folder", "TMPDIR")
 
 
 def _start_server(preload: tuple[str, ...]) -> None:
