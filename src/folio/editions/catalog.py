@@ -10,13 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from concurrent.futures import Future
 from dataclasses import replace
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from folio.editions.base import Context, Edition, Made
 from folio.theme import SHOWN
-
-if TYPE_CHECKING:
-    from folio.editions.pdf.document import LayoutRequest
 
 #: The layout job, named so that the build never imports WeasyPrint: the pool's workers do.
 LAY_OUT = "folio.editions.pdf.layout:lay_out"
@@ -106,17 +103,8 @@ class PDF(Edition):
         if both and one_document and not print_pages_only:
             # Both PDFs of one document: each edition's job lays the document out itself, one
             # on each core (the same pages, so the same bytes as one layout drawn twice): a
-            # layout of the 10x report took 4.8 s for both editions, 3.4 s for either. The
-            # documents are rendered once, for whichever edition begins first.
-            if "pdf-both" not in ctx.shared:
-                ctx.shared["pdf-both"] = self._request(ctx, "both")
-            request = ctx.shared["pdf-both"]
-            if self.variant == "print":
-                request = replace(request, write=False, cover=False)
-            else:
-                request = replace(request, printing=None)
-            ctx.say(f"{self.name}: laying out pages")
-            return ctx.pool.submit(LAY_OUT, request)
+            # layout of the 10x report took 4.8 s for both editions, 3.4 s for either.
+            return self._one_document(ctx, self.variant, self.name)
         variant = "both" if both else self.variant
         names = "pdf, print" if both else self.name
         if not one_document:
@@ -131,19 +119,15 @@ class PDF(Edition):
         ctx.shared["pdf-layout"] = begun
         return begun
 
-    def _request(self, ctx: Context, variant: str) -> LayoutRequest:
-        """The request that lays the report out as one document, for ``variant``."""
+    def _one_document(self, ctx: Context, variant: str, names: str,
+                      print_pages_only: bool = False) -> Future:
+        """The report laid out as one WeasyPrint document in the pool, for ``variant``."""
         from folio.editions.pdf.document import layout_request
 
         # The EPUB's cover is page 1 of the screen PDF: made in the same worker, if needed.
         cover = "epub" in ctx.making and variant != "print"
-        return layout_request(ctx.report, ctx.env, ctx.date, variant, cover=cover,
-                              font_cache=ctx.out / FONT_CACHE)
-
-    def _one_document(self, ctx: Context, variant: str, names: str,
-                      print_pages_only: bool = False) -> Future:
-        """The report laid out as one WeasyPrint document in the pool, for ``variant``."""
-        request = self._request(ctx, variant)
+        request = layout_request(ctx.report, ctx.env, ctx.date, variant, cover=cover,
+                                 font_cache=ctx.out / FONT_CACHE)
         if request.printing is not None and print_pages_only:
             request = replace(request, printing=replace(request.printing, pages_only=True))
         ctx.say(f"{names}: laying out pages")
