@@ -89,49 +89,35 @@ class PDF(Edition):
 
     def begin(self, ctx: Context) -> Future:
         from folio.content.limits import fits_one_document
+        from folio.editions.pdf.document import layout_request
 
         if "pdf-layout" in ctx.shared:
             return ctx.shared["pdf-layout"]
-        # The print edition is drawn from the screen document's layout (``editions/pdf/
-        # restyle.py``): a book's units are laid out once for both, a report is laid out once
-        # for both unless both PDFs are written (below).
+        # One layout for both PDF editions, made by whichever begins first: the print edition
+        # is drawn from the screen's layout (``editions/pdf/restyle.py``).
         both = {"pdf", "print"} <= ctx.making
+        variant = "both" if both else self.variant
+        names = "pdf, print" if both else self.name
+        # The EPUB's cover is page 1 of the screen PDF: made in the same worker, if needed.
+        cover = "epub" in ctx.making and variant != "print"
         # The print made only for the EPUB's page list: its pages, not its PDF, repaint and
         # cover spread, which no one reads.
         print_pages_only = both and not ctx.writes("print")
-        one_document = fits_one_document(ctx.report)
-        if both and one_document and not print_pages_only:
-            # Both PDFs of one document: each edition's job lays the document out itself, one
-            # on each core (the same pages, so the same bytes as one layout drawn twice): a
-            # layout of the 10x report took 4.8 s for both editions, 3.4 s for either.
-            return self._one_document(ctx, self.variant, self.name)
-        variant = "both" if both else self.variant
-        names = "pdf, print" if both else self.name
-        if not one_document:
+        if not fits_one_document(ctx.report):
             from folio.pipeline.workers import background
 
             ctx.say(f"{names}: laying out pages, chapter by chapter")
-            cover = "epub" in ctx.making and variant != "print"  # as in _one_document
             begun = background(self._book, ctx, variant, cover, print_pages_only,
                                name="folio-pdf-book")
         else:
-            begun = self._one_document(ctx, variant, names, print_pages_only)
+            request = layout_request(ctx.report, ctx.env, ctx.date, variant, cover=cover,
+                                     font_cache=ctx.out / FONT_CACHE)
+            if request.printing is not None and print_pages_only:
+                request = replace(request, printing=replace(request.printing, pages_only=True))
+            ctx.say(f"{names}: laying out pages")
+            begun = ctx.pool.submit(LAY_OUT, request)
         ctx.shared["pdf-layout"] = begun
         return begun
-
-    def _one_document(self, ctx: Context, variant: str, names: str,
-                      print_pages_only: bool = False) -> Future:
-        """The report laid out as one WeasyPrint document in the pool, for ``variant``."""
-        from folio.editions.pdf.document import layout_request
-
-        # The EPUB's cover is page 1 of the screen PDF: made in the same worker, if needed.
-        cover = "epub" in ctx.making and variant != "print"
-        request = layout_request(ctx.report, ctx.env, ctx.date, variant, cover=cover,
-                                 font_cache=ctx.out / FONT_CACHE)
-        if request.printing is not None and print_pages_only:
-            request = replace(request, printing=replace(request.printing, pages_only=True))
-        ctx.say(f"{names}: laying out pages")
-        return ctx.pool.submit(LAY_OUT, request)
 
     def make(self, ctx: Context, begun: Future, deps: Mapping[str, Made]) -> Made:
         layout = self._own(begun.result())
