@@ -7,8 +7,7 @@ invisible rather than transparent (``print-edition.css``), and its pages have a 
 None of that moves a line. So the screen's document is laid out once; its PDF is written;
 then every laid-out box takes the paint of the print's cascade (the same elements, under
 the print document's head and body class: :func:`print_cascade`) and the pages are
-written again as the printer's PDF/X-4 (``layout.lay_out``). (A report whose two PDFs are
-both written is laid out so in each edition's job, one on each core: ``catalog.PDF.begin``.)
+written again as the printer's PDF/X-4 (``layout.lay_out``).
 
 WeasyPrint has no public way to re-style a rendered document, so this walks its boxes
 (``Box.style``, the computed styles of ``weasyprint.css``), as ``layout.lay_out_unit``
