@@ -274,3 +274,28 @@ def test_a_temporary_directory_too_long_for_the_pools_socket_is_named(monkeypatc
     assert str(caught.value) == (
         "TMPDIR: the temporary directory's path is 76 bytes long, too long for the socket of the"
         " build's worker processes (at most 75): set TMPDIR to a shorter folder")
+
+
+TORN = r"""
+import os, struct, sys, threading
+from folio.pipeline.workers import Pool
+pool = Pool(preload=(), workers=1)
+assert pool.submit(os.getpid).result() > 0
+# What a worker killed halfway through sending a large result leaves in the results pipe: a
+# message's header and the start of its body (this process holds the write end, as the build's
+# does). The executor's thread reads the header and waits for the rest.
+writer = pool._executor._result_queue._writer
+os.write(writer.fileno(), struct.pack("!i", 5_000_000) + b"\x80" * 1000)
+done = threading.Event()
+threading.Thread(target=lambda: (pool.discard(), done.set()), daemon=True).start()
+print("discarded" if done.wait(60) else "hung", flush=True)
+os._exit(0 if done.is_set() else 3)
+"""
+
+
+def test_discarding_the_pool_does_not_wait_on_a_result_cut_in_half():
+    # A CI run hung here: a build that failed discarded its pool while another job's PDF was
+    # crossing the pipe; the executor's thread waited for the rest of it for good.
+    proc = subprocess.run([PYTHON, "-c", TORN], capture_output=True, text=True, timeout=120,
+                          check=False)
+    assert (proc.returncode, proc.stdout.strip()) == (0, "discarded"), proc.stderr

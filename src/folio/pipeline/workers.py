@@ -59,6 +59,7 @@ import signal
 import sys
 import tempfile
 import threading
+import time
 import traceback
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
@@ -145,6 +146,7 @@ class Pool:
         # Python 3.14 has executor.kill_workers() for this; 3.11 keeps them here.
         for process in list((getattr(executor, "_processes", None) or {}).values()):
             process.kill()
+        _unblock(executor)
         # Waited for (the workers are dead: it takes milliseconds): no executor thread may
         # still be closing its pipes when the interpreter exits.
         executor.shutdown(wait=True, cancel_futures=True)
@@ -165,6 +167,40 @@ class Pool:
             self.close()
         else:
             self.discard()
+
+
+def _unblock(executor: ProcessPoolExecutor) -> None:
+    """Free the executor's own thread if a killed worker left it reading half a result.
+
+    A worker killed while it sends a large result (a PDF: megabytes, written in several
+    pieces; a message of at most 4 KB is one atomic write) leaves the thread that reads
+    results blocked in the middle of that message for good: this process holds the pipe's
+    write end too, so no end of file comes, and shutting the executor down would wait for
+    that thread forever (a build that failed hung instead of saying why). Bytes written into
+    the pipe end the message; the thread finds it broken and ends, as it does when it sees
+    a worker die. CPython 3.11's internals (``_executor_manager_thread``, ``_result_queue``);
+    nothing is written unless the thread is still alive once the workers are dead."""
+    thread = getattr(executor, "_executor_manager_thread", None)
+    writer = getattr(getattr(executor, "_result_queue", None), "_writer", None)
+    if thread is None or writer is None:
+        return
+    thread.join(0.2)  # the usual case: it saw the workers die and ended
+    if not thread.is_alive():
+        return
+    try:
+        fd = writer.fileno()
+        os.set_blocking(fd, False)
+    except (OSError, ValueError):  # closed already
+        return
+    filler = bytes(1 << 16)
+    deadline = time.monotonic() + 30  # the pipe moves a GB a second or more: ample
+    while thread.is_alive() and time.monotonic() < deadline:
+        try:
+            os.write(fd, filler)
+        except BlockingIOError:  # the pipe is full: let the thread read it
+            thread.join(0.001)
+        except OSError:
+            return
 
 
 def once(job: Job, *args: Any) -> Future:
