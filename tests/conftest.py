@@ -15,7 +15,6 @@ import pickle
 import shutil
 import subprocess
 import tempfile
-import threading
 from concurrent.futures import Future
 from pathlib import Path
 
@@ -26,6 +25,7 @@ import helpers
 from editions import Built
 from folio.content import convert
 from folio.pipeline import workers
+from folio.pipeline.output import write_file
 
 # Re-exported: test modules (and other branches) import these from conftest too.
 from helpers import (  # noqa: F401
@@ -103,13 +103,6 @@ def replays(tmp_path_factory) -> Path:
     return store
 
 
-def _keep(path: Path, data: bytes) -> None:
-    """Write a replay's file whole, or not at all: another test process may read it at once."""
-    partial = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
-    partial.write_bytes(data)
-    partial.replace(path)
-
-
 @pytest.fixture(scope="session", autouse=True)
 def each_conversion_once(replays):
     """Each distinct pandoc conversion runs once in the session; the same one again (the same
@@ -131,7 +124,7 @@ def each_conversion_once(replays):
             return subprocess.CompletedProcess(args, 0, kept.read_bytes(), b"")
         proc = real(args, text)
         if kept is not None and proc.returncode == 0 and not proc.stderr:
-            _keep(kept, proc.stdout)
+            write_file(kept, proc.stdout)  # whole or not at all: others may read it now
         return proc
 
     with pytest.MonkeyPatch.context() as mp:
@@ -170,6 +163,10 @@ def layout_key(job, args: tuple) -> str | None:
     return digest.hexdigest()
 
 
+#: Whether the running test is marked ``fresh_layout`` (set by the fixture below).
+_LAYOUT_REPLAY = {"off": False}
+
+
 @pytest.fixture(autouse=True)
 def fresh_layout(request):
     """A test marked ``fresh_layout`` (two layouts it compares, a layout it watches) lays out
@@ -179,8 +176,6 @@ def fresh_layout(request):
     yield
     _LAYOUT_REPLAY["off"] = False
 
-
-_LAYOUT_REPLAY = {"off": False}
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -215,7 +210,7 @@ def each_layout_once(replays):
                 return
             data = pickle.dumps(finished.result())
             if str(args[0].root).encode("utf-8") not in data:
-                _keep(kept, data)
+                write_file(kept, data)
 
         future.add_done_callback(keep)
         return future
