@@ -15,7 +15,11 @@ process (Python start-up included):
 Columns: wall seconds, CPU seconds of the process tree (user + system: less
 dependent on the machine's load than wall time), the peak of the largest
 single process (the kernel's high-water mark of its resident size, exact) and of
-the whole tree (PSS sum, sampled every 50 ms: ``run.measure_command``).
+the whole tree (PSS sum, sampled every 50 ms: ``run.measure_command``). The
+sampler slows a build that uses every core (by 3 to 6 s of the 42 of all
+editions), so each row is run twice from the same state (the project copied
+before, put back after): timed without the sampler, then sampled for the tree's
+memory.
 The report's own rows are ``benchmarks/run.py``'s. Not part of the test suite.
 """
 
@@ -163,30 +167,41 @@ def main() -> None:
 
     rows: list[tuple[str, Measured]] = []
     load_before = os.getloadavg()[0]
+
+    def row(name: str, command: list[str], root: Path) -> None:
+        """Timed unsampled, then run again from the same state for the tree's memory."""
+        before = root.with_name(root.name + "-before")
+        shutil.copytree(root, before, symlinks=True)
+        timed = measure(command, env, sample=False)
+        shutil.rmtree(root)
+        before.rename(root)
+        sampled = measure(command, env)
+        rows.append((name, Measured(timed.seconds, timed.cpu, timed.largest, sampled.tree)))
+
     with tempfile.TemporaryDirectory(prefix="folio-book-") as tmp:
         root = Path(tmp) / "book"
         generate(root, args.chapters, args.seed)
         # pandoc's cache warmed first, for the single document's run as for folio's
         subprocess.run(folio(root, "html"), env=env, check=True, capture_output=True)
-        rows.append(("WeasyPrint, one document", measure([PYTHON, "-c", SINGLE, str(root)], env)))
+        row("WeasyPrint, one document", [PYTHON, "-c", SINGLE, str(root)], root)
         shutil.rmtree(root / "build" / ".cache" / "pdf", ignore_errors=True)
-        rows.append(("folio screen PDF, cold", measure(folio(root, "pdf"), env)))
+        row("folio screen PDF, cold", folio(root, "pdf"), root)
         shutil.rmtree(root / "build")
-        rows.append(("all editions, cold", measure(folio(root), env)))
+        row("all editions, cold", folio(root), root)
         before = screen_pages(root)
         chapter = root / "manuscript" / f"ch{args.chapters // 2:02d}.md"
         chapter.write_text(chapter.read_text().replace(" policy ", " policies ", 1))
-        rows.append(("all, one word edited", measure(folio(root), env)))
+        row("all, one word edited", folio(root), root)
         first = root / "manuscript" / "ch01.md"
         first.write_text(first.read_text() + "\n\n" + "\n\n".join(
             paragraph(random.Random(i), 120) for i in range(8)) + "\n")
-        rows.append(("all, pages added (ch. 1)", measure(folio(root), env)))
+        row("all, pages added (ch. 1)", folio(root), root)
         pages = screen_pages(root)
         if args.scale:
             double = Path(tmp) / "double"
             generate(double, 2 * args.chapters, args.seed)
             subprocess.run(folio(double, "html"), env=env, check=True, capture_output=True)
-            rows.append(("screen PDF, cold, 2x the book", measure(folio(double, "pdf"), env)))
+            row("screen PDF, cold, 2x the book", folio(double, "pdf"), double)
     single = rows[0][1]
     cold = rows[2][1]
     print(f"book: {args.chapters} chapters, {before} pages ({pages} after the last edit),"

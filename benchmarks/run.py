@@ -17,10 +17,12 @@ start-up included, as an editor pays it):
 
 The CPU column is the user and system time of the whole process tree (a
 check that does not depend on the machine's load as much as wall time does).
-Each run's peak memory is the largest sum of the proportional set sizes (PSS)
-of the process and all its children (pandoc, the forked WeasyPrint), sampled
-every 50 ms (``SAMPLE_EVERY``: a sampler that scans /proc more often takes a core's
-share from the build it measures).
+Each measurement's peak memory is the largest sum of the proportional set sizes
+(PSS) of the process and all its children (pandoc, the forked WeasyPrint), sampled
+every 50 ms (``SAMPLE_EVERY``) in a run of its own: the times are of runs with no
+sampler beside them (reading the PSS of a build's processes costs the kernel about
+12 ms of CPU a sample and takes their memory maps' locks, which slowed the book's
+all-editions build by 3 to 6 s of 42; ``measure_command``'s ``sample``).
 Not part of the test suite: timings depend on the machine and its load.
 """
 
@@ -50,6 +52,7 @@ EDIT = "\n\nThis sentence was added by the benchmark, edit number {n}.\n"
 #: How often the whole tree's memory is sampled. Every 10 ms, as before 2026-12-03, the
 #: sampler (a scan of every process in /proc, in this process) took a third of one of the two
 #: cores, beside the build it measured: folio's builds, which use both, ran up to a fifth slower.
+#: Every 50 ms a sample still costs ~12 ms of CPU: since 2026-12-04 the timed runs are unsampled.
 SAMPLE_EVERY = 0.05
 
 
@@ -99,17 +102,19 @@ class Measured:
     tree: int
 
 
-def measure_command(command: list[str], env=None) -> Measured:
+def measure_command(command: list[str], env=None, sample: bool = True) -> Measured:
+    """One run of ``command``; ``sample``: the tree's PSS sampled beside it (which slows a
+    build that uses every core: time a run without it, take the memory of another)."""
     with tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=err)
         done, peak = threading.Event(), [0]
 
-        def sample():
-            while not done.wait(SAMPLE_EVERY):
+        def sampling():
+            while sample and not done.wait(SAMPLE_EVERY):
                 peak[0] = max(peak[0], tree_pss(proc.pid))
 
-        sampler = threading.Thread(target=sample)
+        sampler = threading.Thread(target=sampling)
         sampler.start()
         _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - start
@@ -121,13 +126,14 @@ def measure_command(command: list[str], env=None) -> Measured:
             raise SystemExit(f"failed: {' '.join(command)}\n{err.read().decode()[-4000:]}")
     largest = usage.ru_maxrss * 1024
     # (a command shorter than one sampling interval: its largest process stands for the tree)
-    return Measured(seconds, usage.ru_utime + usage.ru_stime, largest, peak[0] or largest)
+    return Measured(seconds, usage.ru_utime + usage.ru_stime, largest,
+                    (peak[0] or largest) if sample else 0)
 
 
-def run(commands: list[list[str]], env=None) -> tuple[float, int, float]:
-    """Run commands one after another; (wall seconds, peak memory of the tree in bytes,
-    CPU seconds of the tree)."""
-    runs = [measure_command(command, env) for command in commands]
+def run(commands: list[list[str]], env=None, sample: bool = False) -> tuple[float, int, float]:
+    """Run commands one after another; (wall seconds, peak memory of the tree in bytes, 0
+    unless ``sample``, CPU seconds of the tree)."""
+    runs = [measure_command(command, env, sample) for command in commands]
     return sum(r.seconds for r in runs), max(r.tree for r in runs), sum(r.cpu for r in runs)
 
 
@@ -220,15 +226,19 @@ def main() -> None:
     results: dict[str, tuple[float, int, float]] = {}
     runs: dict[str, list[tuple[float, int, float]]] = {}
 
+    def peak(prepare, commands) -> int:
+        """The tree's peak memory, in one more run (sampled, so not timed)."""
+        prepare()
+        return run(commands(), env, sample=True)[1]
+
     def measure(name, prepare, commands):
-        times, peaks, cpus = [], [], []
+        times, cpus = [], []
         for _ in range(args.repeat):
             prepare()
-            seconds, peak, cpu = run(commands(), env)
+            seconds, _, cpu = run(commands(), env)
             times.append(seconds)
-            peaks.append(peak)
             cpus.append(cpu)
-        results[name] = (statistics.median(times), max(peaks), statistics.median(cpus))
+        results[name] = (statistics.median(times), peak(prepare, commands), statistics.median(cpus))
         print(f"  {name}: {', '.join(f'{t:.2f}' for t in times)} s", file=sys.stderr)
 
     with tempfile.TemporaryDirectory(prefix="folio-bench-") as tmp:
@@ -243,8 +253,9 @@ def main() -> None:
             prepare()
             seconds, peak, cpu = run(commands(), env)
             runs.setdefault(name, []).append((seconds, peak, cpu))
-        for name, values in runs.items():
-            results[name] = (statistics.median(v[0] for v in values), max(v[1] for v in values),
+        for name, prepare, commands in pair:
+            values = runs[name]
+            results[name] = (statistics.median(v[0] for v in values), peak(prepare, commands),
                              statistics.median(v[2] for v in values))
             print(f"  {name}: {', '.join(f'{v[0]:.2f}' for v in values)} s", file=sys.stderr)
         measure("no-op rebuild", lambda: None, lambda: [folio(project, *THREE)])
