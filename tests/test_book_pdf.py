@@ -347,6 +347,30 @@ def test_in_parallel_the_same_bytes(book, both, pool):
             (theirs.labels, theirs.anchors, theirs.first_lines)
 
 
+@pytest.mark.slow
+def test_the_front_matter_is_told_its_numbers_once_the_body_is_paginated(book, pool):
+    """In parallel, the scheduler tells the page numbers of the contents' targets as soon as
+    the body is paginated (the front matter is laid out beside the last units' drawing):
+    once, before the layouts are back, and the numbers the finished layouts give."""
+    from folio.editions.pdf.book import _numbers
+    from folio.editions.pdf.schedule import Scheduler
+
+    report, env = book
+    parts = units(report, env, DATE)
+    front, rest = parts[0], parts[1:]
+    assert front.targets and all(unit.side is not None for unit in rest)
+    told: list[dict[str, str]] = []
+    scheduler = Scheduler(None, lambda request, layout: None)
+    before = front.footnotes
+    for unit in rest:
+        scheduler.add(unit_request(report, unit, "screen", None, before, {t: "1" for t in unit.targets}),
+                      fixed=True, watch=tuple(t for t in front.targets if t in unit.ids))
+        before += unit.footnotes
+    layouts = scheduler.in_parallel(pool.submit, told.append)
+    real = _numbers(layouts)
+    assert told == [{t: real[t] for t in front.targets}]
+
+
 def same_texts(ours, theirs) -> bool:
     """The same text on every page of both editions (of ``ours`` and ``theirs``, "both" layouts)."""
     return (texts(ours.data), texts(ours.printed.data)) == (texts(theirs.data), texts(theirs.printed.data))

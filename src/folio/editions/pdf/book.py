@@ -261,8 +261,28 @@ def lay_out_book(report: Report, env: jinja2.Environment, date: dt.datetime, edi
     def wanted(unit: Unit) -> dict[str, str]:
         return {target: guess.get(target, "1") for target in unit.targets}
 
+    # Laid out early (parallel, the front matter last): as soon as the body is paginated,
+    # with the numbers its contents print, beside the body's last units. Its numbers, its
+    # request, and its layout (from the cache) or job.
+    early: list[tuple[dict[str, str], LayoutRequest, PrintLayout | Future]] = []
+
+    def paginated(numbers: dict[str, str]) -> None:
+        if not all(t in numbers for t in front.targets):
+            return  # a target in no unit: _check_targets says so
+        wanted = {t: numbers[t] for t in front.targets}
+        early_request = request(front, None, 0, wanted)
+        found = cache.get(early_request) if cache else None
+        early.append((wanted, early_request, run(LAY_OUT, early_request) if found is None else found))
+
+    def drop_early() -> None:
+        for *_, laid in early:
+            if isinstance(laid, Future):
+                laid.cancel()  # of a pass whose numbers did not settle
+        early.clear()
+
     for _ in range(_PASSES):
         front_layout = None
+        drop_early()
         scheduler = Scheduler(cache, progress)
         if not front_last:
             front_request = request(front, None, 0, wanted(front))
@@ -271,9 +291,11 @@ def lay_out_book(report: Report, env: jinja2.Environment, date: dt.datetime, edi
             else:
                 front_layout = lay_out_cached(front_request)
         for unit, before in zip(rest, befores, strict=True):
-            scheduler.add(request(unit, None, before, wanted(unit)), fixed=unit.side is not None)
+            watch = tuple(t for t in front.targets if t in unit.ids) if front_last else ()
+            scheduler.add(request(unit, None, before, wanted(unit)), fixed=unit.side is not None,
+                          watch=watch)
         if parallel:
-            layouts = scheduler.in_parallel(run)
+            layouts = scheduler.in_parallel(run, paginated if front_last else None)
             if not front_last:
                 front_layout, layouts = layouts[0], layouts[1:]
         else:
@@ -292,7 +314,19 @@ def lay_out_book(report: Report, env: jinja2.Environment, date: dt.datetime, edi
                          " layouts (a number that moves a page moves itself): reword around one",
                          "templates/css/print.css")
     if front_last:
-        front_layout = lay_out_cached(request(front, None, 0, {t: real[t] for t in front.targets}))
+        final = {t: real[t] for t in front.targets}
+        if early and early[0][0] == final:
+            _, front_request, laid = early.pop()
+            if isinstance(laid, Future):
+                laid = laid.result()
+                if cache:
+                    cache.put(front_request, laid)
+                    cache.laid_out.append(_name(front_request))
+            front_layout = laid
+            progress(front_request, laid)
+        else:
+            drop_early()
+            front_layout = lay_out_cached(request(front, None, 0, final))
     if cache:
         cache.keep_numbers(values.name, real)
     assert front_layout is not None

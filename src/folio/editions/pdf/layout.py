@@ -342,28 +342,38 @@ class _Capture(logging.Handler):
         self.records.append(record.getMessage())
 
 
-def lay_out_unit(request: LayoutRequest, index: int, side_first: bool, counts, start) -> PrintLayout:
+def lay_out_unit(request: LayoutRequest, index: int, side_first: bool, counts, start,
+                 watch: tuple[str, ...] = ()) -> PrintLayout:
     """Lay out one unit of a book (``editions.pdf.schedule``) whose start is not known yet:
     the units before it may still be laid out in other processes.
 
     A unit's page count does not depend on its page numbers (they are printed in the page
     margins only, and WeasyPrint makes the margin boxes after the whole flow is paginated).
-    So when WeasyPrint makes its first margin box, this puts ``(index, page count)`` on the
-    ``counts`` queue and, unless it has it already, waits for the unit's start on ``start``:
+    So when WeasyPrint makes its first margin box, this puts ``(index, page count, found)`` on
+    the ``counts`` queue (``found``: the index of the first page of each anchor of ``watch``
+    the unit holds, which the front matter's contents print the numbers of: known here, the
+    front matter can be laid out while this unit is drawn and written) and, unless it has it
+    already, waits for the unit's start on ``start``:
     ``(first page number or None, right-hand first page or None)``; then it shifts the page
     counter the margin boxes print. The side of the first page does shape the pages (left and
     right pages may have other margins): a unit whose opening does not fix it
     (``side_first``) waits for its start before WeasyPrint paginates, and its first page
     takes that side. This wraps WeasyPrint internals (``layout.initialize_page_maker`` and
-    ``make_margin_boxes`` and their page state), which is why WeasyPrint is pinned and
+    ``make_margin_boxes`` and their page state, ``make_all_pages``), which is why WeasyPrint is pinned and
     tests/test_book_pdf.py compares the result with the single document.
     """
     import weasyprint.layout as layout_module
 
     original_margins = layout_module.make_margin_boxes
     original_maker = layout_module.initialize_page_maker
+    original_pages = layout_module.make_all_pages
     given: list = []
     reported: list[bool] = []
+    made: list = []  # the pages of WeasyPrint's last pagination loop
+
+    def all_pages(*args):
+        made[:] = list(original_pages(*args))
+        return made
 
     def page_maker(context, root_box):
         original_maker(context, root_box)
@@ -377,7 +387,7 @@ def lay_out_unit(request: LayoutRequest, index: int, side_first: bool, counts, s
         if not reported:
             reported.append(True)
             pages = len(context.page_maker) - 1 - (1 if request.drop_last else 0)
-            counts.put((index, pages))
+            counts.put((index, pages, _located(made[:pages], watch)))
             if not given:
                 given.append(start.get())
         first = given[0][0]
@@ -388,6 +398,7 @@ def lay_out_unit(request: LayoutRequest, index: int, side_first: bool, counts, s
         return original_margins(context, page, state)
 
     layout_module.make_margin_boxes = margin_boxes
+    layout_module.make_all_pages = all_pages
     if side_first:
         layout_module.initialize_page_maker = page_maker
     try:
@@ -395,3 +406,21 @@ def lay_out_unit(request: LayoutRequest, index: int, side_first: bool, counts, s
     finally:
         layout_module.make_margin_boxes = original_margins
         layout_module.initialize_page_maker = original_maker
+        layout_module.make_all_pages = original_pages
+
+
+def _located(pages, watch: tuple[str, ...]) -> dict[str, int]:
+    """The index of the first of the page boxes ``pages`` that holds each anchor of ``watch``
+    (as ``weasyprint.anchors.gather_anchors`` finds a page's anchors: the boxes' ``anchor``)."""
+    found: dict[str, int] = {}
+    wanted = set(watch)
+    for i, page in enumerate(pages):
+        stack = [page]
+        while stack and wanted:
+            box = stack.pop()
+            anchor = box.style["anchor"]
+            if anchor in wanted:
+                wanted.discard(anchor)
+                found[anchor] = i
+            stack.extend(box.all_children())
+    return found

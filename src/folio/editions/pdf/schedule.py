@@ -42,13 +42,17 @@ class Scheduler:
         self.requests: list[LayoutRequest] = []
         self.fixed: list[bool] = []
         self.body: list[bool] = []
+        self.watch: list[tuple[str, ...]] = []
 
-    def add(self, request: LayoutRequest, fixed: bool, body: bool = True) -> None:
+    def add(self, request: LayoutRequest, fixed: bool, body: bool = True,
+            watch: tuple[str, ...] = ()) -> None:
         """A unit (``fixed``: its opening fixes its side; ``body``: it is numbered on from the
-        ones before it, unlike the front matter)."""
+        ones before it, unlike the front matter; ``watch``: the anchors in it whose page
+        numbers :meth:`in_parallel`'s ``numbered`` is told)."""
         self.requests.append(request)
         self.fixed.append(fixed)
         self.body.append(body)
+        self.watch.append(watch)
 
     def _starts(self, counts: list[int | None], front_pages: int | None = None) -> list[Start]:
         """The starts of the units whose predecessors' counts are all known."""
@@ -77,8 +81,11 @@ class Scheduler:
             layouts.append(layout)
         return layouts
 
-    def in_parallel(self, run: Run) -> list[PrintLayout]:
-        """Every unit laid out in the pool at once, each told its start when it is known.
+    def in_parallel(self, run: Run, numbered: Callable[[dict[str, str]], None] | None = None
+                    ) -> list[PrintLayout]:
+        """Every unit laid out in the pool at once, each told its start when it is known;
+        ``numbered`` is called once with the page number of every anchor the units watch
+        (:meth:`add`), as soon as all are paginated: before the last ones are written.
 
         A unit whose document the cache knows (unchanged since a build) is not laid out at
         once: once its start is known, the cache may have its layout from that start; only if
@@ -92,6 +99,8 @@ class Scheduler:
         counts: list[int | None] = [None] * n
         given: list[Start | None] = [None] * n
         layouts: list[PrintLayout | None] = [None] * n
+        located: list[dict[str, int] | None] = [None] * n  # per unit, its watched anchors' pages
+        told = [numbered is None]
         futures: dict = {}
         waiting: dict = {}
         manager = multiprocessing.get_context("forkserver").Manager()
@@ -100,7 +109,8 @@ class Scheduler:
 
             def start_job(i: int) -> None:
                 waiting[i] = manager.Queue()
-                futures[i] = run(LAY_OUT_UNIT, requests[i], i, not self.fixed[i], reported, waiting[i])
+                futures[i] = run(LAY_OUT_UNIT, requests[i], i, not self.fixed[i], reported, waiting[i],
+                                 self.watch[i])
                 if cache:
                     cache.laid_out.append(_name(requests[i]))
 
@@ -122,6 +132,7 @@ class Scheduler:
                         found = cache.get(requests[i], given[i]) if cache and known[i] else None
                         if found is not None:
                             layouts[i], counts[i] = found, found.count
+                            located[i] = _located(found, self.watch[i])
                             self.progress(requests[i], found)
                         else:
                             start_job(i)
@@ -131,7 +142,14 @@ class Scheduler:
                                 waiting[i].put(given[i])
                     ahead[0] += 1
 
+            def tell() -> None:
+                if not told[0] and all(found is not None for found in located):
+                    told[0] = True
+                    assert numbered is not None
+                    numbered(self._numbers(located, self._starts(counts)))
+
             start_in_order()
+            tell()  # every unit found in the cache
             while any(layout is None for layout in layouts):
                 for i, start in enumerate(self._starts(counts)):
                     if given[i] is None:
@@ -145,14 +163,16 @@ class Scheduler:
                     if future.done():
                         layout = layouts[i] = future.result()
                         counts[i] = layout.count
+                        located[i] = _located(layout, self.watch[i])
                         del futures[i]
                         if cache:
                             cache.put(requests[i], layout, given[i])
                         self.progress(requests[i], layout)
+                tell()
                 if any(layout is None for layout in layouts):
                     try:
-                        i, count = reported.get(timeout=0.05)
-                        counts[i] = count
+                        i, count, found = reported.get(timeout=0.05)
+                        counts[i], located[i] = count, found
                     except queue.Empty:
                         pass
         finally:
@@ -162,3 +182,24 @@ class Scheduler:
                 future.cancel()
             manager.shutdown()
         return [layout for layout in layouts if layout is not None]
+
+    def _numbers(self, located: list, starts: list[Start]) -> dict[str, str]:
+        """The page number of each watched anchor, from its unit's first page number (as
+        ``book._numbers`` numbers them from the layouts)."""
+        numbers: dict[str, str] = {}
+        for found, (first, _) in zip(located, starts, strict=True):
+            for anchor, index in (found or {}).items():
+                if first is not None:
+                    numbers.setdefault(anchor, str(first + index))
+        return numbers
+
+
+def _located(layout: PrintLayout, watch: tuple[str, ...]) -> dict[str, int]:
+    """The index among the pages laid out of the first page of ``layout`` that holds each
+    anchor of ``watch``."""
+    found: dict[str, int] = {}
+    for index, anchors in zip(layout.indices(), layout.anchors, strict=False):
+        for anchor in anchors:
+            if anchor in watch:
+                found.setdefault(anchor, index)
+    return found
