@@ -22,6 +22,7 @@ them; the front matter only if a number its contents print changed.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import hashlib
 import json
@@ -207,7 +208,7 @@ def lay_out_book(report: Report, env: jinja2.Environment, date: dt.datetime, edi
     write the print edition): the print edition's pages as the EPUB's page list reads them,
     neither repainted, written nor combined (:attr:`LayoutRequest.pages_only`)."""
     from folio.content.limits import check_unit
-    from folio.editions.pdf.document import check_paint_only
+    from folio.editions.pdf.document import check_paint_only, section_bodies
     from folio.editions.pdf.schedule import Scheduler
 
     # One layout, the screen documents', for both editions: the print edition is drawn from
@@ -215,11 +216,13 @@ def lay_out_book(report: Report, env: jinja2.Environment, date: dt.datetime, edi
     values = edition_of(report, env, date, "screen")
     printing = None if edition == "screen" else edition_of(report, env, date, "print")
     write = edition != "print"
-    parts = units(report, env, date, "screen", font_cache)
+    bodies = section_bodies(report)  # the same for both editions: made once
     drawn: dict[str, Unit] = {}
     if printing is not None:
         check_paint_only(report.project.root)
-        drawn = {unit.name: unit for unit in units(report, env, date, "print", font_cache)}
+        copied = [{**item, "body": copy.deepcopy(item["body"])} for item in bodies]
+        drawn = {unit.name: unit for unit in units(report, env, date, "print", font_cache, copied)}
+    parts = units(report, env, date, "screen", font_cache, bodies)
     name = values.name if printing is None else printing.name if not write else "pdf, print"
     sections = {s.id: s for s in report.sections}
     for unit in parts:

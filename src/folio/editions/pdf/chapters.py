@@ -93,17 +93,20 @@ class Unit:
 
 
 def units(report: Report, env: jinja2.Environment, date: dt.datetime,
-          edition: str = "screen", font_cache: Path | None = None) -> list[Unit]:
+          edition: str = "screen", font_cache: Path | None = None,
+          bodies: list[dict] | None = None) -> list[Unit]:
     """The report's units in book order: the front matter, then each body or back section
     that opens on a new page, with the sections that run on after it (``openings``). Each
     has the fallback fonts of the whole book (``document.fallback_style``): the same faces,
-    cut to the same characters, as the single document."""
+    cut to the same characters, as the single document. ``bodies``: the report's
+    ``document.section_bodies``, made already (they are the same for every edition; changed
+    here, so a copy)."""
     from lxml import etree
 
     from folio.editions.pdf.document import fallback_style
     from folio.editions.pdf.openings import section_breaks
 
-    bodies = section_bodies(report)
+    bodies = section_bodies(report) if bodies is None else bodies
     fallbacks = fallback_style(report, render_document(report, bodies, env, date, edition),
                                edition, font_cache)
     skeleton = render_document(report, [{**b, "body": etree.Element("div")} for b in bodies],

@@ -83,12 +83,11 @@ def page_references(document: str, root: Path) -> dict[str, tuple[tuple[str, tup
     are left out."""
     tree = lxml_html.document_fromstring(document)
     out: dict[str, tuple[tuple[str, tuple[Part, ...]], ...]] = {}
+    links = _wrappers(tree, tree.iterfind(f".//*[@{REF}]"))
     for pseudo in ("before", "after"):
         matcher = _matcher(tree, root, ("content",), pseudo)
-        for item in cssselect2.ElementWrapper.from_html_root(tree).iter_subtree():
+        for item in links:
             ref = item.etree_element.get(REF)
-            if ref is None:
-                continue
             content = _computed(matcher, item, {"content": ""})["content"]
             parts: list[Part] = []
             counted = False
@@ -102,6 +101,22 @@ def page_references(document: str, root: Path) -> dict[str, tuple[tuple[str, tup
             if counted:
                 out[ref] = (*out.get(ref, ()), (pseudo, tuple(parts)))
     return out
+
+
+def _wrappers(tree, elements) -> list[cssselect2.ElementWrapper]:
+    """cssselect2's wrappers of ``elements``, each reached from the root down its ancestors
+    (a unit's links and their ancestors, not its thousands of elements: ``iter_subtree``
+    wraps them all)."""
+    root = cssselect2.ElementWrapper.from_html_root(tree)
+    known = {root.etree_element: root}
+
+    def wrapper(element) -> cssselect2.ElementWrapper:
+        if element not in known:
+            for child in wrapper(element.getparent()).iter_children():
+                known[child.etree_element] = child
+        return known[element]
+
+    return [wrapper(element) for element in elements]
 
 
 def printed(parts: tuple[Part, ...], number: int) -> str:
