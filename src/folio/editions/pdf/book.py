@@ -246,9 +246,40 @@ def lay_out_book(report: Report, env: jinja2.Environment, date: dt.datetime, edi
         return layout
 
     def request(unit: Unit, first: int | None, before: int, numbers: dict[str, str],
-                right: bool | None = None) -> LayoutRequest:
+                right: bool | None = None, writes: bool = write) -> LayoutRequest:
         return unit_request(report, unit, values, first, before, numbers, cover, right,
-                            drawn.get(unit.name), write, print_pages_only)
+                            drawn.get(unit.name), writes, print_pages_only)
+
+    def front_jobs(numbers: dict[str, str]) -> list[tuple[LayoutRequest, PrintLayout | Future]]:
+        """The front matter (with the body's page ``numbers``), each request from the cache
+        or in the pool. It is laid out at the end, alone: in the pool, its two editions go to
+        two jobs at once, one writing the screen's pages, the other drawing the print's (each
+        laying the front matter out: the same bytes as one job drawing both)."""
+        whole = request(front, None, 0, numbers)
+        wanted = [whole]
+        if parallel and whole.printing is not None and whole.write and not print_pages_only:
+            wanted = [dataclasses.replace(whole, printing=None),
+                      request(front, None, 0, numbers, writes=False)]
+        jobs: list[tuple[LayoutRequest, PrintLayout | Future]] = []
+        for each in wanted:
+            found = cache.get(each) if cache else None
+            jobs.append((each, run(LAY_OUT, each) if found is None else found))
+        return jobs
+
+    def front_of(jobs: list[tuple[LayoutRequest, PrintLayout | Future]]) -> PrintLayout:
+        """The front matter's layout, of :func:`front_jobs`, kept in the cache."""
+        laid: list[PrintLayout] = []
+        for each, job in jobs:
+            if isinstance(job, Future):
+                job = job.result()
+                if cache:
+                    cache.put(each, job)
+                    if "front" not in cache.laid_out:
+                        cache.laid_out.append("front")
+            laid.append(job)
+        layout = laid[0] if len(laid) == 1 else dataclasses.replace(laid[0], printed=laid[1])
+        progress(jobs[0][0], layout)
+        return layout
 
     front, rest = parts[0], parts[1:]
     befores = [front.footnotes]
@@ -265,22 +296,21 @@ def lay_out_book(report: Report, env: jinja2.Environment, date: dt.datetime, edi
         return {target: guess.get(target, "1") for target in unit.targets}
 
     # Laid out early (parallel, the front matter last): as soon as the body is paginated,
-    # with the numbers its contents print, beside the body's last units. Its numbers, its
-    # request, and its layout (from the cache) or job.
-    early: list[tuple[dict[str, str], LayoutRequest, PrintLayout | Future]] = []
+    # with the numbers its contents print, beside the body's last units. Its numbers, and
+    # its requests with their layouts (from the cache) or jobs.
+    early: list[tuple[dict[str, str], list[tuple[LayoutRequest, PrintLayout | Future]]]] = []
 
     def paginated(numbers: dict[str, str]) -> None:
         if not all(t in numbers for t in front.targets):
             return  # a target in no unit: _check_targets says so
         wanted = {t: numbers[t] for t in front.targets}
-        early_request = request(front, None, 0, wanted)
-        found = cache.get(early_request) if cache else None
-        early.append((wanted, early_request, run(LAY_OUT, early_request) if found is None else found))
+        early.append((wanted, front_jobs(wanted)))
 
     def drop_early() -> None:
-        for *_, laid in early:
-            if isinstance(laid, Future):
-                laid.cancel()  # of a pass whose numbers did not settle
+        for _, jobs in early:
+            for _, job in jobs:
+                if isinstance(job, Future):
+                    job.cancel()  # of a pass whose numbers did not settle
         early.clear()
 
     for _ in range(_PASSES):
@@ -319,17 +349,10 @@ def lay_out_book(report: Report, env: jinja2.Environment, date: dt.datetime, edi
     if front_last:
         final = {t: real[t] for t in front.targets}
         if early and early[0][0] == final:
-            _, front_request, laid = early.pop()
-            if isinstance(laid, Future):
-                laid = laid.result()
-                if cache:
-                    cache.put(front_request, laid)
-                    cache.laid_out.append(_name(front_request))
-            front_layout = laid
-            progress(front_request, laid)
+            front_layout = front_of(early.pop()[1])
         else:
             drop_early()
-            front_layout = lay_out_cached(request(front, None, 0, final))
+            front_layout = front_of(front_jobs(final))
     if cache:
         cache.keep_numbers(values.name, real)
     assert front_layout is not None
@@ -375,7 +398,8 @@ def _numbers(layouts: list[PrintLayout]) -> dict[str, str]:
     return numbers
 
 
-#: One combination at a time in a build: each holds the whole book (370 MB for 530 pages).
+#: One combination at a time in a build: each holds the whole book (the screen's 240 MB for
+#: 530 pages; the print's beside it, in the pool, took the build's tree from 690 to 790 MB).
 _COMBINING = threading.Lock()
 
 
