@@ -59,7 +59,7 @@ Run = Callable[..., Future]
 #: The most layouts of a book before the page numbers of its cross-references settle.
 _PASSES = 4
 #: Bump when what a cached layout holds changes meaning.
-_CACHE_FORMAT = "2"
+_CACHE_FORMAT = "3"
 #: The jobs, by name (``pipeline/workers.py``), so that the build never imports WeasyPrint.
 LAY_OUT = "folio.editions.pdf.layout:lay_out"
 LAY_OUT_UNIT = "folio.editions.pdf.layout:lay_out_unit"

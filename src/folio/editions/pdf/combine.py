@@ -13,8 +13,10 @@ every other unit, in book order:
   is key *i*, annotations after all pages), and every page's ``/StructParents``
   and annotation's ``/StructParent`` rewritten; role maps are merged;
 - structure ``/ID``s (WeasyPrint's table headers, named after an object number
-  of their own file, so they clash between files) are prefixed per unit, along
-  with the ``/Headers`` that name them, and an ``/IDTree`` lists them all;
+  of their own file, so they clash between files) were prefixed with each unit's
+  name, along with the ``/Headers`` that name them, and listed in its own
+  ``/IDTree``, where the unit was laid out (``tagging.name_ids``): one
+  ``/IDTree`` lists them all;
 - named destinations are merged (the first of a name wins, as in WeasyPrint);
   ``folio-xref:`` links become internal links again; the outline is rebuilt
   in book order;
@@ -137,15 +139,14 @@ def _merge_tree(out, src, n: int, first: int, document, page_keys: list, annots:
                 ids: dict, role_map: dict) -> None:
     """Unit ``n``'s structure tree into the base's: its Document element's kids under the one
     Document element, its ParentTree values (pages from ``first``) and annotations listed for
-    the flat ParentTree, its /IDs prefixed, its role map merged."""
+    the flat ParentTree, its /IDs listed, its role map merged."""
     src_tree = src.Root.StructTreeRoot
     nums = _numbers(src_tree.ParentTree)
     src_document = src_tree.K[0]
     if n:
         del src_document["/P"]
         copied = out.copy_foreign(src_document)
-        kids = copied.K
-        for kid in kids:
+        for kid in copied.K:
             kid.P = document
             document.K.append(kid)
 
@@ -156,11 +157,12 @@ def _merge_tree(out, src, n: int, first: int, document, page_keys: list, annots:
             found = out.copy_foreign(obj)
             return document if found.objgen == copied.objgen else found
     else:
-        kids = document.K
-
         def copy(obj):
             return obj
-    _prefix_ids(kids, f"u{n}-", ids)
+    id_tree = src_tree.get("/IDTree")
+    if id_tree is not None:
+        for key, element in pikepdf.NameTree(id_tree).items():
+            ids[str(key)] = copy(element)
     for key, value in src_tree.get("/RoleMap", {}).items():
         role_map.setdefault(key, copy(value))
     for i in range(len(src.pages)):
@@ -170,28 +172,6 @@ def _merge_tree(out, src, n: int, first: int, document, page_keys: list, annots:
         for annot in page.get("/Annots", ()):
             if "/StructParent" in annot:
                 annots.append((annot, copy(nums[int(annot.StructParent)])))
-
-
-def _prefix_ids(kids, prefix: str, ids: dict) -> None:
-    """Prefix every structure /ID under ``kids`` (and the /Headers naming them); list them."""
-    stack = list(kids)
-    while stack:
-        element = stack.pop()
-        if not isinstance(element, pikepdf.Dictionary) or element.get("/Type") not in (None, "/StructElem"):
-            continue
-        if "/ID" in element:
-            new = prefix + str(element.ID)
-            element.ID = String(new)
-            ids[new] = element
-        attributes = element.get("/A")
-        for attribute in (attributes if isinstance(attributes, pikepdf.Array) else [attributes]):
-            if isinstance(attribute, pikepdf.Dictionary) and "/Headers" in attribute:
-                attribute.Headers = Array([String(prefix + str(h)) for h in attribute.Headers])
-        k = element.get("/K")
-        if isinstance(k, pikepdf.Array):
-            stack.extend(k)
-        elif isinstance(k, pikepdf.Dictionary):
-            stack.append(k)
 
 
 def _relink(annot) -> None:

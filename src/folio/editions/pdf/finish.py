@@ -40,12 +40,13 @@ def finish_open(pdf, identifier: str, press: Press | None = None, pad: bool = Tr
     plain_bookmarks(pdf)
 
 
-def finish_pages(data: bytes, printed: bool) -> bytes:
+def finish_pages(data: bytes, printed: bool, unit: str = "") -> bytes:
     """The steps of :func:`finish_pdf` that rewrite each page's content (the screen's tags
     repaired, the print's RGB converted to CMYK) on one unit of a book, in the process that
     laid it out: each step depends only on the unit's own pages, and the process that
     combines the units then never parses a content stream (their parsed instructions held
-    most of its memory)."""
+    most of its memory). The screen's structure /IDs are prefixed with the ``unit``'s name
+    and listed (``tagging.name_ids``)."""
     import pikepdf
 
     with pikepdf.open(io.BytesIO(data)) as pdf:
@@ -53,8 +54,9 @@ def finish_pages(data: bytes, printed: bool) -> bytes:
             from folio.editions.pdf.colour import to_press_cmyk
             to_press_cmyk(pdf)
         else:
-            from folio.editions.pdf.tagging import finish_tags
+            from folio.editions.pdf.tagging import finish_tags, name_ids
             finish_tags(pdf)
+            name_ids(pdf, f"{unit}-")
         out = io.BytesIO()
         pdf.save(out, deterministic_id=True, compress_streams=True,
                  object_stream_mode=pikepdf.ObjectStreamMode.preserve)

@@ -29,6 +29,31 @@ def finish_tags(pdf: pikepdf.Pdf) -> None:
         _retag(element)
 
 
+def name_ids(pdf: pikepdf.Pdf, prefix: str) -> None:
+    """Prefix every structure /ID (WeasyPrint's table headers, named after object numbers of
+    their own file) and the /Headers naming them with ``prefix``, and list them in an
+    /IDTree: done on each unit of a book, in the process that laid it out, so that the
+    units' /IDs do not clash and their combination reads them from the IDTrees instead of
+    walking the whole book's tree (``combine.combine``)."""
+    root = pdf.Root.get("/StructTreeRoot")
+    if root is None:
+        return
+    ids: dict[str, pikepdf.Object] = {}
+    for element in walk(root):
+        if "/ID" in element:
+            new = prefix + str(element.ID)
+            element.ID = pikepdf.String(new)
+            ids[new] = element
+        attributes = element.get("/A")
+        for attribute in (attributes if isinstance(attributes, pikepdf.Array) else [attributes]):
+            if isinstance(attribute, pikepdf.Dictionary) and "/Headers" in attribute:
+                attribute.Headers = pikepdf.Array([pikepdf.String(prefix + str(h))
+                                                   for h in attribute.Headers])
+    if ids:
+        root.IDTree = pdf.make_indirect(pikepdf.Dictionary(Names=pikepdf.Array(
+            [x for key in sorted(ids) for x in (pikepdf.String(key), ids[key])])))
+
+
 def walk(root):
     """Every structure element under ``root``, depth first, in reading order."""
     stack = list(reversed(_kids(root)))
