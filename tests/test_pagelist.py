@@ -157,6 +157,20 @@ def test_a_page_that_opens_mid_paragraph_is_marked_before_its_first_words():
            ' aria-label="2"/>second</em> page opens' in markup
 
 
+def test_a_page_opening_after_accents_and_ligatures_is_marked_at_its_words():
+    """The PDF's text is matched letters only, case-folded and unfolded (NFKC): a page that
+    opens after accented words and a ligature, in another element, is marked before its
+    own first word, not shifted by the characters folded before it."""
+    sections = [_Section("a", "<h1 id='a'>A</h1><p>Les <em>élèves ﬁnissent</em> l’année,"
+                              " puis Œuvres complètes suivent ici.</p>")]
+    anchors = [("a", "a-b1"), ("a-b1",)]
+    breaks = page_breaks(sections, anchors, ("1", "2"), [(None, ""), ("a-b1", "Œuvres complètes suivent")])
+    body = copy.deepcopy(sections[0].body)
+    insert_markers(body, "a", breaks)
+    text = etree.tostring(body, encoding="unicode")
+    assert 'puis <span epub:type="pagebreak"' in text and 'aria-label="2"/>Œuvres complètes' in text
+
+
 @pytest.mark.parametrize("key", ["/MarkInfo", "/StructTreeRoot", "/Lang", "/ViewerPreferences"])
 def test_pdf_is_tagged_with_language_and_title_shown(report, key):
     root = report.pdf.reader.trailer["/Root"]

@@ -13,6 +13,7 @@ pages and LABEL being the number printed on that page.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -147,6 +148,9 @@ def squash(text: str) -> str:
 
 #: How much of a page's opening text locates it inside an element (squashed characters).
 KEY = 24
+#: What :func:`squash` may keep of a text: runs of ASCII letters and digits, or one other
+#: character (not ASCII: a letter, a ligature to unfold, a mark).
+_KEPT = re.compile(r"[A-Za-z0-9]+|[^\x00-\x7f]")
 
 
 def _text_offset(element, words: str):
@@ -156,16 +160,31 @@ def _text_offset(element, words: str):
         return None  # too short to be sure where it is
     pieces = [(node, slot, getattr(node, slot) or "") for node, slot in _slots(element)
               if isinstance(node.tag, str) or slot == "tail"]
-    squashed, where = [], []
-    for node, slot, text in pieces:
-        for offset, char in enumerate(text):
-            # squash(char): an ASCII character needs no normalising (a tenth of the time)
-            kept = (char.lower() if char.isalnum() else "") if char.isascii() else squash(char)
-            for c in kept:
-                squashed.append(c)
-                where.append((node, slot, offset))
-    at = "".join(squashed).find(key, 1)
-    return where[at] if at > 0 else None
+    # Each piece squashed, with the offset in it of each character kept: runs of ASCII
+    # letters and digits taken whole (they need no normalising), any other character
+    # squashed alone (squash() of it may keep none, one or several).
+    squashed, offsets = [], []
+    for _, _, text in pieces:
+        kept: list[str] = []
+        at: list[int] = []
+        for match in _KEPT.finditer(text):
+            if match.group().isascii():
+                kept.append(match.group().lower())
+                at.extend(range(match.start(), match.end()))
+            else:
+                one = squash(match.group())
+                kept.append(one)
+                at.extend([match.start()] * len(one))
+        squashed.append("".join(kept))
+        offsets.append(at)
+    found = "".join(squashed).find(key, 1)
+    if found <= 0:
+        return None
+    for (node, slot, _), text, at in zip(pieces, squashed, offsets, strict=True):
+        if found < len(text):
+            return node, slot, at[found]
+        found -= len(text)
+    return None
 
 
 def insert_markers(body, section_id: str, breaks: Sequence[PageBreak]) -> None:
