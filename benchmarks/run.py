@@ -226,7 +226,7 @@ def main() -> None:
     results: dict[str, tuple[float, int, float]] = {}
     runs: dict[str, list[tuple[float, int, float]]] = {}
 
-    def peak(prepare, commands) -> int:
+    def tree_peak(prepare, commands) -> int:
         """The tree's peak memory, in one more run (sampled, so not timed)."""
         prepare()
         return run(commands(), env, sample=True)[1]
@@ -238,7 +238,8 @@ def main() -> None:
             seconds, _, cpu = run(commands(), env)
             times.append(seconds)
             cpus.append(cpu)
-        results[name] = (statistics.median(times), peak(prepare, commands), statistics.median(cpus))
+        results[name] = (statistics.median(times), tree_peak(prepare, commands),
+                         statistics.median(cpus))
         print(f"  {name}: {', '.join(f'{t:.2f}' for t in times)} s", file=sys.stderr)
 
     with tempfile.TemporaryDirectory(prefix="folio-bench-") as tmp:
@@ -255,7 +256,7 @@ def main() -> None:
             runs.setdefault(name, []).append((seconds, peak, cpu))
         for name, prepare, commands in pair:
             values = runs[name]
-            results[name] = (statistics.median(v[0] for v in values), peak(prepare, commands),
+            results[name] = (statistics.median(v[0] for v in values), tree_peak(prepare, commands),
                              statistics.median(v[2] for v in values))
             print(f"  {name}: {', '.join(f'{v[0]:.2f}' for v in values)} s", file=sys.stderr)
         measure("no-op rebuild", lambda: None, lambda: [folio(project, *THREE)])
