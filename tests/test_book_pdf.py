@@ -363,7 +363,7 @@ def test_the_front_matter_is_told_its_numbers_once_the_body_is_paginated(book, p
     scheduler = Scheduler(None, lambda request, layout: None)
     before = front.footnotes
     for unit in rest:
-        scheduler.add(unit_request(report, unit, "screen", None, before, {t: "1" for t in unit.targets}),
+        scheduler.add(unit_request(report, unit, "screen", None, before, dict.fromkeys(unit.targets, "1")),
                       fixed=True, watch=tuple(t for t in front.targets if t in unit.ids))
         before += unit.footnotes
     layouts = scheduler.in_parallel(pool.submit, told.append)
@@ -446,10 +446,12 @@ class TestIncremental:
         assert set(laid_out) == set(every)
 
 
-def test_a_chapter_over_the_per_chapter_bound_is_refused_by_name(tmp_path, monkeypatch):
+@pytest.mark.parametrize("editions", [("pdf",), ("html", "epub", "pdf", "print")])
+def test_a_chapter_over_the_per_chapter_bound_is_refused_by_name(tmp_path, monkeypatch, editions):
     """A book over the single document's bound is laid out chapter by chapter (the build
     itself: test_the_preview_lays_out_only_the_edited_chapter); a chapter over the
-    per-chapter bound is refused, by name, before anything is laid out."""
+    per-chapter bound is refused, by name, before anything is laid out (and the EPUB, which
+    waits for the PDFs' pages, fails with it, not waiting for ever)."""
     from folio.content import limits
     from folio.errors import BuildError
     from folio.pipeline.build import build
@@ -461,7 +463,7 @@ def test_a_chapter_over_the_per_chapter_bound_is_refused_by_name(tmp_path, monke
     monkeypatch.setattr(limits, "MAX_UNIT_ELEMENTS", 300)
     messages = []
     with pytest.raises(BuildError, match="this chapter has") as caught:
-        build(root, editions=("pdf",), log=messages.append)
+        build(root, editions=editions, log=messages.append)
     assert "tables.md" in str(caught.value)
     assert any("chapter by chapter" in m for m in messages)
     assert not any("laid out" in m for m in messages) and not (root / "build" / ".cache" / "pdf").exists()
@@ -604,3 +606,50 @@ def test_chapters_that_open_on_either_side(tmp_path):
     assert book.printed is not None and single.printed is not None
     for ours, theirs in ((book, single), (book.printed, single.printed)):
         assert (ours.labels, texts(ours.data)) == (theirs.labels, texts(theirs.data))
+
+
+# Slow: the small book built twice, every edition.
+@pytest.mark.slow
+def test_a_books_epub_is_made_while_its_pdfs_are_combined(tmp_path, monkeypatch):
+    """A book's pages are known before its PDFs are combined: the EPUB (its cover and page
+    list from them) is made meanwhile, and is the same EPUB as one made after the PDFs."""
+    import time
+
+    from folio.content import limits
+    from folio.editions import catalog
+    from folio.editions.epub import package
+    from folio.pipeline import workers
+    from folio.pipeline.build import build
+    from helpers import make_project
+
+    monkeypatch.setattr(limits, "MAX_PDF_ELEMENTS", 10)
+    events: list[tuple[str, float]] = []
+    build_epub, once = package.build_epub, workers.once
+
+    def timed_build_epub(*args, **kwargs):
+        events.append(("epub", time.monotonic()))
+        return build_epub(*args, **kwargs)
+
+    def timed_once(*args):
+        future = once(*args)
+        future.add_done_callback(lambda _: events.append(("combined", time.monotonic())))
+        return future
+
+    monkeypatch.setattr(package, "build_epub", timed_build_epub)
+    monkeypatch.setattr(workers, "once", timed_once)
+    early = make_project(tmp_path / "early", {"manuscript/one.md": None, **SMALL_BOOK})
+    build(early)
+    (epub_at,) = [t for what, t in events if what == "epub"]
+    combined = [t for what, t in events if what == "combined"]
+    assert len(combined) == 2 and epub_at < min(combined)  # before either PDF's combination
+
+    begin = catalog.EPUB.begin
+
+    def late(self, ctx):  # the EPUB made after the PDFs, from their Made
+        ctx.shared.pop("pdf-pages", None)
+        return begin(self, ctx)
+
+    monkeypatch.setattr(catalog.EPUB, "begin", late)
+    after = make_project(tmp_path / "after", {"manuscript/one.md": None, **SMALL_BOOK})
+    build(after)
+    assert (early / "build" / "a-report.epub").read_bytes() == (after / "build" / "a-report.epub").read_bytes()

@@ -13,6 +13,7 @@ This module imports nothing heavy: a no-op build reads the declarations and stop
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,6 +65,9 @@ class Context:
     print edition, for the EPUB's page list) may skip what no one reads of it."""
     shared: dict[str, Any] = field(default_factory=dict, compare=False)
     """What editions of this build share, by name (the two PDFs' one layout job)."""
+    begun: threading.Event = field(default_factory=threading.Event, compare=False)
+    """Set once every edition has begun: work an edition does in a thread of its own waits
+    for it, so as not to run beside another's ``begin`` (the site's pages)."""
 
     def writes(self, name: str) -> bool:
         """Whether this build writes edition ``name`` (not only makes it for another)."""

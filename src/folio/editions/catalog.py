@@ -106,6 +106,8 @@ class PDF(Edition):
         if not fits_one_document(ctx.report):
             from folio.pipeline.workers import background
 
+            if both:  # the pages the EPUB reads, known before the PDFs are combined
+                ctx.shared["pdf-pages"] = Future()
             ctx.say(f"{names}: laying out pages, chapter by chapter")
             begun = background(self._book, ctx, variant, cover, print_pages_only,
                                name="folio-pdf-book")
@@ -137,11 +139,24 @@ class PDF(Edition):
         from folio.pipeline.workers import once
 
         cache = LayoutCache(ctx.out / PDF_CACHE, ctx.report)
+        pages: Future | None = ctx.shared.get("pdf-pages")
+
+        def paged(cover: bytes | None, printed) -> None:
+            assert pages is not None
+            pages.set_result((cover, printed))
+
         # The combination holds every page: in a process of its own, not a worker that keeps
         # the memory for the rest of the build.
-        return lay_out_book(ctx.report, ctx.env, ctx.date, variant, ctx.pool.submit, cover,
-                            cache, ctx.say, parallel=True, combine_in=once,
-                            font_cache=ctx.out / FONT_CACHE, print_pages_only=print_pages_only)
+        try:
+            return lay_out_book(ctx.report, ctx.env, ctx.date, variant, ctx.pool.submit, cover,
+                                cache, ctx.say, parallel=True, combine_in=once,
+                                font_cache=ctx.out / FONT_CACHE,
+                                print_pages_only=print_pages_only,
+                                paged=paged if pages is not None else None)
+        except BaseException as exc:
+            if pages is not None and not pages.done():
+                pages.set_exception(exc)  # the EPUB waiting on them fails with it
+            raise
 
 
 class Print(PDF):
@@ -193,17 +208,35 @@ class EPUB(Edition):
         # The EPUB carries font subsets, cut from its own text (no whole font to deflate
         # ahead): in the pool, queued after the PDFs' layouts, so that a worker cuts them
         # while this process makes the site, instead of this process after the PDFs.
-        return ctx.pool.submit(CUT_FONTS, *font_request(ctx.report, ctx.env,
-                                                        ctx.out / FONT_CACHE))
+        fonts = ctx.pool.submit(CUT_FONTS, *font_request(ctx.report, ctx.env,
+                                                         ctx.out / FONT_CACHE))
+        pages: Future | None = ctx.shared.get("pdf-pages")
+        if pages is None:
+            return fonts
+        from folio.pipeline.workers import background
+
+        def early() -> bytes:
+            cover, printed = pages.result()
+            ctx.begun.wait()  # not beside the site's pages
+            return self._epub(ctx, cover, printed, fonts)
+
+        # A book's pages are known before its PDFs are combined (seconds): made meanwhile.
+        return background(early, name="folio-epub")
 
     def make(self, ctx: Context, begun: Future, deps: Mapping[str, Made]) -> Made:
+        if "pdf-pages" in ctx.shared:
+            return Made(begun.result())
+        return Made(self._epub(ctx, deps["pdf"].value.cover, deps["print"].value, begun))
+
+    def _epub(self, ctx: Context, cover: bytes | None, printed, fonts: Future) -> bytes:
+        """The EPUB, its cover and page list from the PDFs' pages."""
         from folio.editions.epub.package import build_epub
         from folio.editions.pagelist import page_breaks
 
-        cover, printed = deps["pdf"].value.cover, deps["print"].value
+        assert cover is not None  # the PDF makes the cover when the EPUB is made
         pages = page_breaks(ctx.report.sections, printed.anchors, printed.labels, printed.first_lines)
-        return Made(build_epub(ctx.report, cover, pages, ctx.env, ctx.date,
-                               font_cache=ctx.out / FONT_CACHE, fonts=begun.result()))
+        return build_epub(ctx.report, cover, pages, ctx.env, ctx.date,
+                          font_cache=ctx.out / FONT_CACHE, fonts=fonts.result())
 
 
 #: Every edition, by name, in the order the command line lists them.

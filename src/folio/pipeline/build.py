@@ -64,7 +64,10 @@ def build(project_dir: Path | str = ".", editions: Iterable[str] = EDITIONS,
         ctx = _gather(root, out, pandoc.result(), provenance, layouts, todo, say,
                       frozenset(plan.stale))
         # The pooled editions begin first: their layouts start before the others' own work.
-        begun = {e.name: e.begin(ctx) for e in sorted(todo, key=lambda e: not e.pooled)}
+        try:
+            begun = {e.name: e.begin(ctx) for e in sorted(todo, key=lambda e: not e.pooled)}
+        finally:
+            ctx.begun.set()
         made: dict[str, Made] = {}
         for edition in todo:
             deps = {name: made[name] for name in edition.needs}

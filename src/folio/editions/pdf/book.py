@@ -195,7 +195,8 @@ def lay_out_book(report: Report, env: jinja2.Environment, date: dt.datetime, edi
                  run: Run = here, cover: bool = False, cache: LayoutCache | None = None,
                  say: Callable[[str], None] = lambda message: None,
                  parallel: bool = False, combine_in: Run | None = None,
-                 font_cache: Path | None = None, print_pages_only: bool = False) -> PrintLayout:
+                 font_cache: Path | None = None, print_pages_only: bool = False,
+                 paged: Callable[[bytes | None, PrintLayout], None] | None = None) -> PrintLayout:
     """The PDF edition of ``report`` ("screen", "print", or "both": the screen's, with the
     print's in :attr:`PrintLayout.printed`) laid out unit by unit with ``run`` (a pool's
     submit, or in this process), through ``cache``, combined and finished with ``combine_in``
@@ -206,7 +207,10 @@ def lay_out_book(report: Report, env: jinja2.Environment, date: dt.datetime, edi
     number once the units before it are paginated (:mod:`folio.editions.pdf.schedule`);
     else one by one, in book order. ``print_pages_only`` ("both", for a build that does not
     write the print edition): the print edition's pages as the EPUB's page list reads them,
-    neither repainted, written nor combined (:attr:`LayoutRequest.pages_only`)."""
+    neither repainted, written nor combined (:attr:`LayoutRequest.pages_only`). ``paged``
+    ("both"): called, before the editions are combined, with the front matter's cover (if
+    ``cover``) and the print edition's pages (their anchors, labels and first lines, no
+    PDF): all the EPUB reads of them."""
     from folio.content.limits import check_unit
     from folio.editions.pdf.document import check_paint_only, section_bodies
     from folio.editions.pdf.schedule import Scheduler
@@ -358,12 +362,16 @@ def lay_out_book(report: Report, env: jinja2.Environment, date: dt.datetime, edi
     assert front_layout is not None
     every = [front_layout, *layouts]
     combine = combine_in or run
-    screen = _combined(report, values, every, run, combine, cover and front_layout.cover,
-                       front.fallbacks) if write else None
-    printed = None
+    screen_joined = _combined(report, values, every, run, combine, cover and front_layout.cover,
+                              front.fallbacks) if write else None
+    printed_joined = None
     if printing is not None:
-        printed = _combined(report, printing, [_printed(layout) for layout in every], run, combine,
-                            None, front.fallbacks, pages_only=print_pages_only)
+        printed_joined = _combined(report, printing, [_printed(layout) for layout in every], run,
+                                   combine, None, front.fallbacks, pages_only=print_pages_only)
+        if paged is not None:  # the pages are known: what the EPUB needs of them, at once
+            paged(front_layout.cover if cover else None, printed_joined[0])
+    screen = screen_joined[1]() if screen_joined else None
+    printed = printed_joined[1]() if printed_joined else None
     if screen is None:
         assert printed is not None
         return printed
@@ -404,9 +412,11 @@ _COMBINING = threading.Lock()
 
 
 def _combined(report: Report, values: PdfEdition, layouts: list[PrintLayout], run: Run,
-              combine_in: Run, cover, fallbacks: str = "", pages_only: bool = False) -> PrintLayout:
-    """The units' layouts combined and finished, in one job (of ``combine_in``, one at a time);
-    the cover spread beside it (``run``). ``pages_only``: the pages' facts joined, padded as
+              combine_in: Run, cover, fallbacks: str = "",
+              pages_only: bool = False) -> tuple[PrintLayout, Callable[[], PrintLayout]]:
+    """The units' layouts joined: their pages' facts at once (a PrintLayout with no PDF),
+    and a function that combines and finishes them, in one job (of ``combine_in``, one at a
+    time), the cover spread beside it (``run``). ``pages_only``: the facts, padded as
     finishing would, and no PDF or spread."""
     from folio.editions.pdf.combine import project_fonts
 
@@ -428,8 +438,16 @@ def _combined(report: Report, values: PdfEdition, layouts: list[PrintLayout], ru
     ranges = label_runs([folios[i] for i in kept]) if full else []
     pages = len(anchors)
     padded = values.press.padded(pages) if values.press else pages
-    spread, data = None, b""
-    if not pages_only:
+    blank = padded - pages  # the blank pages finishing added, to the profile's multiple
+    labels = range_labels(ranges, padded) if ranges else \
+        tuple(label for layout in layouts for label in layout.labels) + ("",) * blank
+    facts = PrintLayout(b"", anchors + ((),) * blank, labels, first_lines + ((None, ""),) * blank,
+                        cover or None)
+
+    def made() -> PrintLayout:
+        if pages_only:
+            return facts
+        spread = None
         if values.spread is not None:  # sized from the total, laid out beside the combine
             request = LayoutRequest(report.project.root, "", values.identifier,
                                     variant=values.variant, press=values.press,
@@ -439,11 +457,9 @@ def _combined(report: Report, values: PdfEdition, layouts: list[PrintLayout], ru
             data = combine_in(COMBINE, [layout.data for layout in layouts], ranges,
                               project_fonts(report.project.root, fallbacks), values.identifier,
                               values.press).result()
-    blank = padded - pages  # the blank pages finishing added, to the profile's multiple
-    labels = range_labels(ranges, padded) if ranges else \
-        tuple(label for layout in layouts for label in layout.labels) + ("",) * blank
-    return PrintLayout(data, anchors + ((),) * blank, labels, first_lines + ((None, ""),) * blank,
-                       cover or None, spread.result() if spread else None)
+        return dataclasses.replace(facts, data=data, spread=spread.result() if spread else None)
+
+    return facts, made
 
 
 def _name(request: LayoutRequest) -> str:
