@@ -235,7 +235,7 @@ def lay_out_book(report: Report, env: jinja2.Environment, date: dt.datetime, edi
     done: dict[str, int] = {}
 
     def progress(request: LayoutRequest, layout: PrintLayout) -> None:
-        done[_name(request)] = layout.count  # the front matter's second pass counts once
+        done[request.unit] = layout.count  # the front matter's second pass counts once
         say(f"{name}: {len(done)} of {len(parts)} chapters laid out,"
             f" {sum(done.values())} pages, {time.monotonic() - started:.1f} s")
 
@@ -245,7 +245,7 @@ def lay_out_book(report: Report, env: jinja2.Environment, date: dt.datetime, edi
             layout = run(LAY_OUT, request).result()
             if cache:
                 cache.put(request, layout)
-                cache.laid_out.append(_name(request))
+                cache.laid_out.append(request.unit)
         progress(request, layout)
         return layout
 
@@ -278,8 +278,8 @@ def lay_out_book(report: Report, env: jinja2.Environment, date: dt.datetime, edi
                 job = job.result()
                 if cache:
                     cache.put(each, job)
-                    if "front" not in cache.laid_out:
-                        cache.laid_out.append("front")
+                    if each.unit not in cache.laid_out:  # its two jobs: one unit
+                        cache.laid_out.append(each.unit)
             laid.append(job)
         layout = laid[0] if len(laid) == 1 else dataclasses.replace(laid[0], printed=laid[1])
         progress(jobs[0][0], layout)
@@ -307,8 +307,8 @@ def lay_out_book(report: Report, env: jinja2.Environment, date: dt.datetime, edi
     def paginated(numbers: dict[str, str]) -> None:
         if not all(t in numbers for t in front.targets):
             return  # a target in no unit: _check_targets says so
-        wanted = {t: numbers[t] for t in front.targets}
-        early.append((wanted, front_jobs(wanted)))
+        printed = {t: numbers[t] for t in front.targets}
+        early.append((printed, front_jobs(printed)))
 
     def drop_early() -> None:
         for _, jobs in early:
@@ -460,8 +460,3 @@ def _combined(report: Report, values: PdfEdition, layouts: list[PrintLayout], ru
         return dataclasses.replace(facts, data=data, spread=spread.result() if spread else None)
 
     return facts, made
-
-
-def _name(request: LayoutRequest) -> str:
-    return request.identifier.rsplit("#", 1)[-1]
-

@@ -106,6 +106,12 @@ class LayoutRequest:
     """Only what the EPUB's page list needs of the pages: no PDF, no cover spread (the print
     edition made for the EPUB of a build that does not write it)."""
 
+    @property
+    def unit(self) -> str:
+        """The unit of a book this lays out ("front", or its first section's id): the last
+        part of a unit's :attr:`identifier` (``book.unit_request``)."""
+        return self.identifier.rsplit("#", 1)[-1]
+
 
 def pdf_document_html(report: Report, env: jinja2.Environment, date: dt.datetime,
                       edition: str = "screen") -> str:

@@ -167,8 +167,7 @@ def _written(request: LayoutRequest, document, pages, kept: tuple[int, ...], fol
         if request.finish:
             data = finish_pdf(data, request.identifier, request.press)
         else:  # a unit of a book: what can be finished page by page, here
-            data = finish_pages(data, request.variant == "pdf/x-4",
-                                request.identifier.rsplit("#", 1)[-1])
+            data = finish_pages(data, request.variant == "pdf/x-4", request.unit)
         total = page_count(data) if request.press and request.finish else len(chosen)
         spread = lay_out_spread(request, total) if request.spread and request.finish else None
     blank = total - len(chosen)  # the blank pages finishing added, to the profile's multiple

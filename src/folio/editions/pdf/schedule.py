@@ -92,7 +92,7 @@ class Scheduler:
         not is it laid out. So an edit lays out the edited chapter, and the chapters after it
         only if its page count moved them.
         """
-        from folio.editions.pdf.book import LAY_OUT_UNIT, _name
+        from folio.editions.pdf.book import LAY_OUT_UNIT
 
         cache, requests = self.cache, self.requests
         n = len(requests)
@@ -112,7 +112,7 @@ class Scheduler:
                 futures[i] = run(LAY_OUT_UNIT, requests[i], i, not self.fixed[i], reported, waiting[i],
                                  self.watch[i])
                 if cache:
-                    cache.laid_out.append(_name(requests[i]))
+                    cache.laid_out.append(requests[i].unit)
 
             known = [bool(cache and cache.known(r)) for r in requests]
             ahead = [0]  # units before it have a job or a layout: the next one that may start
