@@ -43,6 +43,7 @@ from folio.editions.pdf.chapters import XREF
 from folio.editions.pdf.document import LabelRange
 from folio.editions.pdf.finish import finish_open
 from folio.editions.pdf.press import Press
+from folio.editions.pdf.tagging import name_tree
 from folio.errors import BuildError, Problem
 
 
@@ -90,15 +91,13 @@ def combine(parts: Sequence[bytes], ranges: Sequence[LabelRange] = (),
         tree.ParentTree = out.make_indirect(Dictionary(Nums=_flat(page_keys, annots, out)))
         tree.ParentTreeNextKey = len(page_keys) + len(annots)
         if ids:
-            tree.IDTree = out.make_indirect(Dictionary(Names=Array(
-                [x for key in sorted(ids) for x in (String(key), ids[key])])))
+            tree.IDTree = name_tree(out, ids)
         if role_map:
             tree.RoleMap = Dictionary(role_map)
     names_dict = out.Root.get("/Names")
     if names_dict is None:
         names_dict = out.Root.Names = Dictionary()
-    names_dict.Dests = out.make_indirect(Dictionary(Names=Array(
-        [x for key in sorted(dests) for x in (String(key), dests[key])])))
+    names_dict.Dests = name_tree(out, dests)
     _write_outline(out, outline)
     if ranges:
         out.Root.PageLabels = Dictionary(Nums=Array(_label_entries(ranges)))

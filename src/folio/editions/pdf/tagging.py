@@ -50,8 +50,13 @@ def name_ids(pdf: pikepdf.Pdf, prefix: str) -> None:
                 attribute.Headers = pikepdf.Array([pikepdf.String(prefix + str(h))
                                                    for h in attribute.Headers])
     if ids:
-        root.IDTree = pdf.make_indirect(pikepdf.Dictionary(Names=pikepdf.Array(
-            [x for key in sorted(ids) for x in (pikepdf.String(key), ids[key])])))
+        root.IDTree = name_tree(pdf, ids)
+
+
+def name_tree(pdf: pikepdf.Pdf, entries: dict[str, pikepdf.Object]) -> pikepdf.Object:
+    """A name tree of ``entries``, flat and in key order, as WeasyPrint writes its own."""
+    return pdf.make_indirect(pikepdf.Dictionary(Names=pikepdf.Array(
+        [x for key in sorted(entries) for x in (pikepdf.String(key), entries[key])])))
 
 
 def walk(root):
