@@ -157,17 +157,23 @@ def test_a_page_that_opens_mid_paragraph_is_marked_before_its_first_words():
            ' aria-label="2"/>second</em> page opens' in markup
 
 
+def _second_page_marked(paragraph: str, opening: str) -> str:
+    """Section "a" (a heading, then ``paragraph``, block a-b1) on two pages, the second
+    opening inside the paragraph with ``opening``: the section marked, as markup."""
+    sections = [_Section("a", f"<h1 id='a'>A</h1>{paragraph}")]
+    anchors = [("a", "a-b1"), ("a-b1",)]
+    breaks = page_breaks(sections, anchors, ("1", "2"), [(None, ""), ("a-b1", opening)])
+    body = copy.deepcopy(sections[0].body)
+    insert_markers(body, "a", breaks)
+    return etree.tostring(body, encoding="unicode")
+
+
 def test_a_page_opening_after_accents_and_ligatures_is_marked_at_its_words():
     """The PDF's text is matched letters only, case-folded and unfolded (NFKC): a page that
     opens after accented words and a ligature, in another element, is marked before its
     own first word, not shifted by the characters folded before it."""
-    sections = [_Section("a", "<h1 id='a'>A</h1><p>Les <em>élèves ﬁnissent</em> l’année,"
-                              " puis Œuvres complètes suivent ici.</p>")]
-    anchors = [("a", "a-b1"), ("a-b1",)]
-    breaks = page_breaks(sections, anchors, ("1", "2"), [(None, ""), ("a-b1", "Œuvres complètes suivent")])
-    body = copy.deepcopy(sections[0].body)
-    insert_markers(body, "a", breaks)
-    text = etree.tostring(body, encoding="unicode")
+    text = _second_page_marked("<p>Les <em>élèves ﬁnissent</em> l’année, puis Œuvres complètes"
+                               " suivent ici.</p>", "Œuvres complètes suivent")
     assert 'puis <span epub:type="pagebreak"' in text and 'aria-label="2"/>Œuvres complètes' in text
 
 
@@ -219,12 +225,7 @@ def test_computed_page_labels_are_what_a_pdf_reader_reads_back():
 
 
 def test_a_page_that_opens_inside_a_hyphenated_word_is_marked_before_the_word():
-    sections = [_Section("a", "<h1 id='a'>A</h1><p>advocacy groups, journalists, and media</p>")]
-    anchors = [("a", "a-b1"), ("a-b1",)]
-    breaks = page_breaks(sections, anchors, ("1", "2"), [(None, ""), ("a-b1", "alists, and media")])
-    body = copy.deepcopy(sections[0].body)
-    insert_markers(body, "a", breaks)
-    text = etree.tostring(body, encoding="unicode")
+    text = _second_page_marked("<p>advocacy groups, journalists, and media</p>", "alists, and media")
     assert 'groups, <span epub:type="pagebreak"' in text and 'aria-label="2"/>journalists,' in text
 
 
